@@ -1,0 +1,38 @@
+/**
+ * Alert: what a rule raises and the sinks deliver. It carries everything a person needs (title,
+ * message, remedy) with the placeholders already filled, and what a machine needs to dedupe it.
+ */
+import type { Category, Program, Severity } from './event.js';
+
+export interface Alert {
+  /** Stable identity of this alert: same rule, key and triggering line → same id (dedupe across restarts). */
+  id: string;
+  rule: string;
+  severity: Severity;
+  category: Category;
+  /** One line a person understands at a glance (rule title). */
+  title: string;
+  /** What happened, placeholders filled from the event. */
+  message: string;
+  /** What to do about it. */
+  remedy: string;
+  program: Program;
+  host?: string;
+  port?: number;
+  user?: string;
+  /** Event time of the triggering event (ms since epoch); for an absence, when the window ran out. */
+  time: number;
+  /** The correlation/throttle key, e.g. "plink:capture:4242". */
+  key: string;
+  /** How many occurrences this alert stands for (a burst folded into one). */
+  count: number;
+  /** The raw lines that led to it (at most a few, newest last), with their origin. */
+  evidence: Array<{ text: string; source: string; line?: number }>;
+}
+
+/** A sink delivers alerts somewhere: the desktop, the history file, stdout. */
+export interface Sink {
+  readonly name: string;
+  deliver(alert: Alert): Promise<void>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,200 @@
+/**
+ * LineRouter: one per source. Takes the envelope off each RawLine, picks the parser (by syslog or
+ * journal identifier, by what the source knows, else by recognising the program from the text),
+ * runs it, and turns its drafts into Events with a time and the line's origin.
+ *
+ * Time: from the line when it states one; else the last time a line of this source stated
+ * (carried); else the arrival time.
+ */
+import type { Event, EventDraft, Program } from '../event.js';
+import type { RawLine } from '../sources/raw-line.js';
+import { isJournalEntry, parseJournal } from '../envelopes/journal.js';
+import { asProgram, isCaptureRecord, type CaptureRecord } from '../envelopes/wrap-capture.js';
+import { parseSyslog } from '../envelopes/syslog.js';
+import type { LineParser, Message, ParserSpec } from './types.js';
+import { PARSERS, parserFor, parserForIdent } from './registry.js';
+
+const MAX_JSON_LINE = 1 << 20;
+
+export interface RouterOptions {
+  /** The program all lines of this source come from (--program, config, wrap). */
+  program?: Program;
+}
+
+export class LineRouter {
+  private readonly fixed: ParserSpec | undefined;
+  private detected: ParserSpec | undefined;
+  private readonly instances = new Map<string, { spec: ParserSpec; parser: LineParser }>();
+  private lastTime: number | undefined;
+  private lastRaw: RawLine | undefined;
+
+  constructor(options: RouterOptions = {}) {
+    this.fixed = options.program ? parserFor(options.program) : undefined;
+  }
+
+  /** The program recognised for this source so far, if any. */
+  get program(): Program | undefined {
+    return (this.fixed ?? this.detected)?.program;
+  }
+
+  route(raw: RawLine): Event[] {
+    this.lastRaw = raw;
+    const decoded = this.decode(raw);
+    if ('events' in decoded) return decoded.events;
+    const { msg, spec, key } = decoded;
+    if (!spec) {
+      return [this.finish(raw, msg, { kind: msg.ident ? 'noise' : 'unknown', program: 'other' })];
+    }
+    const drafts = this.instance(key, spec).parse(msg);
+    return drafts.map((d) => this.finish(raw, msg, d));
+  }
+
+  /** End of input: what the parsers still hold back. */
+  end(): Event[] {
+    const out: Event[] = [];
+    const raw = this.lastRaw;
+    if (!raw) return out;
+    const msg: Message = { text: '', referenceTime: raw.receivedAt };
+    for (const { parser } of this.instances.values()) {
+      for (const d of parser.end()) out.push(this.finish(raw, msg, d));
+    }
+    return out;
+  }
+
+  private decode(raw: RawLine): { events: Event[] } | { msg: Message; spec: ParserSpec | undefined; key: string } {
+    const msg: Message = { text: raw.text, referenceTime: raw.receivedAt };
+    if (raw.pid !== undefined) msg.pid = raw.pid;
+    if (raw.partial) msg.partial = true;
+    if (raw.continuation) msg.continuation = true;
+    if (raw.stream) msg.stream = raw.stream;
+    let program: Program | undefined = raw.program;
+    const envelope = raw.envelope ?? 'auto';
+
+    if ((envelope === 'auto' || envelope === 'journal-json' || envelope === 'wrap-capture') && raw.text.startsWith('{')) {
+      const obj = parseJsonObject(raw.text);
+      if (obj && isCaptureRecord(obj)) {
+        const rec = obj as unknown as CaptureRecord;
+        program = asProgram(rec.program) ?? program;
+        msg.time = rec.t;
+        msg.pid = rec.pid;
+        if (rec.event) return { events: [this.processEvent(raw, rec, program)] };
+        msg.text = rec.text ?? '';
+        if (rec.partial) msg.partial = true;
+        if (rec.cont) msg.continuation = true;
+        if (rec.stream) msg.stream = rec.stream;
+      } else if (obj && isJournalEntry(obj)) {
+        const j = parseJournal(obj);
+        msg.text = j.text;
+        if (j.time !== undefined) msg.time = j.time;
+        if (j.pid !== undefined) msg.pid = j.pid;
+        if (j.ident) msg.ident = j.ident;
+        if (j.hostname) msg.hostname = j.hostname;
+        if (j.cursor) raw.position = { ...raw.position, cursor: j.cursor };
+        if (j.comm && !msg.ident) msg.ident = j.comm;
+      }
+    } else if (envelope === 'auto' || envelope === 'syslog') {
+      const s = parseSyslog(raw.text, raw.receivedAt);
+      if (s) {
+        msg.text = s.text;
+        msg.time = s.time;
+        msg.ident = s.ident;
+        msg.hostname = s.hostname;
+        if (s.pid !== undefined) msg.pid = s.pid;
+      }
+    }
+
+    let spec: ParserSpec | undefined;
+    if (msg.ident !== undefined) {
+      spec = parserForIdent(msg.ident) ?? (program ? parserFor(program) : undefined);
+    } else if (program) {
+      spec = parserFor(program);
+    } else {
+      spec = this.fixed ?? this.detected ?? this.detect(msg.text);
+    }
+    const key = spec ? `${spec.program}:${msg.pid ?? ''}` : '';
+    return { msg, spec, key };
+  }
+
+  private detect(text: string): ParserSpec | undefined {
+    let best: ParserSpec | undefined;
+    let bestScore = 0;
+    for (const spec of PARSERS) {
+      const score = spec.sniff(text);
+      if (score > bestScore) {
+        best = spec;
+        bestScore = score;
+      }
+    }
+    if (best && bestScore >= 0.9) this.detected = best;
+    return best;
+  }
+
+  private instance(key: string, spec: ParserSpec): LineParser {
+    let inst = this.instances.get(key);
+    if (!inst) {
+      inst = { spec, parser: spec.create() };
+      this.instances.set(key, inst);
+    }
+    return inst.parser;
+  }
+
+  private processEvent(raw: RawLine, rec: CaptureRecord, program: Program | undefined): Event {
+    const detail: Record<string, string | number | boolean> = {};
+    if (rec.event === 'start' && rec.argv) detail.command = rec.argv.join(' ');
+    if (rec.event === 'exit') {
+      if (typeof rec.code === 'number') detail.code = rec.code;
+      if (typeof rec.signal === 'string') detail.signal = rec.signal;
+    }
+    const msg: Message = { text: '', referenceTime: raw.receivedAt, time: rec.t, pid: rec.pid };
+    return this.finish(raw, msg, {
+      kind: rec.event === 'start' ? 'process.start' : 'process.exit',
+      program: program ?? 'other',
+      pid: rec.pid,
+      detail,
+    });
+  }
+
+  private finish(raw: RawLine, msg: Message, d: EventDraft): Event {
+    let time: number;
+    let timeFrom: Event['timeFrom'];
+    const stated = d.time ?? msg.time;
+    if (stated !== undefined) {
+      time = stated;
+      timeFrom = 'line';
+      this.lastTime = stated;
+    } else if (this.lastTime !== undefined) {
+      time = this.lastTime;
+      timeFrom = 'carried';
+    } else {
+      time = raw.receivedAt;
+      timeFrom = 'arrival';
+    }
+    const ev: Event = {
+      time,
+      timeFrom,
+      program: d.program,
+      kind: d.kind,
+      detail: d.detail ?? {},
+      raw: { text: raw.text, ...raw.position },
+    };
+    const pid = d.pid ?? msg.pid;
+    if (pid !== undefined) ev.pid = pid;
+    if (d.host !== undefined) ev.host = d.host;
+    if (d.port !== undefined) ev.port = d.port;
+    if (d.user !== undefined) ev.user = d.user;
+    if (d.pattern !== undefined) ev.pattern = d.pattern;
+    return ev;
+  }
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  if (text.length > MAX_JSON_LINE) return undefined;
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export type { Message };
