@@ -6,8 +6,10 @@ import type { Program } from '../event.js';
 import type { ParserSpec } from './types.js';
 import { plink } from './plink.js';
 import { sshd } from './sshd.js';
+import { dpkg } from './dpkg.js';
+import { apt } from './apt.js';
 
-export const PARSERS: readonly ParserSpec[] = [plink, sshd];
+export const PARSERS: readonly ParserSpec[] = [plink, sshd, dpkg, apt];
 
 const byProgram = new Map<Program, ParserSpec>(PARSERS.map((p) => [p.program, p]));
 const byIdent = new Map<string, ParserSpec>();
