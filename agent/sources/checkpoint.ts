@@ -1,0 +1,161 @@
+/**
+ * CheckpointStore: where sources keep their positions (file offsets, journal cursors) across
+ * restarts. One JSON file, versioned:
+ *
+ *   {"version":1,"savedAt":1763731972123,"entries":{"file:/var/log/auth.log":{…},"journal:system":{…}}}
+ *
+ * - `set(key, value)` only marks the store dirty; a flush follows within `flushMs` (default
+ *   200 ms), so a burst of lines costs one write, not one per line. `flush()` writes now.
+ * - Writes are atomic: a temp file in the same directory, fsync, then rename over the old file;
+ *   a crash leaves either the old or the new file, never half of one.
+ * - Sources call `set` only after the sink's promise for a line resolved, so a crash repeats at
+ *   most the lines of the last flush interval and never skips one (at-least-once).
+ * - A missing file is an empty store; an unreadable or corrupt one is reported (STATE_UNWRITABLE
+ *   / the log) and treated as empty rather than stopping the agent. Unknown versions likewise.
+ */
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { homedir } from 'node:os';
+import { ConnwatchError, errnoCode } from '../errors.js';
+
+export const CHECKPOINT_VERSION = 1;
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
+
+/** ~/.local/state/connwatch/checkpoints.json, honouring XDG_STATE_HOME. */
+export function defaultCheckpointPath(env: NodeJS.ProcessEnv = process.env): string {
+  const state = env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
+  return join(state, 'connwatch', 'checkpoints.json');
+}
+
+export interface CheckpointStoreOptions {
+  flushMs?: number;
+  /** Told about problems (corrupt file, failed write); the store keeps working in memory. */
+  onError?: (err: ConnwatchError) => void;
+}
+
+export class CheckpointStore {
+  readonly path: string;
+  private entries = new Map<string, JsonValue>();
+  private dirty = false;
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private readonly flushMs: number;
+  private readonly onError: (err: ConnwatchError) => void;
+  private tmpCounter = 0;
+
+  constructor(path: string = defaultCheckpointPath(), options: CheckpointStoreOptions = {}) {
+    this.path = path;
+    this.flushMs = options.flushMs ?? 200;
+    this.onError = options.onError ?? (() => undefined);
+  }
+
+  /** Read the file (missing: empty store). Call once before the sources start. */
+  async load(): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return;
+      this.onError(
+        new ConnwatchError('STATE_UNWRITABLE', `Cannot read the checkpoint file ${this.path}; starting without saved positions.`, {
+          hint: 'Check the permissions of the file and its directory.',
+          cause: err,
+        }),
+      );
+      return;
+    }
+    try {
+      const data = JSON.parse(text) as { version?: unknown; entries?: unknown };
+      if (data.version !== CHECKPOINT_VERSION || typeof data.entries !== 'object' || data.entries === null) {
+        throw new Error(`unsupported checkpoint version ${String(data.version)}`);
+      }
+      this.entries = new Map(Object.entries(data.entries as Record<string, JsonValue>));
+    } catch (err) {
+      this.onError(
+        new ConnwatchError('STATE_UNWRITABLE', `The checkpoint file ${this.path} is corrupt; starting without saved positions.`, {
+          hint: 'It will be rewritten; lines written while connwatch was stopped may be skipped once.',
+          cause: err,
+        }),
+      );
+    }
+  }
+
+  get(key: string): JsonValue | undefined {
+    return this.entries.get(key);
+  }
+
+  keys(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** Remember `value` for `key`; written within flushMs. */
+  set(key: string, value: JsonValue): void {
+    this.entries.set(key, value);
+    this.markDirty();
+  }
+
+  delete(key: string): void {
+    if (this.entries.delete(key)) this.markDirty();
+  }
+
+  /** Write now if anything changed (and wait for a write already under way). */
+  flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const run = async (): Promise<void> => {
+      if (!this.dirty) return;
+      this.dirty = false;
+      const body = JSON.stringify({ version: CHECKPOINT_VERSION, savedAt: Date.now(), entries: Object.fromEntries(this.entries) });
+      try {
+        await this.writeAtomic(body);
+      } catch (err) {
+        this.dirty = true;
+        this.onError(
+          new ConnwatchError('STATE_UNWRITABLE', `Cannot write the checkpoint file ${this.path}.`, {
+            hint: 'Check free space and the permissions of its directory; positions are kept in memory meanwhile.',
+            cause: err,
+          }),
+        );
+      }
+    };
+    this.writing = this.writing.then(run, run);
+    return this.writing;
+  }
+
+  /** Stop the timer and write what is pending. */
+  async close(): Promise<void> {
+    await this.flush();
+  }
+
+  private markDirty(): void {
+    this.dirty = true;
+    if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        void this.flush();
+      }, this.flushMs);
+      this.timer.unref();
+    }
+  }
+
+  private async writeAtomic(body: string): Promise<void> {
+    await mkdir(dirname(this.path), { recursive: true });
+    const tmp = `${this.path}.tmp-${process.pid}-${++this.tmpCounter}`;
+    try {
+      const fh = await open(tmp, 'w', 0o600);
+      try {
+        await fh.writeFile(body);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, this.path);
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    }
+  }
+}

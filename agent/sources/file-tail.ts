@@ -1,0 +1,501 @@
+/**
+ * FileTail: follows a file, or every file matching a glob, and hands on each complete line as a
+ * RawLine. Knows how bytes arrive, nothing about programs.
+ *
+ *   const store = new CheckpointStore(); await store.load();
+ *   const tail = new FileTail({ path: '/var/log/auth.log', checkpoints: store, log });
+ *   await tail.start(async (line) => { await pipeline.handle(line); });   // awaited: backpressure
+ *   …
+ *   await tail.stop();                                                      // saves positions
+ *
+ * How changes are seen: chokidar 5 watches the directory (or its nearest existing ancestor when
+ * it does not exist yet), every event triggers a scan and a second scan `recheckMs` later
+ * (chokidar drops a change within 50 ms of the previous one), and a scan runs every `pollMs`
+ * anyway. A scan stats each path and compares device and inode with the open file:
+ *
+ * - append: read from the saved position to the end, complete lines only;
+ * - rename + create, delete + create, symlink retargeted: the old file stays open and is read
+ *   to its end, including late writes by its old writer, until it has been quiet for
+ *   `rotatedQuietMs`; then the new file is read from its start (old lines come first);
+ * - truncation and copytruncate (even regrown past the old offset): size below the read
+ *   position or a changed fingerprint of the first bytes: read again from 0; NUL bytes (the hole
+ *   a writer keeping its offset leaves) are dropped;
+ * - missing file or directory: reported once (SOURCE_MISSING, info), read from its start when it
+ *   appears; permission denied: reported once (SOURCE_UNREADABLE with the fix), retried with
+ *   backoff; other errors: SOURCE_FAILED, retried with backoff. Other files go on.
+ *
+ * Positions (checkpoints): device, inode, offset of the first undelivered line, fingerprint, per
+ * file, saved under key `sourceId` after the sink's promise for a line resolved. First start
+ * (no saved state for this source): existing files are read from their end (the start of a last
+ * line without newline, so a waiting prompt is seen), unless `fromStart`; files appearing later
+ * from their start. Restart: resume exactly; a file rotated meanwhile is found by device and
+ * inode among its siblings (`auth.log.1`) and its rest read once before the new file.
+ *
+ * Partial lines: a last line without newline is delivered as `partial: true` after
+ * `partialFlushMs` without growth (a prompt waiting for input); when the rest arrives only the
+ * rest is delivered with `continuation: true`. The saved offset stays at the line's start, so
+ * after a restart the whole line arrives once as a normal line.
+ */
+import { watch, type FSWatcher } from 'chokidar';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Program } from '../event.js';
+import { ConnwatchError, errnoCode, messageOf } from '../errors.js';
+import type { CheckpointStore, JsonValue } from './checkpoint.js';
+import { Backoff } from './backoff.js';
+import type { EnvelopeHint, RawLine } from './raw-line.js';
+import { DEFAULT_MAX_LINE_BYTES } from './line-splitter.js';
+import { expandGlob, expandHome, globBase, hasGlob, nearestExistingDir } from './tail-glob.js';
+import { TailedFile, type DeliveredPiece, type FileState } from './tailed-file.js';
+
+/** Awaited for every line: resolve after the line's alerts are handled (that is the backpressure). */
+export type LineSink = (line: RawLine) => Promise<void>;
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type SourceLog = (level: LogLevel, msg: string, meta?: Record<string, unknown>) => void;
+
+export interface FileTailOptions {
+  /** A file path or a glob (`*`, `?`, `[..]`); `~` is expanded. */
+  path: string;
+  /** Default `file:<path>`; also the checkpoint key. */
+  sourceId?: string;
+  program?: Program;
+  envelope?: EnvelopeHint;
+  checkpoints: CheckpointStore;
+  /** Read files that exist at the first start from their beginning (default: from their end). */
+  fromStart?: boolean;
+  /** Periodic scan interval (default 1000 ms). */
+  pollMs?: number;
+  /** Scan again this long after the last change event (default 150 ms). */
+  recheckMs?: number;
+  /** Deliver a line with no newline yet as partial after this long without growth (default 500 ms; 0 = never). */
+  partialFlushMs?: number;
+  /** Keep reading a rotated or deleted file until it has been quiet this long (default 30 s). */
+  rotatedQuietMs?: number;
+  /** Longer lines are cut, with a marker (default 1 MiB). */
+  maxLineBytes?: number;
+  /** Bytes read from one file before the next file gets its turn (default 1 MiB). */
+  readBudgetBytes?: number;
+  /** Use chokidar events (default true); polling alone is enough, only slower. */
+  watch?: boolean;
+  log: SourceLog;
+  /** Told once per problem (missing, unreadable, failed) until it is resolved. */
+  onProblem?: (err: ConnwatchError) => void;
+}
+
+export interface FileTailStatus {
+  sourceId: string;
+  pattern: string;
+  running: boolean;
+  linesDelivered: number;
+  files: Array<{ path: string; dev: number; ino: number; offset: number; size: number; rotated: boolean; truncations: number }>;
+  problems: Array<{ path: string; code: string; message: string }>;
+}
+
+interface Tracked {
+  path: string;
+  current: TailedFile | undefined;
+  draining: TailedFile[];
+  backoff: Backoff;
+  problem: ConnwatchError | undefined;
+  /** Seen at the first scan of a first start: begins at the end. */
+  initial: boolean;
+  /** A file was open at this path before: its vanishing is rotation, not news. */
+  everOpened: boolean;
+}
+
+const CHECKPOINT_SCHEMA = 1;
+
+export class FileTail {
+  readonly sourceId: string;
+  private readonly pattern: string;
+  private readonly opts: Required<Pick<FileTailOptions, 'pollMs' | 'recheckMs' | 'partialFlushMs' | 'rotatedQuietMs' | 'maxLineBytes' | 'readBudgetBytes'>> & FileTailOptions;
+  private readonly tracked = new Map<string, Tracked>();
+  private sink: LineSink | undefined;
+  private watcher: FSWatcher | undefined;
+  private watchedDir: string | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private recheckTimer: NodeJS.Timeout | undefined;
+  private partialTimer: NodeJS.Timeout | undefined;
+  private running = false;
+  private scanning: Promise<void> | undefined;
+  private again = false;
+  private saved: FileState[] = [];
+  private firstStart = false;
+  private firstScanDone = false;
+  private delivered = 0;
+  private openOnly = false;
+
+  constructor(options: FileTailOptions) {
+    this.pattern = resolve(expandHome(options.path));
+    this.sourceId = options.sourceId ?? `file:${this.pattern}`;
+    this.opts = {
+      pollMs: 1000,
+      recheckMs: 150,
+      partialFlushMs: 500,
+      rotatedQuietMs: 30_000,
+      maxLineBytes: DEFAULT_MAX_LINE_BYTES,
+      readBudgetBytes: 1 << 20,
+      ...options,
+    };
+  }
+
+  /** Begin tailing; resolves after the first scan (existing files opened, backlog started). */
+  async start(sink: LineSink): Promise<void> {
+    if (this.running) throw new ConnwatchError('INTERNAL', `${this.sourceId} is already started`);
+    this.sink = sink;
+    this.running = true;
+    this.loadSaved();
+    // First scan: open what exists (and report what does not); reading goes on in the background.
+    this.openOnly = true;
+    try {
+      await this.scan();
+    } finally {
+      this.openOnly = false;
+    }
+    this.firstScanDone = true;
+    this.kick();
+    this.pollTimer = setInterval(() => this.kick(), this.opts.pollMs);
+    if (this.opts.watch !== false) await this.ensureWatcher();
+  }
+
+  /** Stop watching, finish the line in hand, save positions, close files. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    clearInterval(this.pollTimer);
+    clearTimeout(this.recheckTimer);
+    clearTimeout(this.partialTimer);
+    await this.watcher?.close().catch(() => undefined);
+    this.watcher = undefined;
+    while (this.scanning) await this.scanning;
+    this.saveState();
+    await this.opts.checkpoints.flush();
+    for (const t of this.tracked.values()) {
+      await t.current?.close();
+      for (const d of t.draining) await d.close();
+    }
+    this.tracked.clear();
+  }
+
+  status(): FileTailStatus {
+    const files: FileTailStatus['files'] = [];
+    const problems: FileTailStatus['problems'] = [];
+    for (const t of this.tracked.values()) {
+      for (const f of [...t.draining, ...(t.current ? [t.current] : [])]) {
+        files.push({ path: f.path, dev: f.dev, ino: f.ino, offset: f.offset, size: f.size, rotated: f.rotated, truncations: f.truncations });
+      }
+      if (t.problem) problems.push({ path: t.path, code: t.problem.code, message: t.problem.message });
+    }
+    return { sourceId: this.sourceId, pattern: this.pattern, running: this.running, linesDelivered: this.delivered, files, problems };
+  }
+
+  /** Ask for a scan now (and one more shortly after), e.g. on a change event. */
+  kick(recheck = false): void {
+    if (!this.running) return;
+    if (recheck) {
+      clearTimeout(this.recheckTimer);
+      this.recheckTimer = setTimeout(() => this.kick(), this.opts.recheckMs);
+    }
+    void this.scan();
+  }
+
+  private scan(): Promise<void> {
+    if (this.scanning) {
+      this.again = true;
+      return this.scanning;
+    }
+    const run = async (): Promise<void> => {
+      try {
+        do {
+          this.again = false;
+          await this.scanOnce();
+        } while (this.again && this.running);
+      } catch (err) {
+        this.opts.log('error', `${this.sourceId}: scan failed: ${messageOf(err)}`, { source: this.sourceId });
+      } finally {
+        this.scanning = undefined;
+      }
+    };
+    this.scanning = run();
+    return this.scanning;
+  }
+
+  private async scanOnce(): Promise<void> {
+    const paths = await expandGlob(this.pattern);
+    const seen = new Set(paths);
+    for (const p of paths) {
+      if (!this.tracked.has(p)) {
+        this.tracked.set(p, { path: p, current: undefined, draining: [], backoff: new Backoff(1000, 60_000), problem: undefined, initial: !this.firstScanDone && this.firstStart, everOpened: false });
+      }
+    }
+    for (const t of [...this.tracked.values()]) {
+      if (!this.running && this.firstScanDone) return;
+      await this.checkPath(t, seen.has(t.path));
+      if (!seen.has(t.path) && !t.current && t.draining.length === 0) this.tracked.delete(t.path);
+    }
+    if (!this.firstScanDone) await this.adoptLeftovers();
+    if (this.opts.watch !== false && this.firstScanDone) await this.ensureWatcher();
+    this.schedulePartialCheck();
+  }
+
+  /**
+   * After the first scan of a restart: saved files whose path is gone (rotated away while we
+   * were stopped, no new file yet) are looked for among the siblings; the rest are forgotten,
+   * except for paths that exist but could not be opened (kept for when they can).
+   */
+  private async adoptLeftovers(): Promise<void> {
+    const keep: FileState[] = [];
+    for (const s of this.saved) {
+      const t = this.tracked.get(s.path);
+      if (t?.problem && t.problem.code !== 'SOURCE_MISSING') {
+        keep.push(s);
+        continue;
+      }
+      const found = await this.findRotated(s.path, s);
+      if (!found) continue;
+      const owner = t ?? { path: s.path, current: undefined, draining: [], backoff: new Backoff(1000, 60_000), problem: undefined, initial: false, everOpened: true };
+      owner.draining.push(found);
+      this.tracked.set(s.path, owner);
+      await this.checkPath(owner, false);
+    }
+    this.saved = keep;
+    this.saveState();
+  }
+
+  private async checkPath(t: Tracked, matched: boolean): Promise<void> {
+    const now = Date.now();
+    // 1. Is the file at the path still the one we hold?
+    let st: Awaited<ReturnType<typeof stat>> | undefined;
+    if (matched) {
+      try {
+        st = await stat(t.path);
+        if (!st.isFile()) throw Object.assign(new Error(`${t.path} is not a regular file`), { code: 'EISDIR' });
+      } catch (err) {
+        st = undefined;
+        this.problem(t, err);
+      }
+    }
+    if (t.current && (!st || st.dev !== t.current.dev || st.ino !== t.current.ino)) {
+      t.current.rotated = true;
+      t.draining.push(t.current);
+      this.opts.log('debug', `${t.path}: rotated, reading the rest of the old file`, { source: this.sourceId, ino: t.current.ino });
+      t.current = undefined;
+      this.saveState();
+    }
+    // 2. Open the current file (this finds files rotated while we were stopped).
+    if (!t.current && st && t.backoff.ready(now)) {
+      try {
+        t.current = await this.openCurrent(t);
+        t.everOpened = true;
+        t.backoff.reset();
+        this.resolved(t);
+      } catch (err) {
+        t.backoff.fail(now);
+        this.problem(t, err);
+      }
+    }
+    // 3. The rest of older files first (rotated, deleted, saved before a restart).
+    for (const d of [...t.draining]) {
+      try {
+        await this.readFile(d, t);
+      } catch (err) {
+        this.opts.log('warn', `${t.path}: reading the rotated file failed: ${messageOf(err)}`, { source: this.sourceId });
+        d.lastGrowthAt = 0;
+      }
+      if (this.running && !this.openOnly && Date.now() - d.lastGrowthAt >= this.opts.rotatedQuietMs) {
+        await d.flushPartial(0, (p) => this.deliver(d, p));
+        await d.close();
+        t.draining.splice(t.draining.indexOf(d), 1);
+        this.saveState();
+      }
+    }
+    if (t.current) {
+      try {
+        await this.readFile(t.current, t);
+      } catch (err) {
+        this.problem(t, err);
+      }
+    }
+  }
+
+  private async readFile(f: TailedFile, t: Tracked): Promise<void> {
+    if (this.openOnly) return;
+    const n = await f.read(this.opts.readBudgetBytes, (p) => this.deliver(f, p), () => this.running);
+    if (n >= this.opts.readBudgetBytes) this.again = true;
+    if (this.opts.partialFlushMs > 0 && t.current === f) await f.flushPartial(this.opts.partialFlushMs, (p) => this.deliver(f, p));
+  }
+
+  private async openCurrent(t: Tracked): Promise<TailedFile> {
+    const savedHere = this.saved.filter((s) => s.path === t.path);
+    this.saved = this.saved.filter((s) => s.path !== t.path);
+    // Saved files of this path: the one still at the path resumes; the others are looked for
+    // among the siblings (rotated while we were stopped) and their rest read first.
+    let from: 'start' | 'end' | FileState = t.initial && !this.firstScanDone && !this.opts.fromStart ? 'end' : 'start';
+    const st = await stat(t.path);
+    for (const s of savedHere) {
+      if (s.dev === st.dev && s.ino === st.ino) {
+        from = s;
+        continue;
+      }
+      const found = await this.findRotated(t.path, s);
+      if (found) t.draining.push(found);
+    }
+    const { file, resumed } = await TailedFile.open(t.path, from, this.opts.maxLineBytes);
+    if (typeof from === 'object' && !resumed) {
+      this.opts.log('info', `${t.path}: not the file saved before (rewritten or a reused inode); reading it from the start`, { source: this.sourceId });
+    }
+    return file;
+  }
+
+  private async findRotated(path: string, s: FileState): Promise<TailedFile | undefined> {
+    const dir = dirname(path);
+    const base = basename(path);
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return undefined;
+    }
+    const candidates = names.filter((n) => n !== base && n.startsWith(base)).map((n) => join(dir, n));
+    for (const c of candidates) {
+      try {
+        const cs = await stat(c);
+        if (cs.dev !== s.dev || cs.ino !== s.ino) continue;
+        const { file, resumed } = await TailedFile.open(c, s, this.opts.maxLineBytes);
+        if (!resumed) {
+          await file.close();
+          return undefined;
+        }
+        file.rotated = true;
+        file.path = path;
+        this.opts.log('info', `${path}: reading the rest of ${c}, rotated while connwatch was stopped`, { source: this.sourceId });
+        return file;
+      } catch {
+        // vanished meanwhile
+      }
+    }
+    return undefined;
+  }
+
+  private async deliver(f: TailedFile, p: DeliveredPiece): Promise<void> {
+    const sink = this.sink;
+    if (!sink) return;
+    const line: RawLine = {
+      sourceId: this.sourceId,
+      text: p.text,
+      receivedAt: Date.now(),
+      position: { source: this.sourceId, file: f.path, offset: p.offset },
+    };
+    if (p.line !== undefined) line.position.line = p.line;
+    if (p.partial) line.partial = true;
+    if (p.continuation) line.continuation = true;
+    if (this.opts.program) line.program = this.opts.program;
+    if (this.opts.envelope) line.envelope = this.opts.envelope;
+    try {
+      await sink(line);
+    } catch (err) {
+      this.opts.log('error', `${this.sourceId}: the pipeline failed on a line of ${f.path}: ${messageOf(err)}`, { source: this.sourceId, offset: p.offset });
+    }
+    this.delivered += 1;
+    if (!p.partial) this.saveState();
+  }
+
+  private loadSaved(): void {
+    const v = this.opts.checkpoints.get(this.sourceId);
+    this.firstStart = v === undefined;
+    this.saved = [];
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return;
+    const files = (v as { files?: unknown }).files;
+    if (!Array.isArray(files)) return;
+    for (const f of files) {
+      if (typeof f !== 'object' || f === null) continue;
+      const o = f as Record<string, unknown>;
+      if (typeof o.path === 'string' && typeof o.dev === 'number' && typeof o.ino === 'number' && typeof o.offset === 'number' && typeof o.fp === 'string' && typeof o.fpLen === 'number') {
+        const s: FileState = { path: o.path, dev: o.dev, ino: o.ino, offset: o.offset, fp: o.fp, fpLen: o.fpLen };
+        if (typeof o.line === 'number') s.line = o.line;
+        if (o.rotated === true) s.rotated = true;
+        this.saved.push(s);
+      }
+    }
+  }
+
+  private saveState(): void {
+    const files: JsonValue[] = [];
+    for (const t of this.tracked.values()) {
+      for (const f of [...t.draining, ...(t.current ? [t.current] : [])]) files.push({ ...f.state() });
+    }
+    // Saved files not looked at yet (their path has not appeared again) are kept.
+    for (const s of this.saved) files.push({ ...s });
+    this.opts.checkpoints.set(this.sourceId, { v: CHECKPOINT_SCHEMA, files });
+  }
+
+  private problem(t: Tracked, err: unknown): void {
+    const e = toSourceError(t.path, err);
+    if (t.problem && t.problem.code === e.code) return;
+    t.problem = e;
+    if (e.code === 'SOURCE_MISSING' && t.everOpened) {
+      this.opts.log('debug', `${t.path}: gone (rotated or deleted); waiting for the new file`, { source: this.sourceId });
+      return;
+    }
+    this.opts.log(e.code === 'SOURCE_MISSING' ? 'info' : 'warn', e.describe(), { source: this.sourceId, code: e.code, path: t.path });
+    this.opts.onProblem?.(e);
+  }
+
+  private resolved(t: Tracked): void {
+    if (!t.problem) return;
+    this.opts.log('info', `${t.path}: readable now`, { source: this.sourceId });
+    t.problem = undefined;
+  }
+
+  private schedulePartialCheck(): void {
+    if (!this.running || this.opts.partialFlushMs <= 0 || this.partialTimer) return;
+    let due = Infinity;
+    for (const t of this.tracked.values()) {
+      if (t.current?.hasPending) due = Math.min(due, t.current.lastGrowthAt + this.opts.partialFlushMs);
+    }
+    if (due === Infinity) return;
+    this.partialTimer = setTimeout(() => {
+      this.partialTimer = undefined;
+      this.kick();
+    }, Math.max(10, due - Date.now() + 5));
+  }
+
+  private async ensureWatcher(): Promise<void> {
+    if (!this.running) return;
+    const { base, rest } = globBase(this.pattern);
+    const dir = await nearestExistingDir(base);
+    if (dir === this.watchedDir) return;
+    await this.watcher?.close().catch(() => undefined);
+    this.watchedDir = dir;
+    const depth = dir === base ? Math.max(0, rest.length - 1) : 0;
+    const w = watch(dir, { ignoreInitial: true, depth, persistent: true, ignorePermissionErrors: true });
+    w.on('all', () => this.kick(true));
+    w.on('error', (err) => this.opts.log('debug', `${this.sourceId}: watcher: ${messageOf(err)}`, { source: this.sourceId }));
+    this.watcher = w;
+    if (!hasGlob(this.pattern) && dir !== base) {
+      this.opts.log('debug', `${this.sourceId}: ${base} does not exist yet; watching ${dir}`, { source: this.sourceId });
+    }
+  }
+}
+
+/** The error a person sees for a file that cannot be read, with what to do. */
+export function toSourceError(path: string, err: unknown): ConnwatchError {
+  const code = errnoCode(err);
+  if (code === 'ENOENT' || code === 'ENOTDIR') {
+    return new ConnwatchError('SOURCE_MISSING', `${path} does not exist (yet).`, {
+      hint: 'connwatch reads it from its start as soon as it appears; nothing to do unless the path is wrong.',
+      cause: err,
+    });
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    const hint = path.startsWith('/var/log/')
+      ? 'Add yourself to the "adm" group (sudo usermod -aG adm $USER), then log in again; or let connwatch read sshd from the journal.'
+      : `Make the file readable for your user (ls -l ${path}; chmod or group membership), then connwatch picks it up by itself.`;
+    return new ConnwatchError('SOURCE_UNREADABLE', `Cannot read ${path} (permission denied).`, { hint, cause: err });
+  }
+  return new ConnwatchError('SOURCE_FAILED', `Cannot read ${path}: ${messageOf(err)}.`, {
+    hint: 'connwatch retries with backoff; check the path and the disk.',
+    cause: err,
+  });
+}

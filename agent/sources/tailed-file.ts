@@ -1,0 +1,229 @@
+/**
+ * TailedFile: one open file (one inode) being read by the file tail.
+ *
+ * It keeps the file open by its descriptor, so after a rename or delete it can still read what
+ * the old writer adds. Identity is device + inode + a fingerprint: a hash of the first
+ * min(offset, FINGERPRINT_BYTES) bytes, so short files (plink logs) work, and a reused inode
+ * number or a file rewritten in place (copytruncate, even regrown past the old offset before we
+ * looked) is recognised by its changed first bytes.
+ *
+ * Offsets: `committed` is the start of the first line not yet delivered, the only offset ever
+ * saved, so a restart never starts inside a line. A pending line without newline can be shown
+ * as `partial` after a quiet period; the rest then comes as a `continuation`.
+ */
+import { createHash } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { LineSplitter } from './line-splitter.js';
+
+export const FINGERPRINT_BYTES = 1024;
+const CHUNK_BYTES = 64 * 1024;
+
+/** What the checkpoint remembers of a file. */
+export interface FileState {
+  path: string;
+  dev: number;
+  ino: number;
+  offset: number;
+  fp: string;
+  fpLen: number;
+  line?: number;
+  rotated?: boolean;
+}
+
+export interface DeliveredPiece {
+  text: string;
+  offset: number;
+  line?: number;
+  partial?: boolean;
+  continuation?: boolean;
+  truncated?: boolean;
+}
+
+export type Deliver = (piece: DeliveredPiece) => Promise<void>;
+
+export async function fingerprintOf(fh: FileHandle, len: number): Promise<string> {
+  if (len <= 0) return '';
+  const buf = Buffer.alloc(len);
+  const { bytesRead } = await fh.read(buf, 0, len, 0);
+  if (bytesRead < len) return `short:${bytesRead}`;
+  return createHash('sha256').update(buf).digest('hex').slice(0, 32);
+}
+
+export class TailedFile {
+  path: string;
+  readonly dev: number;
+  readonly ino: number;
+  private readonly fh: FileHandle;
+  private readonly splitter: LineSplitter;
+  private fp = '';
+  private fpLen = 0;
+  private lineNo: number | undefined;
+  private lastSize = -1;
+  private lastMtime = -1;
+  /** When the file last grew (or was opened): for partial flush and closing rotated files. */
+  lastGrowthAt = Date.now();
+  /** Start of the first line not delivered yet: the only offset ever saved. */
+  private committed = 0;
+  /** Characters of the pending line already delivered as partial. */
+  private partialSent = 0;
+  rotated = false;
+  /** Times this file was found truncated or rewritten. */
+  truncations = 0;
+  private closed = false;
+
+  private constructor(path: string, fh: FileHandle, st: Stats, maxLineBytes: number) {
+    this.path = path;
+    this.fh = fh;
+    this.dev = st.dev;
+    this.ino = st.ino;
+    this.splitter = new LineSplitter({ maxLineBytes });
+  }
+
+  /**
+   * Open `path`. `from`: 'start', 'end' (the start of the last incomplete line, so a prompt
+   * waiting at the end is still seen), or a saved state, which is honoured only when device,
+   * inode and fingerprint still match (else the file is read from its start). Returns also
+   * whether the saved state matched.
+   */
+  static async open(path: string, from: 'start' | 'end' | FileState, maxLineBytes: number): Promise<{ file: TailedFile; resumed: boolean }> {
+    const fh = await open(path, 'r');
+    try {
+      const st = await fh.stat();
+      const file = new TailedFile(path, fh, st, maxLineBytes);
+      let resumed = false;
+      let offset = 0;
+      if (from === 'end') {
+        offset = await file.lastLineStart(st.size);
+      } else if (from !== 'start') {
+        if (from.dev === st.dev && from.ino === st.ino && from.offset <= st.size && (await fingerprintOf(fh, from.fpLen)) === from.fp) {
+          offset = from.offset;
+          resumed = true;
+          if (from.line !== undefined) file.lineNo = from.line;
+        }
+      }
+      if (offset === 0) file.lineNo = 0;
+      file.splitter.reset(offset);
+      file.committed = offset;
+      await file.refreshFingerprint();
+      return { file, resumed };
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Does this open file still match a saved state's identity? */
+  async matches(state: FileState): Promise<boolean> {
+    return state.dev === this.dev && state.ino === this.ino && (await fingerprintOf(this.fh, state.fpLen)) === state.fp;
+  }
+
+  state(): FileState {
+    const s: FileState = { path: this.path, dev: this.dev, ino: this.ino, offset: this.committed, fp: this.fp, fpLen: this.fpLen };
+    if (this.lineNo !== undefined) s.line = this.lineNo;
+    if (this.rotated) s.rotated = true;
+    return s;
+  }
+
+  get offset(): number {
+    return this.committed;
+  }
+
+  get size(): number {
+    return this.lastSize;
+  }
+
+  get hasPending(): boolean {
+    return this.splitter.pendingBytes > 0;
+  }
+
+  /**
+   * Read up to `budget` bytes and deliver the complete lines (each awaited). Detects truncation
+   * and in-place rewrites first and starts again at 0. Returns the bytes read (0: at the end).
+   * `keepGoing` is asked before each line; when it says no, reading stops there (the saved
+   * offset stays at the first line not delivered; the file is about to be closed).
+   */
+  async read(budget: number, deliver: Deliver, keepGoing: () => boolean = () => true, now = Date.now()): Promise<number> {
+    const st = await this.fh.stat();
+    if (st.size !== this.lastSize || st.mtimeMs !== this.lastMtime) {
+      const rewritten = st.size < this.splitter.position || (this.fpLen > 0 && (await fingerprintOf(this.fh, this.fpLen)) !== this.fp);
+      if (rewritten) {
+        this.truncations += 1;
+        this.splitter.reset(0);
+        this.committed = 0;
+        this.lineNo = 0;
+        this.partialSent = 0;
+        this.fp = '';
+        this.fpLen = 0;
+      }
+      this.lastSize = st.size;
+      this.lastMtime = st.mtimeMs;
+    }
+    let total = 0;
+    const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+    while (total < budget && !this.closed && keepGoing()) {
+      const { bytesRead } = await this.fh.read(buf, 0, CHUNK_BYTES, this.splitter.position);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      this.lastGrowthAt = now;
+      for (const line of this.splitter.push(buf.subarray(0, bytesRead))) {
+        if (!keepGoing()) return total;
+        const piece: DeliveredPiece = { text: line.text, offset: line.start };
+        if (this.partialSent > 0) {
+          piece.text = line.text.slice(this.partialSent);
+          piece.continuation = true;
+          this.partialSent = 0;
+        }
+        if (this.lineNo !== undefined) {
+          this.lineNo += 1;
+          piece.line = this.lineNo;
+        }
+        if (line.truncated) piece.truncated = true;
+        await deliver(piece);
+        this.committed = line.end;
+      }
+      if (this.fpLen < FINGERPRINT_BYTES && this.splitter.position > this.fpLen) await this.refreshFingerprint();
+    }
+    return total;
+  }
+
+  /**
+   * Deliver what is pending of the last line as partial when the file has not grown for
+   * `quietMs` (or always, with quietMs 0). Returns true when something was delivered.
+   */
+  async flushPartial(quietMs: number, deliver: Deliver, now = Date.now()): Promise<boolean> {
+    if (!this.hasPending || now - this.lastGrowthAt < quietMs) return false;
+    const pending = this.splitter.pendingText();
+    if (!pending || pending.text.length <= this.partialSent) return false;
+    const piece: DeliveredPiece = { text: pending.text.slice(this.partialSent), offset: this.splitter.lineStart, partial: true };
+    if (this.partialSent > 0) piece.continuation = true;
+    if (this.lineNo !== undefined) piece.line = this.lineNo + 1;
+    this.partialSent = pending.text.length;
+    await deliver(piece);
+    return true;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.fh.close().catch(() => undefined);
+  }
+
+  private async refreshFingerprint(): Promise<void> {
+    const len = Math.min(this.splitter.position, FINGERPRINT_BYTES);
+    this.fp = await fingerprintOf(this.fh, len);
+    this.fpLen = len;
+  }
+
+  /** Offset of the start of the last line when the file does not end with a newline. */
+  private async lastLineStart(size: number): Promise<number> {
+    const maxBack = Math.min(size, this.splitter.maxLineBytes);
+    if (maxBack === 0) return size;
+    const buf = Buffer.alloc(maxBack);
+    const { bytesRead } = await this.fh.read(buf, 0, maxBack, size - maxBack);
+    const view = buf.subarray(0, bytesRead);
+    if (view[view.length - 1] === 0x0a) return size;
+    const nl = view.lastIndexOf(0x0a);
+    return nl === -1 ? (maxBack === size ? 0 : size) : size - maxBack + nl + 1;
+  }
+}
