@@ -500,6 +500,12 @@ const PATTERNS: Pattern[] = [
     re: /^PAM (?:(\d+) more authentication failures?;.*|service\(sshd\) ignoring max retries;.*)$/,
     make: (m) => info('sshd.auth.pam-summary', 'pam-summary', m[1] ? { detail: { count: Number(m[1]) } } : {}),
   },
+  {
+    // sshd looks up the shadow entry of the fake user `NOUSER` when an invalid user tries a password (UsePAM no).
+    id: 'sshd.auth.no-shadow',
+    re: /^Could not get shadow information for (.*)$/,
+    make: (m) => info('sshd.auth.no-shadow', 'no-shadow', m[1] === 'NOUSER' ? { detail: { invalidUser: true } } : { user: m[1]! }),
+  },
   // --- PAM modules ---------------------------------------------------------------------
   {
     id: 'sshd.pam.auth-failure',
