@@ -1,3 +1,4 @@
+/* global process, Buffer, setInterval */
 // A stand-in client: output with CRLF and invalid UTF-8, a prompt without newline on stderr,
 // reads the answer from stdin, exits 3. Args: "sleep" makes it wait for a signal instead.
 import { createInterface } from 'node:readline';
