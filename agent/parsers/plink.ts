@@ -483,8 +483,10 @@ class PlinkParser implements LineParser {
       const m = p.re.exec(text);
       if (!m) continue;
       const kind = p.kind(this.st);
+      const detail: Detail = { prompt: m[0].trimEnd() };
+      if (kind === 'prompt.hostkey') detail.keyState = this.st.block === 'hostkey-changed' ? 'changed' : 'new';
       this.st.block = kind === 'prompt.password' || kind === 'prompt.passphrase' || kind === 'prompt.username' ? this.st.block : undefined;
-      out.push(ev(kind, p.id, { detail: { prompt: m[0].trimEnd() } }));
+      out.push(ev(kind, p.id, { detail }));
       const rest = text.slice(m[0].length);
       if (rest === '') return out;
       if (/^[yYnNiI]?$/.test(rest.trim())) {

@@ -1,0 +1,140 @@
+/**
+ * `connwatch rules validate|list|test`: check rule files, list the rules in force, and show line
+ * by line what the pipeline makes of a log — program recognised, event produced, rules matched,
+ * and for a line that matched nothing, the closest rule and which of its conditions failed (the
+ * way wazuh-logtest shows its phases). `test` runs exactly the pipeline the agent runs.
+ */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { VirtualClock } from '../correlate/clock.js';
+import type { Event, Program } from '../event.js';
+import { Pipeline } from '../pipeline.js';
+import { replayFiles } from '../replay.js';
+import type { CompiledRule } from '../rules/compile.js';
+import { loadRuleFile } from '../rules/load.js';
+import { formatProblem, type RuleProblem } from '../rules/spec.js';
+import type { RuleHit } from '../rules/runner.js';
+import { AlertGate } from '../sinks/gate.js';
+import { PrinterSink } from '../sinks/printer.js';
+import { paths } from '../config/paths.js';
+import { checkFiles, programOption, rulesOptions, type CommonRuleFlags } from './common.js';
+import { loadRuleSet, makeRunner } from './setup.js';
+import { eventText } from './parse.js';
+import { readdirSync } from 'node:fs';
+
+function expandPaths(inputs: string[]): string[] {
+  const out: string[] = [];
+  for (const p of inputs) {
+    let isDir = false;
+    try {
+      isDir = statSync(p).isDirectory();
+    } catch {
+      // reported by loadRuleFile
+    }
+    if (isDir) {
+      for (const f of readdirSync(p).sort()) if (f.endsWith('.json') && f !== 'schema.json') out.push(join(p, f));
+    } else out.push(p);
+  }
+  return out;
+}
+
+export function registerRules(program: Command): void {
+  const rules = program.command('rules').description('check, list and try out rule files');
+
+  rules
+    .command('validate')
+    .description('check rule files against the rule language; exit code 1 when any has an error')
+    .argument('<paths...>', 'rule files or directories')
+    .action((inputs: string[]) => {
+      const problems: RuleProblem[] = [];
+      const ids = new Map<string, string>();
+      let count = 0;
+      for (const file of expandPaths(inputs)) {
+        const r = loadRuleFile(file, false);
+        problems.push(...r.problems);
+        for (const rule of r.rules) {
+          const other = ids.get(rule.id);
+          if (other) problems.push({ file, rule: rule.id, field: 'id', message: `duplicate id: also defined in ${other}` });
+          ids.set(rule.id, file);
+        }
+        count += r.rules.length;
+      }
+      for (const p of problems) process.stderr.write(formatProblem(p) + '\n');
+      if (problems.length) {
+        process.stderr.write(`connwatch rules validate: ${problems.length} error(s)\n`);
+        process.exitCode = 1;
+      } else process.stdout.write(`connwatch rules validate: ${count} rule(s) OK\n`);
+    });
+
+  rulesOptions(
+    rules
+      .command('list')
+      .description('list the rules in force: id, severity, category, source file, enabled')
+      .option('--json', 'one JSON object per rule')
+      .option('--no-user', 'leave out ~/.config/connwatch/rules.d'),
+  ).action((flags: CommonRuleFlags & { json?: boolean; user?: boolean }) => {
+    const loaded = loadRuleSet({ ...flags, ...(flags.user !== false ? { userRulesDir: paths().rulesDir } : {}) });
+    for (const p of loaded.problems) process.stderr.write(formatProblem(p) + '\n');
+    for (const r of loaded.rules.sort((a, b) => a.id.localeCompare(b.id))) {
+      if (flags.json) {
+        process.stdout.write(JSON.stringify({ id: r.id, severity: r.spec.severity, category: r.spec.category, file: r.file, builtin: r.builtin, enabled: r.enabled, title: r.spec.title }) + '\n');
+      } else {
+        process.stdout.write(`${r.id.padEnd(40)} ${r.spec.severity.padEnd(8)} ${r.spec.category.padEnd(12)} ${r.enabled ? 'enabled ' : 'disabled'} ${r.builtin ? '(built-in) ' : ''}${r.file}\n`);
+      }
+    }
+  });
+
+  rulesOptions(
+    rules
+      .command('test')
+      .description('show, line by line, the program recognised, the event produced, and which rules matched or why the closest did not')
+      .argument('<files...>', 'log files')
+      .addOption(programOption())
+      .option('--no-user', 'leave out ~/.config/connwatch/rules.d'),
+  ).action(async (files: string[], flags: CommonRuleFlags & { program?: Program; user?: boolean }) => {
+    checkFiles(files);
+    const loaded = loadRuleSet({ ...flags, ...(flags.user !== false ? { userRulesDir: paths().rulesDir } : {}) });
+    for (const p of loaded.problems) process.stderr.write(formatProblem(p) + '\n');
+    const clock = new VirtualClock(0);
+    const out = process.stdout;
+    const gate = new AlertGate({ record: [new PrinterSink(out, false)], notify: [] });
+    const pending: Array<Promise<void>> = [];
+    const explainLine = async (e: Event, hits: RuleHit[]) => {
+      const lines = [`line ${e.raw.line ?? '?'}: ${e.raw.text}`, `  program: ${e.program}   parser pattern: ${e.pattern ?? '-'}`, `  event:   ${eventText(e)}`];
+      if (e.connection) lines.push(`  connection: ${e.connection.id} (phase before: ${e.connection.phase})`);
+      if (hits.length) for (const h of hits) lines.push(`  ** rule ${h.rule.id} (${h.rule.spec.severity}) hit`);
+      else {
+        const closest = await closestRule(loaded.rules, e);
+        if (closest) {
+          const why = closest.failed.map((f) => `${f.fact} ${f.operator} ${JSON.stringify(f.value)} (event has ${JSON.stringify(f.actual)})`).join('; ');
+          const opens = closest.rule.expect && closest.failed.length === 0 ? ' (matched: waits for what it expects)' : '';
+          lines.push(`  closest rule: ${closest.rule.id}${opens}${why ? ` — failed: ${why}` : ''}`);
+        } else lines.push('  no rule applies to this program');
+      }
+      out.write(lines.join('\n') + '\n');
+    };
+    const pipeline = new Pipeline({
+      runner: makeRunner(loaded, clock),
+      gate,
+      onEvent: (e, hits) => {
+        if (e.kind === 'noise') return;
+        pending.push(explainLine(e, hits));
+      },
+    });
+    await replayFiles(files, pipeline, flags.program ? { program: flags.program } : {});
+    await Promise.all(pending);
+    const s = pipeline.stats;
+    process.stderr.write(`connwatch rules test: ${s.lines} lines, ${s.events} events, ${s.alerts} alerts, ${s.unknown} lines not understood\n`);
+  });
+}
+
+async function closestRule(rules: readonly CompiledRule[], e: Event): Promise<{ rule: CompiledRule; failed: Awaited<ReturnType<CompiledRule['explain']>>['failed'] } | undefined> {
+  let best: { rule: CompiledRule; failed: Awaited<ReturnType<CompiledRule['explain']>>['failed'] } | undefined;
+  for (const rule of rules) {
+    if (!rule.enabled || (rule.programs && !rule.programs.has(e.program))) continue;
+    const r = await rule.explain(e);
+    if (!best || r.failed.length < best.failed.length) best = { rule, failed: r.failed };
+  }
+  return best;
+}

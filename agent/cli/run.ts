@@ -1,0 +1,279 @@
+/**
+ * `connwatch run`: the agent in the foreground (what the systemd user service runs).
+ *
+ * Watches the configured sources (the defaults, the config file's, and `--watch FILE`), runs every
+ * line through the pipeline on a wall clock (absences expire while nothing is written), notifies
+ * on the desktop, keeps the alert history, reloads rule files when they change (a broken file
+ * keeps its last good rules), and stops cleanly on SIGINT/SIGTERM: sources stopped, pending
+ * notifications sent, positions saved.
+ */
+import { readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import type { Command } from 'commander';
+import { watch } from 'chokidar';
+import { loadConfig, resolveConfig, type Config, type ResolvedSource } from '../config/config.js';
+import { inQuietHours } from '../config/config.js';
+import { paths, type Paths } from '../config/paths.js';
+import { WallClock } from '../correlate/clock.js';
+import type { Program, Severity } from '../event.js';
+import { ConnwatchError, messageOf } from '../errors.js';
+import { createLogger, type Logger } from '../log.js';
+import { LineRouter } from '../parsers/router.js';
+import { Pipeline } from '../pipeline.js';
+import { parseDuration } from '../rules/duration.js';
+import { CheckpointStore } from '../sources/checkpoint.js';
+import { FileTail, type SourceLog } from '../sources/file-tail.js';
+import { DesktopSink } from '../sinks/desktop.js';
+import { AlertGate } from '../sinks/gate.js';
+import { HistorySink } from '../sinks/history.js';
+import { programOption, rulesOptions, type CommonRuleFlags } from './common.js';
+import { loadRuleSet, makeRunner } from './setup.js';
+import { StatusWriter } from '../status.js';
+
+interface RunFlags extends CommonRuleFlags {
+  watch?: string[];
+  program?: Program;
+  defaults?: boolean;
+  config?: string;
+  fromStart?: boolean;
+  notify?: boolean;
+  minSeverity?: Severity;
+  fold?: string;
+  verbose?: boolean;
+  partialFlush?: string;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function registerRun(program: Command): void {
+  const cmd = program
+    .command('run')
+    .description('run the agent in the foreground: watch logs, notify on the desktop (what the user service runs)')
+    .option('--watch <file>', 'also watch this file or glob (repeatable)', collect)
+    .addOption(programOption())
+    .option('--no-defaults', 'do not watch the default log locations')
+    .option('--config <file>', 'configuration file (default ~/.config/connwatch/config.json)')
+    .option('--from-start', 'read files that already exist from their start, not their end')
+    .option('--no-notify', 'do not show desktop notifications (history only)')
+    .option('--min-severity <level>', 'lowest severity that is notified (info, warning, error, critical)')
+    .option('--fold <duration>', 'wait this long to fold a burst of alerts into one notification')
+    .option('--partial-flush <duration>', 'show a line that has no newline yet (a prompt) after this long', '500ms')
+    .option('-v, --verbose', 'log every alert and source event');
+  rulesOptions(cmd).action(async (flags: RunFlags) => {
+    await runAgent(flags);
+  });
+}
+
+export async function runAgent(flags: RunFlags): Promise<void> {
+  const log = createLogger({ level: flags.verbose ? 'debug' : 'info' });
+  const p = paths();
+  let config: Config = flags.config ? loadConfig(p, flags.config) : loadConfig(p);
+  if (flags.defaults === false) config = { ...config, sources: config.sources.filter((s) => !s.isDefault) };
+  for (const f of flags.watch ?? []) {
+    config.sources.push(...resolveConfig({ replaceDefaultSources: true, sources: [{ type: 'file', path: f, ...(flags.program ? { program: flags.program } : {}) }] }, p).sources);
+  }
+  const agent = new Agent(config, flags, p, log);
+  await agent.start();
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info(`received ${signal}, stopping`);
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      void agent.stop().then(resolve, (err: unknown) => {
+        log.error(`stopping failed: ${messageOf(err)}`);
+        resolve();
+      });
+    };
+    const onInt = () => stop('SIGINT');
+    const onTerm = () => stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+}
+
+class Agent {
+  private readonly checkpoints: CheckpointStore;
+  private readonly clock: WallClock;
+  private readonly pipeline: Pipeline;
+  private readonly gate: AlertGate;
+  private readonly desktop: DesktopSink | undefined;
+  private readonly tails: FileTail[] = [];
+  private readonly stoppers: Array<() => Promise<void>> = [];
+  private readonly delivered: Set<string>;
+  private deliveredDirty = false;
+  private loaded: ReturnType<typeof loadRuleSet>;
+  private readonly status: StatusWriter;
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly config: Config,
+    private readonly flags: RunFlags,
+    private readonly p: Paths,
+    private readonly log: Logger,
+  ) {
+    mkdirSync(p.stateDir, { recursive: true });
+    this.checkpoints = new CheckpointStore(p.checkpointFile);
+    this.delivered = readDelivered(p.deliveredFile);
+    this.loaded = this.loadRules();
+    this.clock = new WallClock({ onTick: () => void this.pipeline.tick() });
+    const foldMs = flags.fold !== undefined ? parseDuration(flags.fold) : config.foldMs;
+    if (foldMs === undefined) throw new ConnwatchError('USAGE', `--fold must be a duration like "2s", got "${flags.fold}"`);
+    this.desktop =
+      flags.notify === false
+        ? undefined
+        : new DesktopSink({ logger: { warn: (m) => log.warn(m), info: (m) => log.info(m) } });
+    this.gate = new AlertGate({
+      record: [new HistorySink(p.historyFile), { name: 'log', deliver: async (a) => void log.info(`alert ${a.rule} (${a.severity}): ${a.title}${a.host ? ` — ${a.host}` : ''}`) }],
+      notify: this.desktop ? [this.desktop] : [],
+      minSeverity: flags.minSeverity ?? config.minSeverity,
+      foldMs,
+      delivered: this.delivered,
+      onDelivered: () => (this.deliveredDirty = true),
+      quiet: (now) => inQuietHours(config.quietHours, now),
+      log: (level, m) => log[level](m),
+    });
+    this.pipeline = new Pipeline({ runner: makeRunner(this.loaded, this.clock), gate: this.gate });
+    this.status = new StatusWriter(p.statusFile);
+  }
+
+  private loadRules(previous?: ReturnType<typeof loadRuleSet>) {
+    const loaded = loadRuleSet(
+      {
+        ...this.flags,
+        rules: [...this.config.ruleDirs.slice(1), ...(this.flags.rules ?? [])],
+        userRulesDir: this.config.ruleDirs[0]!,
+        disabled: [...this.config.disabled, ...(this.flags.disabled ?? [])],
+        ...(this.flags.hangWindow === undefined && this.config.hangWindowMs !== undefined ? { hangWindow: `${this.config.hangWindowMs}ms` } : {}),
+      },
+      previous,
+    );
+    for (const prob of loaded.problems) {
+      this.log.error(`${prob.file}: ${prob.rule ? `rule "${prob.rule}": ` : ''}${prob.field ? `"${prob.field}" ` : ''}${prob.message}${previous ? ' — keeping the last good rules of this file' : ' — its rules are not used'}`);
+    }
+    return loaded;
+  }
+
+  async start(): Promise<void> {
+    await this.checkpoints.load();
+    const enabled = this.loaded.rules.filter((r) => r.enabled).length;
+    this.log.info(`connwatch starting: ${enabled} rules from ${this.loaded.files.length} files, ${this.config.sources.length} sources`);
+    for (const s of this.config.sources) await this.startSource(s);
+    this.watchRules();
+    this.timers.push(
+      setInterval(() => void this.saveState(), 1000),
+      setInterval(() => void this.desktop?.retryPending(), 30_000),
+    );
+    for (const t of this.timers) t.unref();
+    this.writeStatus();
+    this.log.info('connwatch running');
+  }
+
+  private sourceLog(): SourceLog {
+    return (level, msg, meta) => this.log.log(level, msg, meta ?? {});
+  }
+
+  private async startSource(s: ResolvedSource): Promise<void> {
+    try {
+      switch (s.type) {
+        case 'file':
+        case 'captures': {
+          const router = new LineRouter(s.program ? { program: s.program } : {});
+          const routers = new Map<string, LineRouter>();
+          const tail = new FileTail({
+            path: s.path!,
+            ...(s.program ? { program: s.program } : {}),
+            checkpoints: this.checkpoints,
+            ...(this.flags.fromStart ? { fromStart: true } : {}),
+            partialFlushMs: parseDuration(this.flags.partialFlush ?? '500ms') ?? 500,
+            log: this.sourceLog(),
+          });
+          this.tails.push(tail);
+          await tail.start(async (line) => {
+            // one router per file, so each file's program is recognised on its own
+            const key = line.position.file ?? '';
+            let r = routers.get(key);
+            if (!r) {
+              r = s.type === 'captures' || !line.position.file ? router : new LineRouter(s.program ? { program: s.program } : {});
+              routers.set(key, r);
+            }
+            await this.pipeline.handleLine(line, r);
+          });
+          this.stoppers.push(() => tail.stop());
+          break;
+        }
+        case 'journal':
+        case 'process-scan':
+          // wired in by their modules when available
+          break;
+      }
+    } catch (err) {
+      this.log.warn(`source ${s.type} ${s.path ?? ''} could not start: ${messageOf(err)}`);
+    }
+  }
+
+  private watchRules(): void {
+    const dirs = this.config.ruleDirs.concat(this.flags.rules ?? []);
+    const watcher = watch(dirs, { ignoreInitial: true, depth: 0 });
+    let timer: NodeJS.Timeout | undefined;
+    const reload = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        this.loaded = this.loadRules(this.loaded);
+        this.pipeline.runner.replaceRules(this.loaded.rules);
+        this.log.info(`rules reloaded: ${this.loaded.rules.filter((r) => r.enabled).length} rules, ${this.loaded.problems.length} problem(s)`);
+        this.writeStatus();
+      }, 200);
+    };
+    watcher.on('all', reload);
+    this.stoppers.push(() => watcher.close());
+  }
+
+  private writeStatus(): void {
+    this.status.write({
+      pid: process.pid,
+      startedAt: this.status.startedAt,
+      updatedAt: Date.now(),
+      sources: this.tails.map((t) => t.status()),
+      stats: this.pipeline.stats,
+      rules: { loaded: this.loaded.rules.filter((r) => r.enabled).length, problems: this.loaded.problems.length, files: this.loaded.files },
+      gate: this.gate.counts,
+    });
+  }
+
+  private async saveState(): Promise<void> {
+    if (this.deliveredDirty) {
+      this.deliveredDirty = false;
+      writeDelivered(this.p.deliveredFile, this.delivered);
+    }
+    this.writeStatus();
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    for (const stop of this.stoppers) await stop().catch((err: unknown) => this.log.warn(`stopping a source: ${messageOf(err)}`));
+    await this.pipeline.tick();
+    await this.gate.flush();
+    this.clock.stop();
+    await this.desktop?.close();
+    await this.checkpoints.close();
+    await this.saveState();
+    this.log.info('connwatch stopped');
+  }
+}
+
+const MAX_DELIVERED = 5000;
+
+function readDelivered(file: string): Set<string> {
+  try {
+    const ids = JSON.parse(readFileSync(file, 'utf8')) as { v: number; ids: string[] };
+    return new Set(Array.isArray(ids.ids) ? ids.ids.slice(-MAX_DELIVERED) : []);
+  } catch {
+    return new Set();
+  }
+}
+
+function writeDelivered(file: string, ids: Set<string>): void {
+  const list = [...ids].slice(-MAX_DELIVERED);
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify({ v: 1, ids: list }));
+  renameSync(tmp, file);
+}

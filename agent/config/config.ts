@@ -1,0 +1,187 @@
+/**
+ * Configuration: the input shape (what a user writes in ~/.config/connwatch/config.json, every
+ * field optional) and the resolved shape the agent runs with (defaults filled, durations in ms,
+ * paths absolute). No file is needed: the defaults watch the usual places.
+ *
+ *   {
+ *     "sources": [{ "type": "file", "path": "/var/log/auth.log" },
+ *                 { "type": "file", "path": "~/plink.log", "program": "plink" },
+ *                 { "type": "journal", "scope": "system", "identifiers": ["sshd", "sshd-session"] }],
+ *     "rules": ["~/my-rules"],          extra rule directories (besides rules.d)
+ *     "disabled": ["sshd.auth.failed"], rule ids switched off
+ *     "hangWindow": "30s",              replaces the window of every hang rule
+ *     "minSeverity": "warning",         lowest severity that is notified
+ *     "quietHours": "22:00-07:00",      notifications held (kept in history) except critical
+ *     "foldWindow": "2s"                a burst within this time becomes one notification
+ *   }
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { PROGRAMS, SEVERITIES, type Program, type Severity } from '../event.js';
+import { ConnwatchError, errnoCode } from '../errors.js';
+import { parseDuration } from '../rules/duration.js';
+import type { Paths } from './paths.js';
+
+export type SourceInput =
+  | { type: 'file'; path: string; program?: Program }
+  | { type: 'journal'; scope?: 'system' | 'user'; identifiers?: string[]; units?: string[] }
+  | { type: 'captures'; dir?: string }
+  | { type: 'process-scan'; programs?: string[]; interval?: string };
+
+export interface ConfigInput {
+  sources?: SourceInput[];
+  rules?: string[];
+  disabled?: string[];
+  hangWindow?: string;
+  minSeverity?: Severity;
+  quietHours?: string;
+  foldWindow?: string;
+  /** Replace the default sources instead of adding to them. */
+  replaceDefaultSources?: boolean;
+}
+
+export interface ResolvedSource {
+  type: SourceInput['type'];
+  path?: string;
+  program?: Program;
+  scope?: 'system' | 'user';
+  identifiers?: string[];
+  units?: string[];
+  programs?: string[];
+  intervalMs?: number;
+  /** A default source: absence is reported once, quietly. */
+  isDefault: boolean;
+}
+
+export interface Config {
+  sources: ResolvedSource[];
+  ruleDirs: string[];
+  disabled: string[];
+  hangWindowMs: number | undefined;
+  minSeverity: Severity;
+  quietHours: { from: number; to: number } | undefined;
+  foldMs: number;
+  file: string | undefined;
+}
+
+export function expandHome(p: string): string {
+  return p === '~' ? homedir() : p.startsWith('~/') ? join(process.env.HOME || homedir(), p.slice(2)) : p;
+}
+
+export function defaultSources(p: Paths): ResolvedSource[] {
+  return [
+    { type: 'file', path: '/var/log/auth.log', isDefault: true },
+    { type: 'file', path: '/var/log/dpkg.log', program: 'dpkg', isDefault: true },
+    { type: 'file', path: '/var/log/apt/history.log', program: 'apt', isDefault: true },
+    { type: 'journal', scope: 'system', identifiers: ['sshd', 'sshd-session'], isDefault: true },
+    { type: 'journal', scope: 'user', identifiers: ['org.remmina.Remmina.desktop', 'remmina', 'org.remmina.Remmina'], isDefault: true },
+    { type: 'captures', path: join(p.captureDir, '*.jsonl'), isDefault: true },
+    { type: 'file', path: '/tmp/remmina_log_file.log', program: 'remmina', isDefault: true },
+    { type: 'process-scan', intervalMs: 60_000, isDefault: true },
+  ];
+}
+
+function fail(file: string, field: string, message: string): never {
+  throw new ConnwatchError('CONFIG_INVALID', `${file}: "${field}" ${message}`, {
+    hint: 'Fix the field or remove it to use the default; `connwatch doctor` checks the whole configuration.',
+  });
+}
+
+function parseQuiet(file: string, v: string): { from: number; to: number } {
+  const m = /^(\d\d):(\d\d)-(\d\d):(\d\d)$/.exec(v);
+  if (!m) fail(file, 'quietHours', `must look like "22:00-07:00", got ${JSON.stringify(v)}`);
+  return { from: +m[1]! * 60 + +m[2]!, to: +m[3]! * 60 + +m[4]! };
+}
+
+export function inQuietHours(q: Config['quietHours'], now: Date): boolean {
+  if (!q) return false;
+  const t = now.getHours() * 60 + now.getMinutes();
+  return q.from <= q.to ? t >= q.from && t < q.to : t >= q.from || t < q.to;
+}
+
+/** Reads and resolves the config file (a missing file means all defaults). */
+export function loadConfig(p: Paths, file = p.configFile): Config {
+  let input: ConfigInput = {};
+  let used: string | undefined;
+  try {
+    const text = readFileSync(file, 'utf8');
+    used = file;
+    try {
+      input = JSON.parse(text) as ConfigInput;
+    } catch (err) {
+      throw new ConnwatchError('CONFIG_INVALID', `${file} is not valid JSON: ${(err as Error).message}`, {
+        hint: 'Fix the syntax, or move the file away to run with the defaults.',
+        cause: err,
+      });
+    }
+  } catch (err) {
+    if (err instanceof ConnwatchError) throw err;
+    if (errnoCode(err) !== 'ENOENT') {
+      throw new ConnwatchError('CONFIG_UNREADABLE', `cannot read ${file}: ${(err as Error).message}`, { hint: 'Check the file permissions.', cause: err });
+    }
+  }
+  return resolveConfig(input, p, used);
+}
+
+export function resolveConfig(input: ConfigInput, p: Paths, file?: string): Config {
+  const where = file ?? 'config';
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) fail(where, '(top level)', 'must be a JSON object');
+  const known = new Set(['sources', 'rules', 'disabled', 'hangWindow', 'minSeverity', 'quietHours', 'foldWindow', 'replaceDefaultSources']);
+  for (const k of Object.keys(input)) if (!known.has(k)) fail(where, k, `is not a known setting; known: ${[...known].join(', ')}`);
+  const sources: ResolvedSource[] = input.replaceDefaultSources ? [] : defaultSources(p);
+  (input.sources ?? []).forEach((s, i) => {
+    const field = `sources[${i}]`;
+    if (typeof s !== 'object' || s === null) fail(where, field, 'must be an object with a "type"');
+    const program = (s as { program?: unknown }).program;
+    if (program !== undefined && !(PROGRAMS as readonly string[]).includes(program as string)) {
+      fail(where, `${field}.program`, `must be one of ${PROGRAMS.join(', ')}`);
+    }
+    switch (s.type) {
+      case 'file':
+        if (typeof s.path !== 'string' || !s.path) fail(where, `${field}.path`, 'must be a file path or glob');
+        sources.push({ type: 'file', path: resolve(expandHome(s.path)), ...(s.program ? { program: s.program } : {}), isDefault: false });
+        break;
+      case 'journal':
+        sources.push({
+          type: 'journal',
+          scope: s.scope === 'user' ? 'user' : 'system',
+          ...(s.identifiers ? { identifiers: s.identifiers } : {}),
+          ...(s.units ? { units: s.units } : {}),
+          isDefault: false,
+        });
+        break;
+      case 'captures':
+        sources.push({ type: 'captures', path: join(resolve(expandHome(s.dir ?? p.captureDir)), '*.jsonl'), isDefault: false });
+        break;
+      case 'process-scan': {
+        const ms = s.interval === undefined ? 60_000 : parseDuration(s.interval);
+        if (ms === undefined) fail(where, `${field}.interval`, 'must be a duration like "60s"');
+        sources.push({ type: 'process-scan', intervalMs: ms, ...(s.programs ? { programs: s.programs } : {}), isDefault: false });
+        break;
+      }
+      default:
+        fail(where, `${field}.type`, `must be one of file, journal, captures, process-scan, got ${JSON.stringify((s as { type?: unknown }).type)}`);
+    }
+  });
+  const dur = (field: 'hangWindow' | 'foldWindow', v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    const ms = parseDuration(v);
+    if (ms === undefined) fail(where, field, `must be a duration like "30s" or "5m", got ${JSON.stringify(v)}`);
+    return ms;
+  };
+  if (input.minSeverity !== undefined && !SEVERITIES.includes(input.minSeverity)) {
+    fail(where, 'minSeverity', `must be one of ${SEVERITIES.join(', ')}`);
+  }
+  const ruleDirs = [p.rulesDir, ...(input.rules ?? []).map((d) => (isAbsolute(expandHome(d)) ? expandHome(d) : resolve(expandHome(d))))];
+  return {
+    sources,
+    ruleDirs,
+    disabled: input.disabled ?? [],
+    hangWindowMs: dur('hangWindow', input.hangWindow),
+    minSeverity: input.minSeverity ?? 'warning',
+    quietHours: input.quietHours ? parseQuiet(where, input.quietHours) : undefined,
+    foldMs: dur('foldWindow', input.foldWindow) ?? 2000,
+    file,
+  };
+}

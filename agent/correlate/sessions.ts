@@ -1,0 +1,110 @@
+/**
+ * Sessions: per-connection state. Every client or server event is given the facts of the
+ * connection it belongs to (event.connection): an id, the phase reached before it, the host and
+ * port the client connects to (a prompt line names neither, its connection does), the user, and
+ * the version strings of both sides.
+ *
+ * Connections are keyed by program + source + pid (a wrap capture or journal has pids; a plain
+ * stderr log of one plink has none, so the source is the connection). sshd without a pid (bare
+ * `-e` lines) is keyed by the client's address and port. A new lookup/connect line on a key whose
+ * connection got further than its start begins a new connection (logs appended run after run).
+ * The table is bounded: the oldest idle connections are forgotten first.
+ */
+import type { ConnectionFacts, Event, EventKind } from '../event.js';
+
+const PHASE_OF: Partial<Record<EventKind, string>> = {
+  'connect.lookup': 'start',
+  'connect.start': 'start',
+  'connect.established': 'connected',
+  'version.local': 'version',
+  'version.remote': 'version',
+  'kex.start': 'kex',
+  'kex.method': 'kex',
+  'hostkey.fingerprint': 'hostkey',
+  'hostkey.unknown': 'hostkey',
+  'hostkey.changed': 'hostkey',
+  'prompt.hostkey': 'hostkey',
+  'prompt.weakcrypto': 'kex',
+  'kex.done': 'auth',
+  'auth.username': 'auth',
+  'auth.attempt': 'auth',
+  'prompt.password': 'auth',
+  'prompt.passphrase': 'auth',
+  'prompt.username': 'auth',
+  'auth.success': 'authenticated',
+  'session.started': 'session',
+  'session.ended': 'closed',
+  'session.disconnected': 'closed',
+  'process.exit': 'closed',
+  'connect.failed': 'failed',
+  'connect.aborted': 'failed',
+  'kex.failed': 'failed',
+  'error.fatal': 'failed',
+  'nla.failed': 'failed',
+  'tls.failed': 'failed',
+  'nego.failed': 'failed',
+};
+
+/** Phases after which a new connect line means a new connection. */
+const STARTED = new Set(['start']);
+const CLIENTS = new Set(['plink', 'ssh', 'rdesktop', 'freerdp', 'remmina']);
+const NOT_CONNECTIONS = new Set(['dpkg', 'apt', 'other', 'connwatch']);
+
+interface Conn {
+  facts: ConnectionFacts;
+  lastTime: number;
+}
+
+export class Sessions {
+  private readonly byKey = new Map<string, Conn>();
+  private seq = 0;
+
+  constructor(private readonly maxConnections = 5000) {}
+
+  /** Attaches connection facts to the event (mutates it) and updates the connection. */
+  attach(e: Event): void {
+    if (NOT_CONNECTIONS.has(e.program) || e.kind === 'noise' || e.kind === 'unknown') return;
+    if (e.program === 'sshd' && e.pid === undefined && e.host === undefined) return; // server-wide line
+    if (e.kind === 'process.stale' || e.kind === 'server.listening' || e.kind === 'server.stopped') return;
+    const key = this.keyOf(e);
+    let conn = this.byKey.get(key);
+    const startsNew = e.kind === 'connect.lookup' || e.kind === 'connect.start' || e.kind === 'process.start';
+    if (conn && startsNew && !STARTED.has(conn.facts.phase) && conn.facts.events > 0) conn = undefined;
+    if (!conn) {
+      conn = { facts: { id: `c${++this.seq}`, phase: 'start', startedAt: e.time, events: 0 }, lastTime: e.time };
+      this.byKey.delete(key);
+      this.byKey.set(key, conn);
+      if (this.byKey.size > this.maxConnections) this.byKey.delete(this.byKey.keys().next().value!);
+    } else {
+      // keep insertion order = recency
+      this.byKey.delete(key);
+      this.byKey.set(key, conn);
+    }
+    const f = conn.facts;
+    if (e.host !== undefined && (f.host === undefined || e.kind === 'connect.start')) f.host = e.host;
+    if (e.port !== undefined && (f.port === undefined || e.kind === 'connect.start')) f.port = e.port;
+    if (e.user !== undefined) f.user = e.user;
+    const isClient = CLIENTS.has(e.program);
+    if (e.kind === 'version.local' && typeof e.detail.version === 'string') f[isClient ? 'clientVersion' : 'serverVersion'] = e.detail.version;
+    if (e.kind === 'version.remote' && typeof e.detail.version === 'string') f[isClient ? 'serverVersion' : 'clientVersion'] = e.detail.version;
+    f.events++;
+    // The event sees the facts as they are with it included; the phase is the one reached before it.
+    e.connection = { ...f };
+    if (e.host === undefined && f.host !== undefined && isClient) e.host = f.host;
+    if (e.port === undefined && f.port !== undefined && isClient) e.port = f.port;
+    const phase = PHASE_OF[e.kind];
+    if (phase && f.phase !== 'failed' && f.phase !== 'closed') f.phase = phase;
+    else if (phase === 'failed' || phase === 'closed') f.phase = phase;
+    conn.lastTime = e.time;
+  }
+
+  /** Connections neither closed nor failed, for the replay summary. */
+  unfinished(): ConnectionFacts[] {
+    return [...this.byKey.values()].map((c) => c.facts).filter((f) => f.phase !== 'closed' && f.phase !== 'failed');
+  }
+
+  private keyOf(e: Event): string {
+    if (e.program === 'sshd') return e.pid !== undefined ? `sshd|${e.pid}` : `sshd|${e.host}|${e.port ?? ''}`;
+    return `${e.program}|${e.raw.source}|${e.pid ?? ''}`;
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * Turns validated RuleSpecs into CompiledRules: templates compiled, durations in ms, key paths
+ * resolved, and conditions loaded into json-rules-engine (one small engine per condition tree,
+ * with our operators registered). Rules are indexed by the program and kind their top-level
+ * `all` requires, so an event is only run against rules that can apply to it.
+ */
+import { Engine, type TopLevelCondition } from 'json-rules-engine';
+import type { Event, EventKind, Program } from '../event.js';
+import { parseDuration } from './duration.js';
+import { getter } from './fields.js';
+import { safeTester } from './regex-guard.js';
+import { factsOf, type Condition, type RuleSpec } from './spec.js';
+import { compileTemplate, type Template } from './template.js';
+
+export type Matcher = (e: Event) => Promise<boolean>;
+
+/** A leaf condition that failed, with the value the event had. */
+export interface FailedLeaf {
+  fact: string;
+  operator: string;
+  value: unknown;
+  actual: unknown;
+}
+export type Explainer = (e: Event) => Promise<{ matched: boolean; failed: FailedLeaf[] }>;
+
+export interface CompiledRule {
+  id: string;
+  spec: RuleSpec;
+  /** The file it came from, and whether it is a built-in one. */
+  file: string;
+  builtin: boolean;
+  enabled: boolean;
+  title: Template;
+  message: Template;
+  remedy: Template;
+  key: string[] | undefined;
+  match: Matcher;
+  /** Like match, and says which leaf conditions failed (for `rules test`). */
+  explain: Explainer;
+  expect?: { withinMs: number; match: Matcher | undefined; key: string[]; atEndOfInput: 'fire' | 'pending' };
+  threshold?: { count: number; withinMs: number; key: string[] };
+  throttle: { withinMs: number; key: string[] };
+  /** Programs / kinds the rule can match at all (undefined: any). */
+  programs: ReadonlySet<string> | undefined;
+  kinds: ReadonlySet<string> | undefined;
+}
+
+/** Default throttle: one notification per rule and host every 10 minutes. */
+export const DEFAULT_THROTTLE_MS = 10 * 60_000;
+
+const regexCache = new Map<string, (v: unknown) => boolean>();
+function tester(pattern: string): (v: unknown) => boolean {
+  let t = regexCache.get(pattern);
+  if (!t) {
+    t = safeTester(pattern);
+    regexCache.set(pattern, t);
+  }
+  return t;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+}
+
+/** Our operators, registered on every engine. */
+export function addOperators(engine: Engine): void {
+  engine.addOperator('matches', (f: unknown, pattern: unknown) => typeof pattern === 'string' && tester(pattern)(str(f)));
+  engine.addOperator('notMatches', (f: unknown, pattern: unknown) => typeof pattern === 'string' && str(f) !== undefined && !tester(pattern)(str(f)));
+  engine.addOperator('includes', (f: unknown, v: unknown) => str(f)?.includes(String(v)) ?? false);
+  engine.addOperator('notIncludes', (f: unknown, v: unknown) => !(str(f)?.includes(String(v)) ?? false));
+  engine.addOperator('startsWith', (f: unknown, v: unknown) => str(f)?.startsWith(String(v)) ?? false);
+  engine.addOperator('endsWith', (f: unknown, v: unknown) => str(f)?.endsWith(String(v)) ?? false);
+  engine.addOperator('exists', (f: unknown, v: unknown) => (f !== undefined && f !== null && f !== '') === (v !== false));
+}
+
+/** json-rules-engine needs a `value` on every leaf; `exists` may omit it. */
+function forEngine(c: Condition): TopLevelCondition {
+  const walk = (x: Condition): unknown => {
+    if ('all' in x) return { all: x.all.map(walk) };
+    if ('any' in x) return { any: x.any.map(walk) };
+    if ('not' in x) return { not: walk(x.not) };
+    return { fact: x.fact, operator: x.operator, value: 'value' in x ? x.value : true };
+  };
+  const top = walk(c) as TopLevelCondition;
+  // A bare leaf or "not" at the top is wrapped: json-rules-engine wants all/any/not at the top.
+  return 'all' in top || 'any' in top || 'not' in top ? top : ({ all: [top] } as TopLevelCondition);
+}
+
+function engineFor(c: Condition): { run: (e: Event) => ReturnType<Engine['run']>; } {
+  const engine = new Engine([], { allowUndefinedFacts: true, replaceFactsInEventParams: false });
+  addOperators(engine);
+  engine.addRule({ conditions: forEngine(c), event: { type: 'match' } });
+  const paths = [...factsOf(c)].map((p) => [p, getter(p)] as const);
+  return {
+    run: (e: Event) => {
+      const facts: Record<string, unknown> = {};
+      for (const [p, get] of paths) facts[p] = get(e);
+      return engine.run(facts);
+    },
+  };
+}
+
+export function compileMatcher(c: Condition): Matcher {
+  const { run } = engineFor(c);
+  return async (e: Event) => (await run(e)).events.length > 0;
+}
+
+interface ResultNode {
+  all?: ResultNode[];
+  any?: ResultNode[];
+  not?: ResultNode;
+  fact?: string;
+  operator?: string;
+  value?: unknown;
+  result?: boolean;
+  factResult?: unknown;
+}
+
+function failedLeaves(n: ResultNode | undefined, out: FailedLeaf[]): FailedLeaf[] {
+  if (!n) return out;
+  if (n.all) for (const x of n.all) failedLeaves(x, out);
+  else if (n.any) {
+    if (!n.any.some((x) => x.result)) for (const x of n.any) failedLeaves(x, out);
+  } else if (n.not) {
+    if (n.not.result) out.push({ fact: '(not)', operator: 'not', value: undefined, actual: true });
+  } else if (n.fact && n.result === false) out.push({ fact: n.fact, operator: n.operator ?? '', value: n.value, actual: n.factResult });
+  return out;
+}
+
+export function compileExplainer(c: Condition): Explainer {
+  const { run } = engineFor(c);
+  return async (e: Event) => {
+    const r = await run(e);
+    if (r.events.length > 0) return { matched: true, failed: [] };
+    const res = r.failureResults[0] as unknown as { conditions?: ResultNode } | undefined;
+    return { matched: false, failed: failedLeaves(res?.conditions, []) };
+  };
+}
+
+/** Program and kind values a condition tree requires at its top `all`, for indexing. */
+function required(c: Condition, fact: 'program' | 'kind'): Set<string> | undefined {
+  const leaves = 'all' in c ? c.all : 'fact' in c ? [c] : [];
+  for (const leaf of leaves) {
+    if (!('fact' in leaf) || leaf.fact !== fact) continue;
+    if (leaf.operator === 'equal' && typeof leaf.value === 'string') return new Set([leaf.value]);
+    if (leaf.operator === 'in' && Array.isArray(leaf.value)) return new Set(leaf.value.map(String));
+  }
+  return undefined;
+}
+
+export interface CompileOptions {
+  /** Replaces expect.within of every rule in category "hang" (config `hangWindow`). */
+  hangWindowMs?: number;
+}
+
+export function compileRule(spec: RuleSpec, file: string, builtin: boolean, options: CompileOptions = {}): CompiledRule {
+  const rule: CompiledRule = {
+    id: spec.id,
+    spec,
+    file,
+    builtin,
+    enabled: spec.enabled !== false,
+    title: compileTemplate(spec.title),
+    message: compileTemplate(spec.message),
+    remedy: compileTemplate(spec.remedy),
+    key: spec.key,
+    match: compileMatcher(spec.conditions),
+    explain: compileExplainer(spec.conditions),
+    throttle:
+      typeof spec.throttle === 'string'
+        ? { withinMs: parseDuration(spec.throttle)!, key: ['host'] }
+        : spec.throttle
+          ? { withinMs: parseDuration(spec.throttle.within)!, key: spec.throttle.key ?? ['host'] }
+          : { withinMs: DEFAULT_THROTTLE_MS, key: ['host'] },
+    programs: required(spec.conditions, 'program'),
+    kinds: required(spec.conditions, 'kind'),
+  };
+  if (spec.expect) {
+    let withinMs = parseDuration(spec.expect.within)!;
+    if (options.hangWindowMs !== undefined && spec.category === 'hang') withinMs = options.hangWindowMs;
+    rule.expect = {
+      withinMs,
+      match: spec.expect.conditions ? compileMatcher(spec.expect.conditions) : undefined,
+      key: spec.expect.key ?? ['connection.id'],
+      atEndOfInput: spec.expect.atEndOfInput ?? 'pending',
+    };
+  }
+  if (spec.threshold) {
+    rule.threshold = {
+      count: spec.threshold.count,
+      withinMs: parseDuration(spec.threshold.within)!,
+      key: spec.threshold.key ?? spec.key ?? ['host'],
+    };
+  }
+  return rule;
+}
+
+/** An index from program/kind to the rules that can match. */
+export class RuleIndex {
+  private readonly cache = new Map<string, CompiledRule[]>();
+  constructor(readonly rules: readonly CompiledRule[]) {}
+
+  candidates(program: Program, kind: EventKind): CompiledRule[] {
+    const k = `${program}\u0000${kind}`;
+    let list = this.cache.get(k);
+    if (!list) {
+      list = this.rules.filter((r) => r.enabled && (!r.programs || r.programs.has(program)) && (!r.kinds || r.kinds.has(kind)));
+      this.cache.set(k, list);
+    }
+    return list;
+  }
+}

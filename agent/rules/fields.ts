@@ -1,0 +1,52 @@
+/**
+ * The fields a rule may name, in conditions (`fact`), keys and message placeholders, and how to
+ * read them from an event. Dotted paths: `kind`, `host`, `detail.reason`, `connection.clientVersion`.
+ */
+import type { Event } from '../event.js';
+
+export const EVENT_FIELDS = ['time', 'program', 'kind', 'pid', 'host', 'port', 'user', 'pattern'] as const;
+export const CONNECTION_FIELDS = ['id', 'phase', 'startedAt', 'host', 'port', 'user', 'clientVersion', 'serverVersion', 'events'] as const;
+export const RAW_FIELDS = ['text', 'source', 'file', 'line'] as const;
+/** Placeholders available in messages besides event fields. */
+export const ALERT_FIELDS = ['rule', 'count', 'within', 'since', 'waited'] as const;
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Why a path names no field, or undefined when it is fine. */
+export function checkFieldPath(path: string): string | undefined {
+  const parts = path.split('.');
+  const [head, sub, ...rest] = parts;
+  if (parts.length === 1) {
+    return (EVENT_FIELDS as readonly string[]).includes(head!) ? undefined : `unknown field "${path}"`;
+  }
+  if (rest.length > 0) return `"${path}" is nested too deep`;
+  switch (head) {
+    case 'detail':
+      return IDENT.test(sub!) ? undefined : `"${path}": detail field names are letters, digits and _`;
+    case 'connection':
+      return (CONNECTION_FIELDS as readonly string[]).includes(sub!) ? undefined : `unknown connection field "${sub}"`;
+    case 'raw':
+      return (RAW_FIELDS as readonly string[]).includes(sub!) ? undefined : `unknown raw field "${sub}"`;
+    default:
+      return `unknown field "${path}"`;
+  }
+}
+
+export function allFieldNames(): string[] {
+  return [
+    ...EVENT_FIELDS,
+    'detail.<name>',
+    ...CONNECTION_FIELDS.map((f) => `connection.${f}`),
+    ...RAW_FIELDS.map((f) => `raw.${f}`),
+  ];
+}
+
+/** A compiled getter for a checked path. */
+export function getter(path: string): (e: Event) => unknown {
+  const [head, sub] = path.split('.') as [string, string | undefined];
+  if (sub === undefined) return (e) => (e as unknown as Record<string, unknown>)[head];
+  if (head === 'detail') return (e) => e.detail[sub];
+  if (head === 'connection') return (e) => (e.connection as unknown as Record<string, unknown> | undefined)?.[sub];
+  if (head === 'raw') return (e) => (e.raw as unknown as Record<string, unknown>)[sub];
+  return () => undefined;
+}

@@ -1,0 +1,121 @@
+/**
+ * Loading rule files: the built-in pack (rules/ of the package), then the user's directories
+ * (~/.config/connwatch/rules.d/ and any --rules DIR), in that order. A user rule with the id of
+ * an earlier one replaces it (that is how a built-in rule is changed or silenced); two rules with
+ * one id in the same layer are an error. A file with any problem contributes no rules; with
+ * `previous`, such a file keeps the rules it had in the last good load (hot reload).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { errnoCode } from '../errors.js';
+import { compileRule, type CompiledRule, type CompileOptions } from './compile.js';
+import { formatProblem, validateRuleFile, type RuleFile, type RuleProblem } from './spec.js';
+
+export interface RuleLayer {
+  dir: string;
+  builtin: boolean;
+}
+
+export interface LoadedRules {
+  rules: CompiledRule[];
+  problems: RuleProblem[];
+  files: Array<{ file: string; builtin: boolean; rules: number; ok: boolean }>;
+}
+
+/** The package's own rules/ directory, found from this module's location (works from dist/ and from source). */
+export function builtinRulesDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string };
+      if (pkg.name === 'connwatch') return join(dir, 'rules');
+    } catch {
+      // not here; go up
+    }
+    dir = dirname(dir);
+  }
+  return resolve('rules');
+}
+
+function listJson(dir: string, problems: RuleProblem[]): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.json') && f !== 'schema.json')
+      .sort()
+      .map((f) => join(dir, f));
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') problems.push({ file: dir, message: `cannot read the directory: ${(err as Error).message}` });
+    return [];
+  }
+}
+
+export interface LoadOptions extends CompileOptions {
+  /** Rule ids to disable (config `disabled`). */
+  disabled?: readonly string[];
+  /** Rules from the last good load, per file: a file that now has problems keeps these. */
+  previous?: LoadedRules;
+}
+
+/** Loads one file: its rules, or its problems. */
+export function loadRuleFile(file: string, builtin: boolean, options: CompileOptions = {}): { rules: CompiledRule[]; problems: RuleProblem[] } {
+  let text: string;
+  try {
+    if (statSync(file).size > 4 << 20) return { rules: [], problems: [{ file, message: 'is larger than 4 MiB; split it into several files' }] };
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    return { rules: [], problems: [{ file, message: `cannot be read: ${(err as Error).message}` }] };
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    return { rules: [], problems: [{ file, message: `is not valid JSON: ${(err as Error).message}` }] };
+  }
+  const problems = validateRuleFile(file, doc);
+  if (problems.length) return { rules: [], problems };
+  const rules: CompiledRule[] = [];
+  for (const spec of (doc as RuleFile).rules) {
+    try {
+      rules.push(compileRule(spec, file, builtin, options));
+    } catch (err) {
+      problems.push({ file, rule: spec.id, message: `cannot be compiled: ${(err as Error).message}` });
+    }
+  }
+  return problems.length ? { rules: [], problems } : { rules, problems };
+}
+
+export function loadRules(layers: readonly RuleLayer[], options: LoadOptions = {}): LoadedRules {
+  const out: LoadedRules = { rules: [], problems: [], files: [] };
+  const byId = new Map<string, CompiledRule>();
+  for (const layer of layers) {
+    const layerIds = new Map<string, string>();
+    for (const file of listJson(layer.dir, out.problems)) {
+      let { rules, problems } = loadRuleFile(file, layer.builtin, options);
+      for (const r of rules) {
+        const other = layerIds.get(r.id);
+        if (other) problems.push({ file, rule: r.id, field: 'id', message: `duplicate id: also defined in ${other}` });
+      }
+      if (problems.length) {
+        out.problems.push(...problems);
+        const kept = options.previous?.rules.filter((r) => r.file === file) ?? [];
+        rules = kept;
+      }
+      for (const r of rules) {
+        layerIds.set(r.id, file);
+        byId.set(r.id, r);
+      }
+      out.files.push({ file, builtin: layer.builtin, rules: rules.length, ok: problems.length === 0 });
+    }
+  }
+  const disabled = new Set(options.disabled ?? []);
+  for (const r of byId.values()) {
+    if (disabled.has(r.id)) r.enabled = false;
+    out.rules.push(r);
+  }
+  return out;
+}
+
+export function describeProblems(problems: readonly RuleProblem[]): string {
+  return problems.map(formatProblem).join('\n');
+}

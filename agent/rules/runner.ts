@@ -1,0 +1,221 @@
+/**
+ * RuleRunner: evaluates events against compiled rules and keeps the state of the time-based
+ * clauses, on event time through a Clock:
+ *
+ *   - plain rule: conditions match → hit.
+ *   - threshold: `count` matches with the same key within `within` → one hit, then the count restarts.
+ *   - expect (absence, SEC's PairWithWindow): a match opens a window for its key; any later event
+ *     with the same key (meeting expect.conditions, if given) closes it; if the clock passes the
+ *     deadline first, the rule hits with the opening event. A second match while a window is open
+ *     for the same key keeps the first window.
+ *
+ * Windows and counters live in memory: they survive a rule reload (carried over for every rule id
+ * that still exists with an expect/threshold clause) but not a restart of the agent — after a
+ * restart, the checkpointed sources resume after the lines already handled, so a window opened
+ * before the restart is not reopened. docs/rules.md states this.
+ */
+import type { Event } from '../event.js';
+import type { Clock, Timer } from '../correlate/clock.js';
+import type { CompiledRule } from './compile.js';
+import { RuleIndex } from './compile.js';
+import { getter } from './fields.js';
+
+export interface RuleHit {
+  rule: CompiledRule;
+  /** The event that matched (for an absence: the event that opened the window). */
+  event: Event;
+  /** When the hit happened on event time (for an absence: the deadline). */
+  time: number;
+  /** Correlation key values joined, e.g. "c3" or "sshd|192.0.2.7". */
+  key: string;
+  /** Occurrences this hit stands for (threshold count). */
+  count: number;
+  /** Extra template values: within, since, waited. */
+  extra: Record<string, unknown>;
+  /** True when the hit was decided at end of input rather than by the clock. */
+  atEnd?: boolean;
+}
+
+interface Window {
+  rule: CompiledRule;
+  opener: Event;
+  key: string;
+  deadline: number;
+  timer: Timer;
+}
+
+const keyGetters = new Map<string, (e: Event) => unknown>();
+export function keyOf(e: Event, paths: readonly string[]): string {
+  let out = '';
+  for (let i = 0; i < paths.length; i++) {
+    const p = paths[i]!;
+    let g = keyGetters.get(p);
+    if (!g) {
+      g = getter(p);
+      keyGetters.set(p, g);
+    }
+    const v = g(e);
+    out += (i ? '|' : '') + (v === undefined || v === null ? '' : String(v));
+  }
+  return out;
+}
+
+/** The alert key of a hit: the rule's key, else the connection, else program + host. */
+export function alertKeyPaths(rule: CompiledRule, e: Event): string[] {
+  return rule.key ?? (e.connection ? ['connection.id'] : ['program', 'host']);
+}
+
+export class RuleRunner {
+  private index: RuleIndex;
+  /** rule id → key → window */
+  private windows = new Map<string, Map<string, Window>>();
+  /** rule id → key → match times */
+  private counters = new Map<string, Map<string, number[]>>();
+  private readonly hits: RuleHit[] = [];
+
+  constructor(
+    rules: readonly CompiledRule[],
+    private readonly clock: Clock,
+  ) {
+    this.index = new RuleIndex(rules);
+  }
+
+  get rules(): readonly CompiledRule[] {
+    return this.index.rules;
+  }
+
+  /** Swaps the rule set, keeping open windows and counters of rules that still exist. */
+  replaceRules(rules: readonly CompiledRule[]): void {
+    const byId = new Map(rules.map((r) => [r.id, r]));
+    for (const [id, ws] of this.windows) {
+      const next = byId.get(id);
+      if (!next?.expect) {
+        for (const w of ws.values()) this.clock.cancel(w.timer);
+        this.windows.delete(id);
+      } else for (const w of ws.values()) w.rule = next;
+    }
+    for (const id of this.counters.keys()) if (!byId.get(id)?.threshold) this.counters.delete(id);
+    this.index = new RuleIndex(rules);
+  }
+
+  /** Evaluates one event; returns the hits it caused, including absences that expired before it. */
+  async evaluate(e: Event): Promise<RuleHit[]> {
+    this.clock.advanceTo(e.time);
+    this.closeWindows(e);
+    await this.closeWindowsWithConditions(e);
+    for (const rule of this.index.candidates(e.program, e.kind)) {
+      if (!(await rule.match(e))) continue;
+      if (rule.expect) this.open(rule, e);
+      else if (rule.threshold) this.count(rule, e);
+      else this.hits.push(this.hit(rule, e, e.time, 1, {}));
+    }
+    return this.drain();
+  }
+
+  /** Hits produced by the clock alone (live: a window expired while no event came). */
+  drain(): RuleHit[] {
+    return this.hits.splice(0, this.hits.length);
+  }
+
+  /**
+   * End of input (replay): windows of rules with atEndOfInput "fire" hit now; the others are
+   * returned as still open, for the summary.
+   */
+  endOfInput(): { hits: RuleHit[]; open: Array<{ rule: string; key: string; since: number; deadline: number }> } {
+    const open: Array<{ rule: string; key: string; since: number; deadline: number }> = [];
+    for (const [id, ws] of this.windows) {
+      for (const w of [...ws.values()]) {
+        if (w.rule.expect!.atEndOfInput === 'fire') {
+          this.clock.cancel(w.timer);
+          ws.delete(w.key);
+          const h = this.hit(w.rule, w.opener, Math.max(this.clock.now(), w.opener.time), 1, this.windowExtra(w, this.clock.now(), true));
+          h.atEnd = true;
+          this.hits.push(h);
+        } else open.push({ rule: id, key: w.key, since: w.opener.time, deadline: w.deadline });
+      }
+    }
+    return { hits: this.drain(), open };
+  }
+
+  /** Open windows, for status and tests. */
+  openWindows(): number {
+    let n = 0;
+    for (const ws of this.windows.values()) n += ws.size;
+    return n;
+  }
+
+  private open(rule: CompiledRule, e: Event): void {
+    const key = keyOf(e, rule.expect!.key);
+    let ws = this.windows.get(rule.id);
+    if (!ws) this.windows.set(rule.id, (ws = new Map()));
+    if (ws.has(key)) return;
+    const deadline = e.time + rule.expect!.withinMs;
+    const w: Window = {
+      rule,
+      opener: e,
+      key,
+      deadline,
+      timer: this.clock.schedule(deadline, () => {
+        ws.delete(key);
+        this.hits.push(this.hit(w.rule, w.opener, deadline, 1, this.windowExtra(w, deadline)));
+      }),
+    };
+    ws.set(key, w);
+  }
+
+  private windowExtra(w: Window, now: number, atEnd = false): Record<string, unknown> {
+    const secs = Math.max(0, Math.round((now - w.opener.time) / 1000));
+    return {
+      within: `${Math.round(w.rule.expect!.withinMs / 1000)}s`,
+      since: w.opener.time,
+      waited: atEnd ? (secs > 0 ? `still waiting ${secs}s later, when its log ended` : 'still waiting when its log ended') : `${secs}s without any further output`,
+    };
+  }
+
+  /** Windows closed by any later event with the same key. */
+  private closeWindows(e: Event): void {
+    for (const ws of this.windows.values()) {
+      if (ws.size === 0) continue;
+      const first = ws.values().next().value!;
+      if (first.rule.expect!.match) continue;
+      const w = ws.get(keyOf(e, first.rule.expect!.key));
+      if (w && w.opener !== e) {
+        this.clock.cancel(w.timer);
+        ws.delete(w.key);
+      }
+    }
+  }
+
+  /** Windows closed only by an event meeting expect.conditions. */
+  private async closeWindowsWithConditions(e: Event): Promise<void> {
+    for (const ws of this.windows.values()) {
+      if (ws.size === 0) continue;
+      const first = ws.values().next().value!;
+      const match = first.rule.expect!.match;
+      if (!match) continue;
+      const w = ws.get(keyOf(e, first.rule.expect!.key));
+      if (w && w.opener !== e && (await match(e))) {
+        this.clock.cancel(w.timer);
+        ws.delete(w.key);
+      }
+    }
+  }
+
+  private count(rule: CompiledRule, e: Event): void {
+    const t = rule.threshold!;
+    const key = keyOf(e, t.key);
+    let byKey = this.counters.get(rule.id);
+    if (!byKey) this.counters.set(rule.id, (byKey = new Map()));
+    const times = (byKey.get(key) ?? []).filter((x) => x > e.time - t.withinMs);
+    times.push(e.time);
+    if (times.length >= t.count) {
+      byKey.delete(key);
+      this.hits.push(this.hit(rule, e, e.time, times.length, { within: `${Math.round(t.withinMs / 1000)}s` }));
+    } else byKey.set(key, times);
+    if (byKey.size > 10_000) byKey.delete(byKey.keys().next().value!);
+  }
+
+  private hit(rule: CompiledRule, e: Event, time: number, count: number, extra: Record<string, unknown>): RuleHit {
+    return { rule, event: e, time, key: keyOf(e, alertKeyPaths(rule, e)), count, extra: { ...extra, count, rule: rule.id } };
+  }
+}

@@ -1,0 +1,291 @@
+/**
+ * The rule file language: its TypeScript shape and its validation. rules/schema.json publishes
+ * the same shape as a JSON Schema for editors; test/rules/schema.test.ts keeps the two in step.
+ *
+ * A rule file:  { "$schema": "…/schema.json", "rules": [ Rule, … ] }
+ *
+ * Every problem is reported as "FILE: rule "ID": FIELD: what was expected, got what", and a file
+ * with any problem contributes no rules (the rest keep running).
+ */
+import { CATEGORIES, SEVERITIES, isEventKind, type Category, type Severity } from '../event.js';
+import { parseDuration } from './duration.js';
+import { checkFieldPath } from './fields.js';
+import { checkRegex } from './regex-guard.js';
+import { compileTemplate } from './template.js';
+
+export type Condition = AllCondition | AnyCondition | NotCondition | LeafCondition;
+export interface AllCondition {
+  all: Condition[];
+}
+export interface AnyCondition {
+  any: Condition[];
+}
+export interface NotCondition {
+  not: Condition;
+}
+export interface LeafCondition {
+  fact: string;
+  operator: string;
+  value: unknown;
+}
+
+export interface ExpectClause {
+  /** How long to wait for the expected event, e.g. "30s". */
+  within: string;
+  /** What the expected event must look like; omitted: any later event with the same key. */
+  conditions?: Condition;
+  /** Fields that must be equal on both events; default ["connection.id"]. */
+  key?: string[];
+  /**
+   * End of input in replay, window still open: "fire" counts it as missed (the program was
+   * waiting when its log ended, e.g. at a prompt); "pending" lists it as unfinished. Default "pending".
+   */
+  atEndOfInput?: 'fire' | 'pending';
+}
+
+export interface ThresholdClause {
+  count: number;
+  within: string;
+  key?: string[];
+}
+
+export interface ThrottleClause {
+  within: string;
+  key?: string[];
+}
+
+export interface RuleSpec {
+  id: string;
+  title: string;
+  description: string;
+  severity: Severity;
+  category: Category;
+  enabled?: boolean;
+  conditions: Condition;
+  message: string;
+  remedy: string;
+  /** Correlation key of the alert; default ["connection.id"] when the event has a connection, else ["program", "host"]. */
+  key?: string[];
+  expect?: ExpectClause;
+  threshold?: ThresholdClause;
+  throttle?: ThrottleClause | string;
+}
+
+export interface RuleFile {
+  $schema?: string;
+  description?: string;
+  rules: RuleSpec[];
+}
+
+/** Operators: json-rules-engine's own plus ours (registered in engine.ts). */
+export const BUILTIN_OPERATORS = [
+  'equal',
+  'notEqual',
+  'in',
+  'notIn',
+  'contains',
+  'doesNotContain',
+  'lessThan',
+  'lessThanInclusive',
+  'greaterThan',
+  'greaterThanInclusive',
+] as const;
+export const CUSTOM_OPERATORS = ['matches', 'notMatches', 'includes', 'notIncludes', 'startsWith', 'endsWith', 'exists'] as const;
+export const OPERATORS: readonly string[] = [...BUILTIN_OPERATORS, ...CUSTOM_OPERATORS];
+export const REGEX_OPERATORS = new Set(['matches', 'notMatches']);
+
+const RULE_KEYS = new Set(['id', 'title', 'description', 'severity', 'category', 'enabled', 'conditions', 'message', 'remedy', 'key', 'expect', 'threshold', 'throttle']);
+const FILE_KEYS = new Set(['$schema', 'description', 'rules']);
+const EXPECT_KEYS = new Set(['within', 'conditions', 'key', 'atEndOfInput']);
+const THRESHOLD_KEYS = new Set(['count', 'within', 'key']);
+const THROTTLE_KEYS = new Set(['within', 'key']);
+const ID = /^[a-z0-9][a-z0-9-]*(?:\.[a-z0-9][a-z0-9-]*){1,5}$/;
+
+export interface RuleProblem {
+  file: string;
+  rule?: string;
+  field?: string;
+  message: string;
+}
+
+export function formatProblem(p: RuleProblem): string {
+  return `${p.file}: ${p.rule ? `rule "${p.rule}": ` : ''}${p.field ? `"${p.field}" ` : ''}${p.message}`;
+}
+
+const show = (v: unknown): string => {
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
+};
+
+/** Validates a parsed rule file. Returns the problems (empty when the file is good). */
+export function validateRuleFile(file: string, doc: unknown): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const add = (message: string, rule?: string, field?: string) =>
+    problems.push({ file, ...(rule !== undefined ? { rule } : {}), ...(field !== undefined ? { field } : {}), message });
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    add(`must be a JSON object with a "rules" array, got ${show(doc)}`);
+    return problems;
+  }
+  const obj = doc as Record<string, unknown>;
+  for (const k of Object.keys(obj)) if (!FILE_KEYS.has(k)) add(`unknown top-level field; expected one of $schema, description, rules`, undefined, k);
+  if (!Array.isArray(obj.rules)) {
+    add(`must be an array of rules, got ${show(obj.rules)}`, undefined, 'rules');
+    return problems;
+  }
+  const seen = new Set<string>();
+  obj.rules.forEach((r, i) => {
+    const label = typeof r === 'object' && r !== null && typeof (r as { id?: unknown }).id === 'string' ? (r as { id: string }).id : `#${i + 1}`;
+    validateRule(r, label, (message, field) => add(message, label, field));
+    if (label && !label.startsWith('#')) {
+      if (seen.has(label)) add(`duplicate id: another rule in this file has the same id`, label, 'id');
+      seen.add(label);
+    }
+  });
+  return problems;
+}
+
+function validateRule(r: unknown, _label: string, add: (message: string, field?: string) => void): void {
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) {
+    add(`a rule must be an object, got ${show(r)}`);
+    return;
+  }
+  const rule = r as Record<string, unknown>;
+  for (const k of Object.keys(rule)) if (!RULE_KEYS.has(k)) add(`unknown field; expected one of ${[...RULE_KEYS].join(', ')}`, k);
+  if (typeof rule.id !== 'string' || !ID.test(rule.id)) {
+    add(`must be a dotted lowercase id like "plink.kex.gex-old-client" (2 to 6 parts of a-z, 0-9, -), got ${show(rule.id)}`, 'id');
+  }
+  for (const f of ['title', 'description', 'message', 'remedy'] as const) {
+    if (typeof rule[f] !== 'string' || (rule[f] as string).trim() === '') add(`must be a non-empty string, got ${show(rule[f])}`, f);
+  }
+  for (const f of ['title', 'message', 'remedy'] as const) {
+    if (typeof rule[f] === 'string') {
+      try {
+        compileTemplate(rule[f] as string);
+      } catch (err) {
+        add((err as Error).message, f);
+      }
+    }
+  }
+  if (!(SEVERITIES as readonly unknown[]).includes(rule.severity)) add(`must be one of ${SEVERITIES.join(', ')}, got ${show(rule.severity)}`, 'severity');
+  if (typeof rule.category !== 'string' || !(rule.category in CATEGORIES)) {
+    add(`must be one of ${Object.keys(CATEGORIES).join(', ')}, got ${show(rule.category)}`, 'category');
+  }
+  if (rule.enabled !== undefined && typeof rule.enabled !== 'boolean') add(`must be true or false, got ${show(rule.enabled)}`, 'enabled');
+  if (rule.conditions === undefined) add('is required: json-rules-engine conditions with all/any/not', 'conditions');
+  else validateCondition(rule.conditions, 'conditions', add);
+  if (rule.key !== undefined) validateKey(rule.key, 'key', add);
+  if (rule.expect !== undefined && rule.threshold !== undefined) add('a rule has either "expect" or "threshold", not both', 'threshold');
+  if (rule.expect !== undefined) {
+    const x = rule.expect as Record<string, unknown>;
+    if (typeof x !== 'object' || x === null || Array.isArray(x)) add(`must be an object with "within", got ${show(x)}`, 'expect');
+    else {
+      for (const k of Object.keys(x)) if (!EXPECT_KEYS.has(k)) add(`unknown field; expected one of ${[...EXPECT_KEYS].join(', ')}`, `expect.${k}`);
+      checkDuration(x.within, 'expect.within', add);
+      if (x.conditions !== undefined) validateCondition(x.conditions, 'expect.conditions', add);
+      if (x.key !== undefined) validateKey(x.key, 'expect.key', add);
+      if (x.atEndOfInput !== undefined && x.atEndOfInput !== 'fire' && x.atEndOfInput !== 'pending') {
+        add(`must be "fire" or "pending", got ${show(x.atEndOfInput)}`, 'expect.atEndOfInput');
+      }
+    }
+  }
+  if (rule.threshold !== undefined) {
+    const t = rule.threshold as Record<string, unknown>;
+    if (typeof t !== 'object' || t === null || Array.isArray(t)) add(`must be an object with "count" and "within", got ${show(t)}`, 'threshold');
+    else {
+      for (const k of Object.keys(t)) if (!THRESHOLD_KEYS.has(k)) add(`unknown field; expected one of ${[...THRESHOLD_KEYS].join(', ')}`, `threshold.${k}`);
+      if (!Number.isInteger(t.count) || (t.count as number) < 2 || (t.count as number) > 100_000) {
+        add(`must be a whole number from 2 to 100000, got ${show(t.count)}`, 'threshold.count');
+      }
+      checkDuration(t.within, 'threshold.within', add);
+      if (t.key !== undefined) validateKey(t.key, 'threshold.key', add);
+    }
+  }
+  if (rule.throttle !== undefined) {
+    if (typeof rule.throttle === 'string') checkDuration(rule.throttle, 'throttle', add);
+    else if (typeof rule.throttle !== 'object' || rule.throttle === null || Array.isArray(rule.throttle)) {
+      add(`must be a duration like "10m" or an object {"within": "10m", "key": ["host"]}, got ${show(rule.throttle)}`, 'throttle');
+    } else {
+      const t = rule.throttle as Record<string, unknown>;
+      for (const k of Object.keys(t)) if (!THROTTLE_KEYS.has(k)) add(`unknown field; expected one of ${[...THROTTLE_KEYS].join(', ')}`, `throttle.${k}`);
+      checkDuration(t.within, 'throttle.within', add);
+      if (t.key !== undefined) validateKey(t.key, 'throttle.key', add);
+    }
+  }
+}
+
+function checkDuration(v: unknown, field: string, add: (m: string, f?: string) => void): void {
+  if (parseDuration(v) === undefined) add(`must be a duration like "30s" or "5m" (units ms, s, m, h, d), got ${show(v)}`, field);
+}
+
+function validateKey(v: unknown, field: string, add: (m: string, f?: string) => void): void {
+  if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'string')) {
+    add(`must be a non-empty array of field names such as ["connection.id"] or ["host"], got ${show(v)}`, field);
+    return;
+  }
+  for (const path of v as string[]) {
+    const problem = checkFieldPath(path);
+    if (problem) add(problem, field);
+  }
+}
+
+function validateCondition(c: unknown, field: string, add: (m: string, f?: string) => void, depth = 0): void {
+  if (depth > 20) {
+    add('conditions nest deeper than 20 levels', field);
+    return;
+  }
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) {
+    add(`must be an object {"all": [...]}, {"any": [...]}, {"not": {...}} or {"fact", "operator", "value"}, got ${show(c)}`, field);
+    return;
+  }
+  const o = c as Record<string, unknown>;
+  const keys = Object.keys(o);
+  if ('all' in o || 'any' in o) {
+    const k = 'all' in o ? 'all' : 'any';
+    if (keys.length !== 1) add(`"${k}" must stand alone in its object, found also ${keys.filter((x) => x !== k).join(', ')}`, field);
+    const list = o[k];
+    if (!Array.isArray(list)) add(`must be an array of conditions, got ${show(list)}`, `${field}.${k}`);
+    else list.forEach((x, i) => validateCondition(x, `${field}.${k}[${i}]`, add, depth + 1));
+    return;
+  }
+  if ('not' in o) {
+    if (keys.length !== 1) add(`"not" must stand alone in its object`, field);
+    validateCondition(o.not, `${field}.not`, add, depth + 1);
+    return;
+  }
+  for (const k of keys) {
+    if (!['fact', 'operator', 'value'].includes(k)) add(`unknown field in a condition; expected fact, operator, value`, `${field}.${k}`);
+  }
+  if (typeof o.fact !== 'string') add(`must name an event field such as "kind" or "detail.reason", got ${show(o.fact)}`, `${field}.fact`);
+  else {
+    const problem = checkFieldPath(o.fact);
+    if (problem) add(problem, `${field}.fact`);
+  }
+  if (typeof o.operator !== 'string' || !OPERATORS.includes(o.operator)) {
+    add(`must be one of ${OPERATORS.join(', ')}, got ${show(o.operator)}`, `${field}.operator`);
+    return;
+  }
+  if (!('value' in o) && o.operator !== 'exists') add('is required', `${field}.value`);
+  if (REGEX_OPERATORS.has(o.operator)) {
+    if (typeof o.value !== 'string') add(`must be a regular expression string, got ${show(o.value)}`, `${field}.value`);
+    else {
+      const problem = checkRegex(o.value);
+      if (problem) add(problem, `${field}.value`);
+    }
+  }
+  if ((o.operator === 'in' || o.operator === 'notIn') && !Array.isArray(o.value)) add(`must be an array for "${o.operator}", got ${show(o.value)}`, `${field}.value`);
+  if (o.fact === 'kind' && (o.operator === 'equal' || o.operator === 'notEqual') && typeof o.value === 'string' && !isEventKind(o.value)) {
+    add(`unknown event kind ${show(o.value)} (see docs/events.md)`, `${field}.value`);
+  }
+  if (o.fact === 'kind' && (o.operator === 'in' || o.operator === 'notIn') && Array.isArray(o.value)) {
+    for (const k of o.value) if (typeof k !== 'string' || !isEventKind(k)) add(`unknown event kind ${show(k)} (see docs/events.md)`, `${field}.value`);
+  }
+}
+
+/** Every field path a condition tree reads. */
+export function factsOf(c: Condition, into = new Set<string>()): Set<string> {
+  if ('all' in c) for (const x of c.all) factsOf(x, into);
+  else if ('any' in c) for (const x of c.any) factsOf(x, into);
+  else if ('not' in c) factsOf(c.not, into);
+  else into.add(c.fact);
+  return into;
+}

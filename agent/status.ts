@@ -1,0 +1,49 @@
+/**
+ * The status file the running agent keeps current (~/.local/state/connwatch/status.json), read by
+ * `connwatch status` and `connwatch doctor`: sources with their state and last line time,
+ * counts, rules loaded. Written atomically, at most once a second.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export interface AgentStatus {
+  pid: number;
+  startedAt: number;
+  updatedAt: number;
+  sources: unknown[];
+  stats: { lines: number; events: number; unknown: number; alerts: number };
+  rules: { loaded: number; problems: number; files: unknown[] };
+  gate: { alerts: number; notified: number; suppressed: number; duplicates: number };
+  lastAlert?: { rule: string; title: string; time: number };
+  notifications?: string;
+}
+
+export class StatusWriter {
+  readonly startedAt = Date.now();
+  private last = 0;
+
+  constructor(private readonly file: string) {
+    mkdirSync(dirname(file), { recursive: true });
+  }
+
+  write(status: AgentStatus, force = false): void {
+    const now = Date.now();
+    if (!force && now - this.last < 1000) return;
+    this.last = now;
+    const tmp = `${this.file}.tmp-${process.pid}`;
+    try {
+      writeFileSync(tmp, JSON.stringify(status, null, 2));
+      renameSync(tmp, this.file);
+    } catch {
+      // the status file is a convenience; the agent goes on without it
+    }
+  }
+}
+
+export function readStatus(file: string): AgentStatus | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as AgentStatus;
+  } catch {
+    return undefined;
+  }
+}
