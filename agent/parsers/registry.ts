@@ -8,8 +8,11 @@ import { plink } from './plink.js';
 import { sshd } from './sshd.js';
 import { dpkg } from './dpkg.js';
 import { apt } from './apt.js';
+import { rdesktop } from './rdesktop.js';
+import { freerdp } from './freerdp.js';
+import { remmina } from './remmina.js';
 
-export const PARSERS: readonly ParserSpec[] = [plink, sshd, dpkg, apt];
+export const PARSERS: readonly ParserSpec[] = [plink, sshd, dpkg, apt, rdesktop, freerdp, remmina];
 
 const byProgram = new Map<Program, ParserSpec>(PARSERS.map((p) => [p.program, p]));
 const byIdent = new Map<string, ParserSpec>();
