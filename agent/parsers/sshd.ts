@@ -405,11 +405,11 @@ const PATTERNS: Pattern[] = [
           }),
   },
   {
-    id: 'sshd.kex.fallback-connection',
+    id: 'sshd.conn.fatal',
     re: new RegExp(String.raw`^(?:([\w_ ]+): )?Connection (?:from|to) ${PRE}${ADDR} port (\d+): (.*)$`),
     make: (m) => {
       const { kind, detail } = classifyFatal(m[1], m[6]!);
-      return ev(kind, 'sshd.kex.fallback-connection', { ...who(m[4], m[5], m[3]), detail: { ...detail, ...userState(m[2], m[3]) } });
+      return ev(kind, 'sshd.conn.fatal', { ...who(m[4], m[5], m[3]), detail: { ...detail, ...userState(m[2], m[3]) } });
     },
   },
   // --- authentication ------------------------------------------------------------------
@@ -481,10 +481,10 @@ const PATTERNS: Pattern[] = [
   },
   {
     id: 'sshd.auth.pubkey-alg',
-    re: /^(?:userauth_pubkey|userauth_hostbased): (?:(?:key type|signature algorithm) (\S+) not in (Pubkey|Hostbased)Accepted(?:KeyTypes|Algorithms)|unsupported public key algorithm: (\S+))$/,
+    re: /^(?:userauth_pubkey|userauth_hostbased): (?:(?:key type|signature algorithm) (\S+) not in ((?:Pubkey|Hostbased)Accepted(?:KeyTypes|Algorithms))|unsupported public key algorithm: (\S+))$/,
     make: (m) =>
       ev('crypto.weak', 'sshd.auth.pubkey-alg', {
-        detail: { algClass: 'pubkey', algorithm: (m[1] ?? m[3])!, refused: true, ...(m[2] ? { option: `${m[2]}AcceptedAlgorithms` } : {}) },
+        detail: { algClass: 'pubkey', algorithm: (m[1] ?? m[3])!, refused: true, ...(m[2] ? { option: m[2] } : {}) },
       }),
   },
   {
