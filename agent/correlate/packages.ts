@@ -46,6 +46,7 @@ export interface PackageHistoryOptions {
 const REPLACING = new Set(['install', 'upgrade', 'downgrade', 'reinstall', 'remove', 'purge', 'disappear']);
 const MERGED_DIRS = /^\/(?:bin|sbin|lib|lib32|lib64|libx32|libo32)\//;
 const DELETED = ' (deleted)';
+const PARALLEL = 16;
 
 export class PackageHistory {
   readonly infoDir: string;
@@ -117,17 +118,18 @@ export class PackageHistory {
     const exact = alternatives(path).map((p) => `\n${p}\n`);
     const stems = exact.map((p) => soStem(p.slice(1, -1))).filter((s): s is string => s !== undefined).map((s) => `\n${s}`);
     let stemOwner: string | undefined;
-    for (const name of this.order(names, path)) {
-      let text: string;
-      try {
-        text = await readFile(`${this.infoDir}/${name}`, 'utf8');
-      } catch {
-        continue; // removed meanwhile by a running dpkg
+    const ordered = this.order(names, path);
+    // A few files at a time, in priority order; the first exact hit ends the search.
+    for (let i = 0; i < ordered.length; i += PARALLEL) {
+      const batch = ordered.slice(i, i + PARALLEL);
+      const texts = await Promise.all(batch.map((name) => readFile(`${this.infoDir}/${name}`, 'utf8').catch(() => ''))); // '' : removed meanwhile by dpkg
+      for (let j = 0; j < batch.length; j++) {
+        const text = texts[j]!;
+        const body = `\n${text}${text.endsWith('\n') ? '' : '\n'}`;
+        const pkg = packageOfListFile(batch[j]!);
+        if (exact.some((p) => body.includes(p))) return pkg;
+        if (stemOwner === undefined && stems.some((s) => body.includes(s))) stemOwner = pkg;
       }
-      const body = `\n${text}${text.endsWith('\n') ? '' : '\n'}`;
-      const pkg = packageOfListFile(name);
-      if (exact.some((p) => body.includes(p))) return pkg;
-      if (stemOwner === undefined && stems.some((s) => body.includes(s))) stemOwner = pkg;
     }
     return stemOwner;
   }

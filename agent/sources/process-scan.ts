@@ -113,6 +113,7 @@ const clientOf = (name: string): Client =>
   CLIENTS[name] ?? { program: 'other', label: name, restartHint: `quit ${name}`, remedy: `quit ${name} and start it again` };
 
 const DELETED = ' (deleted)';
+const PARALLEL = 16;
 const IGNORED: readonly RegExp[] = [
   /^\/(?:SYSV[0-9a-fA-F]{8}|dev\/|memfd:|\[aio\]|anon_hugepage)/,
   /^\/drm(?: |$)/,
@@ -332,20 +333,15 @@ export class ProcessScan {
     const boot = await this.bootTime();
     const seen = new Set<number>();
     const events: Event[] = [];
-    for (const name of names) {
-      if (!/^\d+$/.test(name)) continue;
-      const pid = Number(name);
-      let finding: Finding | undefined;
-      try {
-        finding = await this.inspect(pid, boot);
-      } catch (err) {
-        // The process ended meanwhile, or is not ours to read: nothing to report.
-        this.stats.skipped++;
-        const code = errnoCode(err);
-        if (code !== 'ENOENT' && code !== 'ESRCH' && code !== 'EACCES' && code !== 'EPERM') this.log.debug(`process scan: pid ${pid}: ${messageOf(err)}`);
-        continue;
-      }
-      if (!finding) continue;
+    const pids = names.filter((n) => /^\d+$/.test(n)).map(Number);
+    const found: Finding[] = [];
+    // A few processes at a time: the reads are tiny, the wait is the thread pool's round trip.
+    for (let i = 0; i < pids.length; i += PARALLEL) {
+      const batch = await Promise.all(pids.slice(i, i + PARALLEL).map((pid) => this.inspectQuietly(pid, boot)));
+      for (const f of batch) if (f) found.push(f);
+    }
+    for (const finding of found) {
+      const pid = finding.pid;
       seen.add(pid);
       const key = finding.files.map((f) => f.path).sort().join('\n');
       const before = this.reported.get(pid);
@@ -366,6 +362,18 @@ export class ProcessScan {
     }
     for (const pid of this.reported.keys()) if (!seen.has(pid)) this.reported.delete(pid);
     return events;
+  }
+
+  private async inspectQuietly(pid: number, boot: number | undefined): Promise<Finding | undefined> {
+    try {
+      return await this.inspect(pid, boot);
+    } catch (err) {
+      // The process ended meanwhile, or is not ours to read: nothing to report.
+      this.stats.skipped++;
+      const code = errnoCode(err);
+      if (code !== 'ENOENT' && code !== 'ESRCH' && code !== 'EACCES' && code !== 'EPERM') this.log.debug(`process scan: pid ${pid}: ${messageOf(err)}`);
+      return undefined;
+    }
   }
 
   private async bootTime(): Promise<number | undefined> {
