@@ -200,7 +200,18 @@ async function launch(
   let early = '';
   child.stderr?.on('data', (b: Buffer) => (early += b.toString('utf8')));
   let exited = false;
-  const exitPromise = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+  // A test run that dies without stop() must not leave an sshd listening behind it.
+  const killOnExit = (): void => {
+    if (!exited) child.kill('SIGTERM');
+  };
+  process.once('exit', killOnExit);
+  const exitPromise = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      process.removeListener('exit', killOnExit);
+      resolve();
+    }),
+  );
 
   const lines = (): string[] => {
     const text = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
