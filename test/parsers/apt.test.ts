@@ -11,6 +11,7 @@ import { apt } from '../../agent/parsers/apt.js';
 import { PARSERS } from '../../agent/parsers/registry.js';
 import { LineRouter } from '../../agent/parsers/router.js';
 import { readSamples, runSamples } from '../helpers/samples.js';
+import { assertEveryPatternHasSample } from './coverage.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const FIXTURE = here('../fixtures/upgrade/apt-history.log');
@@ -37,9 +38,8 @@ describe('apt history parser', () => {
     expect(results.length).toBeGreaterThanOrEqual(25);
   });
 
-  // Inline stand-in for assertEveryPatternHasSample (test/parsers/coverage.ts, not written yet).
-  it('has a sample for every pattern id', () => {
-    expect(apt.patterns.filter((p) => !patterns.has(p))).toEqual([]);
+  it('has a sample for every pattern id, and declares every id its samples hit', () => {
+    assertEveryPatternHasSample(apt, patterns);
   });
 
   it('is recognised from a stanza start (two spaces), and no other parser claims it', () => {

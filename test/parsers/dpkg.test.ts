@@ -11,6 +11,7 @@ import { dpkg } from '../../agent/parsers/dpkg.js';
 import { PARSERS } from '../../agent/parsers/registry.js';
 import { LineRouter } from '../../agent/parsers/router.js';
 import { readSamples, runSamples } from '../helpers/samples.js';
+import { assertEveryPatternHasSample } from './coverage.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -36,9 +37,8 @@ describe('dpkg parser', () => {
     expect(results.length).toBeGreaterThanOrEqual(25);
   });
 
-  // Inline stand-in for assertEveryPatternHasSample (test/parsers/coverage.ts, not written yet).
-  it('has a sample for every pattern id', () => {
-    expect(dpkg.patterns.filter((p) => !patterns.has(p))).toEqual([]);
+  it('has a sample for every pattern id, and declares every id its samples hit', () => {
+    assertEveryPatternHasSample(dpkg, patterns);
   });
 
   it('reads dates as local time and rejects impossible ones', () => {
