@@ -601,6 +601,7 @@ export class FreerdpLineParser implements LineParser {
         delete d.detail!.host;
         delete d.detail!.port;
         this.st.block = undefined;
+        this.st.cert = {};
       }
       out.push(d);
       const rest = text.slice(m[0].length);
