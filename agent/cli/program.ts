@@ -9,18 +9,21 @@ import { registerReplay } from './replay.js';
 import { registerRun } from './run.js';
 import { registerRules } from './rules.js';
 import { registerAlerts } from './alerts.js';
+import { registerWrap } from './wrap.js';
 
 export function buildProgram(): Command {
   const program = new Command('connwatch')
     .description('Watches plink/PuTTY, OpenSSH, rdesktop and Remmina/FreeRDP logs and tells you, in a desktop notification, what went wrong with a connection and what to do.')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
+    .enablePositionalOptions()
     .exitOverride();
   registerRun(program);
   registerReplay(program);
   registerParse(program);
   registerRules(program);
   registerAlerts(program);
+  registerWrap(program);
   return program;
 }
 

@@ -63,7 +63,8 @@ export class Sessions {
 
   /** Attaches connection facts to the event (mutates it) and updates the connection. */
   attach(e: Event): void {
-    if (NOT_CONNECTIONS.has(e.program) || e.kind === 'noise' || e.kind === 'unknown') return;
+    // Unknown lines of a client still belong to its connection: output after a prompt means it is not stuck.
+    if (NOT_CONNECTIONS.has(e.program) || e.kind === 'noise') return;
     if (e.program === 'sshd' && e.pid === undefined && e.host === undefined) return; // server-wide line
     if (e.kind === 'process.stale' || e.kind === 'server.listening' || e.kind === 'server.stopped') return;
     const key = this.keyOf(e);

@@ -148,7 +148,7 @@ export class LineRouter {
     const msg: Message = { text: '', referenceTime: raw.receivedAt, time: rec.t, pid: rec.pid };
     return this.finish(raw, msg, {
       kind: rec.event === 'start' ? 'process.start' : 'process.exit',
-      program: program ?? 'other',
+      program: program ?? this.program ?? 'other',
       pid: rec.pid,
       detail,
     });
