@@ -276,7 +276,8 @@ export class DesktopSink implements Sink {
       this.queue.shift();
       this.logger.warn(`Gave up showing alert ${head.alert.id} ("${head.notification.summary}") after ${MAX_FAILURES} failures.`);
     }
-    this.becomeAvailable(delivered);
+    // A queue emptied only by giving up proves nothing about the server: the status stays.
+    if (delivered > 0) this.becomeAvailable(delivered);
     return delivered;
   }
 

@@ -18,6 +18,7 @@
  *   const [call] = await server.waitForCalls(1);        // polls; default timeout 20 s
  *   call.summary; call.body; call.hints.urgency;       // 0 low, 1 normal, 2 critical
  *   await server.clear();                               // forget recorded calls
+ *   await server.failNotify('org.example.Error', 'boom'); // Notify now answers with a D-Bus error
  *   await server.stop();                                // in afterAll/afterEach; idempotent
  *
  *   const bus = await startNotifyServer({ server: false }); // a bus nobody serves notifications on
@@ -69,6 +70,8 @@ export interface NotifyServer {
   /** Polls until at least n calls were recorded; rejects after timeoutMs with what was seen. */
   waitForCalls(n: number, timeoutMs?: number): Promise<NotifyCall[]>;
   clear(): Promise<void>;
+  /** From now on Notify answers with this D-Bus error (calls are still recorded); stopServer/startServer restores it. */
+  failNotify(errorName: string, message: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -104,6 +107,10 @@ if cmd == 'calls':
 elif cmd == 'clear':
     mock.ClearCalls()
     print('[]')
+elif cmd == 'fail':
+    code = 'raise dbus.exceptions.DBusException(%r, name=%r)' % (sys.argv[3], sys.argv[2])
+    mock.AddMethod('org.freedesktop.Notifications', 'Notify', 'susssasa{sv}i', 'u', code)
+    print('[]')
 `;
 
 /** A session bus config that listens on one socket and activates nothing. */
@@ -123,11 +130,11 @@ function busConfig(socket: string): string {
 `;
 }
 
-function runHelper(address: string, cmd: 'calls' | 'clear' | 'owner'): Promise<string> {
+function runHelper(address: string, cmd: 'calls' | 'clear' | 'owner' | 'fail', ...args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       PYTHON,
-      ['-c', HELPER, cmd],
+      ['-c', HELPER, cmd, ...args],
       { env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: address }, timeout: 30_000 },
       (err, stdout, stderr) => {
         if (err) reject(new Error(`notify-server helper "${cmd}" failed: ${err.message}\n${stderr}`, { cause: err }));
@@ -247,6 +254,10 @@ export async function startNotifyServer(options: { server?: boolean; capabilitie
 
     async clear() {
       await runHelper(address, 'clear');
+    },
+
+    async failNotify(errorName, message) {
+      await runHelper(address, 'fail', errorName, message);
     },
 
     async stop() {

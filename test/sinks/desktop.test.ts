@@ -140,6 +140,26 @@ describe('DesktopSink with a notification server', () => {
     expect(call.appIcon).toBe('dialog-password');
   });
 
+  it('alerts sent at once are shown one after another, in order', async () => {
+    const results = await Promise.all([1, 2, 3, 4, 5].map((i) => sink.send(alert({ id: `c${i}`, title: `Concurrent ${i}` }))));
+    expect(results).toEqual(['shown', 'shown', 'shown', 'shown', 'shown']);
+    expect((await server.waitForCalls(5)).map((c) => c.summary)).toEqual([1, 2, 3, 4, 5].map((i) => `Concurrent ${i}`));
+    expect(sink.delivered).toBe(5);
+  });
+
+  it('by default uses the process environment, as the agent does', async () => {
+    const saved = process.env.DBUS_SESSION_BUS_ADDRESS;
+    process.env.DBUS_SESSION_BUS_ADDRESS = server.address;
+    try {
+      sink = new DesktopSink({ logger: log });
+      const call = await only(alert({ title: 'From process.env' }));
+      expect(call.summary).toBe('From process.env');
+    } finally {
+      if (saved === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
+      else process.env.DBUS_SESSION_BUS_ADDRESS = saved;
+    }
+  });
+
   describe('hostile text arrives as text', () => {
     const marker = () => join(tmp, 'pwned');
     // [name, input, summary the server must receive, body the server must receive before "\n\nR."]
@@ -293,6 +313,28 @@ describe('DesktopSink without notifications', () => {
       expect(log.infos).toEqual(['Desktop notifications work again; showed 3 pending alert(s); 3 older alert(s) did not fit the queue.']);
     } finally {
       await bus.stop();
+    }
+  });
+
+  it('a server that rejects one notification: retried, given up after 3 failures, the rest goes on', async () => {
+    const server = await startNotifyServer();
+    try {
+      await server.failNotify('org.example.Broken', 'cannot show this');
+      const log = new Recorder();
+      const statuses: DesktopStatus[] = [];
+      const sink = new DesktopSink({ env: { ...process.env, ...server.env }, logger: log, onStatus: (s) => statuses.push(s) });
+      expect(await sink.send(alert({ id: 'poison', title: 'Poison' }))).toBe('pending');
+      expect(sink.status).toMatchObject({ state: 'unavailable', reason: 'failed' });
+      expect(log.warnings).toHaveLength(1);
+      expect(log.warnings[0]).toContain('notify-send failed: GDBus.Error:org.example.Broken: cannot show this');
+      expect(await sink.retryPending()).toEqual({ delivered: 0, pending: 1 });
+      expect(await sink.retryPending()).toEqual({ delivered: 0, pending: 0 });
+      expect(log.warnings[1]).toBe('Gave up showing alert poison ("Poison") after 3 failures.');
+      expect((await server.calls()).map((c) => c.summary)).toEqual(['Poison', 'Poison', 'Poison']);
+      expect(statuses.map((s) => s.state)).toEqual(['unavailable']);
+      expect(log.infos).toEqual([]);
+    } finally {
+      await server.stop();
     }
   });
 
