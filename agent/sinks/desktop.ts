@@ -19,7 +19,10 @@
  * Delivery never loses an alert: when notify-send is missing, no session bus is found or no
  * notification server answers, the alert stays in a bounded pending queue, the status turns
  * "unavailable" (onStatus, status), one warning with the fix is logged, and retryPending() or
- * the next deliver() shows the pending alerts in order once notifications work again.
+ * the next deliver() shows the pending alerts in order once notifications work again (the
+ * caller decides when to retry, e.g. on a timer). Deliveries run one at a time, in order; one
+ * notify-send waits at most for D-Bus's reply timeout (25 s) when a server hangs. A notification
+ * the server rejects for no known reason is tried 3 times, then given up with a warning.
  */
 import NotifySend from 'node-notifier/notifiers/notifysend.js';
 
