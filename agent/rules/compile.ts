@@ -1,8 +1,9 @@
 /**
  * Turns validated RuleSpecs into CompiledRules: templates compiled, durations in ms, key paths
  * resolved, and conditions loaded into json-rules-engine (one small engine per condition tree,
- * with our operators registered). Rules are indexed by the program and kind their top-level
- * `all` requires, so an event is only run against rules that can apply to it.
+ * with our operators registered; `match` itself runs on fast-eval.ts, `explain` on the engine).
+ * Rules are indexed by the program and kind their top-level `all` requires, so an event is only
+ * run against rules that can apply to it.
  */
 import { Engine, type TopLevelCondition } from 'json-rules-engine';
 import type { Event, EventKind, Program } from '../event.js';
@@ -11,8 +12,10 @@ import { getter } from './fields.js';
 import { safeTester } from './regex-guard.js';
 import { factsOf, type Condition, type RuleSpec } from './spec.js';
 import { compileTemplate, type Template } from './template.js';
+import { compileFast } from './fast-eval.js';
 
-export type Matcher = (e: Event) => Promise<boolean>;
+/** Synchronous with the fast evaluator; a promise with json-rules-engine (callers await either). */
+export type Matcher = (e: Event) => boolean | Promise<boolean>;
 
 /** A leaf condition that failed, with the value the event had. */
 export interface FailedLeaf {
@@ -100,7 +103,14 @@ function engineFor(c: Condition): { run: (e: Event) => ReturnType<Engine['run']>
   };
 }
 
+/**
+ * Matching uses fast-eval.ts (the same conditions compiled to plain functions, proven identical to
+ * json-rules-engine by test/rules/fast-eval.test.ts); CONNWATCH_EVALUATOR=json-rules-engine, or a
+ * condition fast-eval cannot reproduce, keeps json-rules-engine.
+ */
 export function compileMatcher(c: Condition): Matcher {
+  const fast = process.env.CONNWATCH_EVALUATOR === 'json-rules-engine' ? undefined : compileFast(c);
+  if (fast) return fast;
   const { run } = engineFor(c);
   return async (e: Event) => (await run(e)).events.length > 0;
 }

@@ -1,0 +1,134 @@
+/**
+ * A synchronous evaluator for rule conditions: compiles a condition tree (all/any/not and every
+ * operator of spec.ts OPERATORS) once into plain functions over an Event, with json-rules-engine
+ * 7's exact semantics, so matching an event costs no promises, no cloning and no fact almanac.
+ *
+ * json-rules-engine stays the reference (and is still what `rules test` uses to explain a miss);
+ * test/rules/fast-eval.test.ts runs both over every fixture line, every built-in and example rule
+ * and random conditions, and requires identical results. The semantics copied from
+ * json-rules-engine 7.3 (dist/rule.js, condition.js, engine-default-operators.js):
+ *
+ *   - a fact the event lacks is `undefined` (the engine runs with allowUndefinedFacts);
+ *   - an empty `all` or `any` is true; with one child, the child's result passes through as is;
+ *     with several, a child counts only when its result is exactly `true`; a nested all/any/not
+ *     is true only when its result is exactly `true`; `not` negates; the rule matches when the
+ *     top result is truthy;
+ *   - built-in operators keep their fact validators: contains/doesNotContain need an array fact
+ *     (else false), lessThan… need a fact for which `parseFloat(String(fact))` is a number (else
+ *     false) and then compare with JavaScript's own coercions; in/notIn use indexOf (===);
+ *   - our operators (compile.ts addOperators) are the same functions.
+ *
+ * A condition this module cannot reproduce exactly (a `value` that is a fact reference
+ * `{"fact": …}`, which the engine would resolve) is not compiled: compileFast returns undefined and
+ * the caller keeps json-rules-engine for that rule.
+ */
+import type { Event } from '../event.js';
+import { getter } from './fields.js';
+import { safeTester } from './regex-guard.js';
+import type { Condition } from './spec.js';
+
+export type FastMatcher = (e: Event) => boolean;
+type Node = (e: Event) => unknown;
+type Op = (fact: unknown, value: unknown) => unknown;
+
+const regexCache = new Map<string, (v: unknown) => boolean>();
+function tester(pattern: string): (v: unknown) => boolean {
+  let t = regexCache.get(pattern);
+  if (!t) {
+    t = safeTester(pattern);
+    regexCache.set(pattern, t);
+  }
+  return t;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+}
+
+const isNumberish = (f: unknown): boolean => Number.parseFloat(f as string).toString() !== 'NaN';
+type Cmp = (a: number, b: number) => boolean;
+const numeric = (cmp: Cmp): Op => (f, v) => isNumberish(f) && cmp(f as number, v as number);
+
+/** Every operator of spec.ts OPERATORS, as json-rules-engine evaluates it (validator && callback). */
+export const FAST_OPERATORS: Readonly<Record<string, Op>> = {
+  equal: (f, v) => f === v,
+  notEqual: (f, v) => f !== v,
+  in: (f, v) => (v as unknown[]).indexOf(f) > -1,
+  notIn: (f, v) => (v as unknown[]).indexOf(f) === -1,
+  contains: (f, v) => Array.isArray(f) && f.indexOf(v) > -1,
+  doesNotContain: (f, v) => Array.isArray(f) && f.indexOf(v) === -1,
+  lessThan: numeric((a, b) => a < b),
+  lessThanInclusive: numeric((a, b) => a <= b),
+  greaterThan: numeric((a, b) => a > b),
+  greaterThanInclusive: numeric((a, b) => a >= b),
+  matches: (f, pattern) => typeof pattern === 'string' && tester(pattern)(str(f)),
+  notMatches: (f, pattern) => typeof pattern === 'string' && str(f) !== undefined && !tester(pattern)(str(f)),
+  includes: (f, v) => str(f)?.includes(String(v)) ?? false,
+  notIncludes: (f, v) => !(str(f)?.includes(String(v)) ?? false),
+  startsWith: (f, v) => str(f)?.startsWith(String(v)) ?? false,
+  endsWith: (f, v) => str(f)?.endsWith(String(v)) ?? false,
+  exists: (f, v) => (f !== undefined && f !== null && f !== '') === (v !== false),
+};
+
+class Unsupported extends Error {}
+
+const isFactRef = (v: unknown): boolean => typeof v === 'object' && v !== null && Object.prototype.hasOwnProperty.call(v, 'fact');
+
+function leaf(c: { fact: string; operator: string; value?: unknown }): Node {
+  const op = Object.prototype.hasOwnProperty.call(FAST_OPERATORS, c.operator) ? FAST_OPERATORS[c.operator] : undefined;
+  if (!op) throw new Unsupported(`operator ${c.operator}`);
+  const value = 'value' in c ? c.value : true;
+  if (isFactRef(value)) throw new Unsupported('fact reference as value');
+  const get = getter(c.fact);
+  return (e) => op(get(e), value);
+}
+
+/** prioritizeAndRun: the raw result of a list under all/any. */
+function list(children: Node[], mode: 'all' | 'any'): Node {
+  if (children.length === 0) return () => true;
+  if (children.length === 1) return children[0]!;
+  if (mode === 'all') {
+    return (e) => {
+      for (const c of children) if (c(e) !== true) return false;
+      return true;
+    };
+  }
+  return (e) => {
+    for (const c of children) if (c(e) === true) return true;
+    return false;
+  };
+}
+
+/** The raw result of a condition as a child of a list (evaluateCondition). */
+function node(c: Condition): Node {
+  if ('all' in c || 'any' in c || 'not' in c) {
+    const inner = group(c);
+    return (e) => inner(e) === true;
+  }
+  return leaf(c);
+}
+
+/** The result of an all/any/not object's own operator. */
+function group(c: Condition): Node {
+  if ('all' in c) return list(c.all.map(node), 'all');
+  if ('any' in c) return list(c.any.map(node), 'any');
+  if ('not' in c) {
+    const inner = node(c.not);
+    return (e) => !inner(e);
+  }
+  throw new Unsupported('not a boolean condition');
+}
+
+/**
+ * Compiles a validated condition tree. A bare leaf at the top is treated as `{"all": [leaf]}`, as
+ * compile.ts hands it to json-rules-engine. Returns undefined for a tree it cannot reproduce exactly.
+ */
+export function compileFast(c: Condition): FastMatcher | undefined {
+  try {
+    const top = 'all' in c || 'any' in c || 'not' in c ? group(c) : list([leaf(c)], 'all');
+    return (e) => Boolean(top(e));
+  } catch (err) {
+    if (err instanceof Unsupported) return undefined;
+    throw err;
+  }
+}
