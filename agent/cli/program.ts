@@ -9,6 +9,10 @@ import { registerReplay } from './replay.js';
 import { registerRun } from './run.js';
 import { registerRules } from './rules.js';
 import { registerAlerts } from './alerts.js';
+import { registerInstall } from './install.js';
+import { registerUninstall } from './uninstall.js';
+import { registerStatus } from './status.js';
+import { registerDoctor } from './doctor.js';
 import { registerWrap } from './wrap.js';
 
 export function buildProgram(): Command {
@@ -23,6 +27,10 @@ export function buildProgram(): Command {
   registerParse(program);
   registerRules(program);
   registerAlerts(program);
+  registerInstall(program);
+  registerUninstall(program);
+  registerStatus(program);
+  registerDoctor(program);
   registerWrap(program);
   return program;
 }

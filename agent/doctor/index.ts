@@ -1,0 +1,42 @@
+/**
+ * All doctor checks, in the order a person would fix things: can it read, can it notify, does
+ * it start, does it see enough, are its rules sound.
+ */
+import { messageOf } from '../errors.js';
+import type { Check, CheckResult, DoctorContext } from './check.js';
+import { checkCheckpoints } from './checkpoints.js';
+import { checkClients } from './clients.js';
+import { checkInotify } from './inotify.js';
+import { checkAuthLog, checkJournal, checkLogFiles } from './logs.js';
+import { checkNotifySend, checkNotifyServer, checkSessionBus } from './notify.js';
+import { checkConfig, checkRules } from './rules.js';
+import { checkGraphicalSession, checkServiceEnabled } from './service.js';
+
+export const CHECKS: ReadonlyArray<readonly [string, Check]> = [
+  ['config', checkConfig],
+  ['auth-log', checkAuthLog],
+  ['journal', checkJournal],
+  ['log-file', checkLogFiles],
+  ['notify-send', checkNotifySend],
+  ['session-bus', checkSessionBus],
+  ['notify-server', checkNotifyServer],
+  ['service', checkServiceEnabled],
+  ['graphical-session', checkGraphicalSession],
+  ['inotify', checkInotify],
+  ['clients', checkClients],
+  ['checkpoints', checkCheckpoints],
+  ['rules', checkRules],
+];
+
+/** Runs every check; a check that throws becomes a warning naming it, the rest go on. */
+export async function runDoctor(ctx: DoctorContext, checks = CHECKS): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const [name, check] of checks) {
+    try {
+      results.push(...(await check(ctx)));
+    } catch (err) {
+      results.push({ check: name, status: 'warn', finding: `the check itself failed: ${messageOf(err)}`, fix: 'Report this as a connwatch bug.' });
+    }
+  }
+  return results;
+}
