@@ -115,6 +115,8 @@ export interface ConnectionFacts {
   serverVersion?: string;
   /** Events seen so far in this connection, this one included. */
   events: number;
+  /** Set when the client process of this connection maps a file replaced on disk (a process.stale finding). */
+  stale?: string;
 }
 
 export interface Event {

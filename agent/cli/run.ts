@@ -28,6 +28,8 @@ import { HistorySink } from '../sinks/history.js';
 import { programOption, rulesOptions, type CommonRuleFlags } from './common.js';
 import { loadRuleSet, makeRunner } from './setup.js';
 import { StatusWriter } from '../status.js';
+import { PackageHistory } from '../correlate/packages.js';
+import { ProcessScan } from '../sources/process-scan.js';
 
 interface RunFlags extends CommonRuleFlags {
   watch?: string[];
@@ -103,6 +105,8 @@ class Agent {
   private loaded: ReturnType<typeof loadRuleSet>;
   private readonly status: StatusWriter;
   private timers: NodeJS.Timeout[] = [];
+  private scan: ProcessScan | undefined;
+  private readonly packages = new PackageHistory();
 
   constructor(
     private readonly config: Config,
@@ -131,7 +135,17 @@ class Agent {
       quiet: (now) => inQuietHours(config.quietHours, now),
       log: (level, m) => log[level](m),
     });
-    this.pipeline = new Pipeline({ runner: makeRunner(this.loaded, this.clock), gate: this.gate });
+    this.pipeline = new Pipeline({
+      runner: makeRunner(this.loaded, this.clock),
+      gate: this.gate,
+      onEvent: (e) => {
+        // package changes: remembered for stale-library findings, and a scan soon after an upgrade
+        if (e.kind === 'pkg.change') {
+          if (this.scan) this.scan.notePackageEvent(e);
+          else this.packages.record(e);
+        }
+      },
+    });
     this.status = new StatusWriter(p.statusFile);
   }
 
@@ -200,9 +214,22 @@ class Agent {
           this.stoppers.push(() => tail.stop());
           break;
         }
+        case 'process-scan': {
+          if (this.scan) break;
+          const scan = new ProcessScan({
+            ...(s.programs ? { programs: s.programs } : {}),
+            ...(s.intervalMs ? { intervalMs: s.intervalMs } : {}),
+            packages: this.packages,
+            onEvent: (e) => this.pipeline.handleEvent(e),
+            log: { debug: (m) => this.log.debug(m), warn: (m) => this.log.warn(m) },
+          });
+          this.scan = scan;
+          scan.start();
+          this.stoppers.push(async () => scan.stop());
+          break;
+        }
         case 'journal':
-        case 'process-scan':
-          // wired in by their modules when available
+          // wired in by its module when available
           break;
       }
     } catch (err) {

@@ -58,6 +58,8 @@ interface Conn {
 export class Sessions {
   private readonly byKey = new Map<string, Conn>();
   private seq = 0;
+  /** pid → what it still maps that was replaced (from process.stale), so failures can say so. */
+  private readonly stalePids = new Map<number, string>();
 
   constructor(private readonly maxConnections = 5000) {}
 
@@ -66,7 +68,17 @@ export class Sessions {
     // Unknown lines of a client still belong to its connection: output after a prompt means it is not stuck.
     if (NOT_CONNECTIONS.has(e.program) || e.kind === 'noise') return;
     if (e.program === 'sshd' && e.pid === undefined && e.host === undefined) return; // server-wide line
-    if (e.kind === 'process.stale' || e.kind === 'server.listening' || e.kind === 'server.stopped') return;
+    if (e.kind === 'process.stale') {
+      if (e.pid !== undefined) {
+        const file = String(e.detail.fileName ?? e.detail.file ?? 'a library');
+        const pkg = e.detail.package ? ` (replaced by the upgrade of ${String(e.detail.package)}${e.detail.replacedAt ? ` at ${String(e.detail.replacedAt)}` : ''})` : '';
+        const hint = e.detail.remedy ? `: ${String(e.detail.remedy)}` : '';
+        this.stalePids.set(e.pid, `This ${String(e.detail.programLabel ?? e.program)} process (pid ${e.pid}) still runs the old ${file}${pkg}, which may be the cause${hint}.`);
+        if (this.stalePids.size > 1000) this.stalePids.delete(this.stalePids.keys().next().value!);
+      }
+      return;
+    }
+    if (e.kind === 'server.listening' || e.kind === 'server.stopped') return;
     const key = this.keyOf(e);
     let conn = this.byKey.get(key);
     const startsNew = e.kind === 'connect.lookup' || e.kind === 'connect.start' || e.kind === 'process.start';
@@ -89,6 +101,8 @@ export class Sessions {
     if (e.kind === 'version.local' && typeof e.detail.version === 'string') f[isClient ? 'clientVersion' : 'serverVersion'] = e.detail.version;
     if (e.kind === 'version.remote' && typeof e.detail.version === 'string') f[isClient ? 'serverVersion' : 'clientVersion'] = e.detail.version;
     f.events++;
+    const stale = e.pid !== undefined ? this.stalePids.get(e.pid) : undefined;
+    if (stale) f.stale = stale;
     // The event sees the facts as they are with it included; the phase is the one reached before it.
     e.connection = { ...f };
     if (e.host === undefined && f.host !== undefined && isClient) e.host = f.host;

@@ -87,7 +87,7 @@ const PATTERNS: Pattern[] = [
   },
   {
     id: 'plink.log.packet',
-    re: /^(?:(?:Incoming|Outgoing) (?:packet|raw data|SSH-\d packet)\b.*|  [0-9a-f]{8}  .*|  \(\d+ bytes? omitted\)|  (?:[0-9a-f]{8}  )?XX.*)$/,
+    re: /^(?:(?:Incoming|Outgoing) (?:packet|raw data|SSH-\d packet)\b.*| {2}[0-9a-f]{8} {2}.*| {2}\(\d+ bytes? omitted\)| {2}(?:[0-9a-f]{8} {2})?XX.*)$/,
     make: () => ev('noise', 'plink.log.packet'),
   },
   {
@@ -447,7 +447,7 @@ const PROMPTS: Array<{ id: string; re: RegExp; kind: (st: State) => EventKind }>
 
 /** Lines inside a question block (host key, weak crypto, log file) that only explain it. */
 const BLOCK_TEXT =
-  /^(?:  \S+ \(port \d+\)|  \S+ \d+ \S+|.*\b(?:PuTTY|Plink|PSCP|PSFTP)'s\b.*|(?:The|This) (?:server|host|new|session).*|You (?:have no guarantee|can overwrite).*|If you .*|Return to cancel\..*|.* Pressing Return is the ONLY guaranteed|safe choice\.|cached (?:in the registry|for this server).*|have (?:no guarantee|actually connected).*|server administrator has changed.*|the host key, or you have actually connected to another|computer pretending to be the server\.|to be the server\.|think it is\.|you think it is\.|that the server is the computer you think it is\.|connection\.|cache and carry on connecting\.|the key to the cache, enter "n"\.|adding the key to the cache, enter "n"\.|the cache, enter "n"\.|(?:enter|Enter) ".*|enter "y" to update .*|or (?:just press|disable).*|append your session log to the end of it,|warning threshold\.|threshold\.|[a-z][\w.@-]*-[\w.@-]+, which is below the configured(?: warning threshold\.)?|(?:\S+ )?key fingerprint is:|The (?:first|host key) .*|This means that either the server administrator has changed|for this server:|you think it is\.|ssh-\S+ \d+ \S+|(?:ecdsa|rsa|dss|ed25519|ed448)\S* \d+ \S+)$/;
+  /^(?: {2}\S+ \(port \d+\)| {2}\S+ \d+ \S+|.*\b(?:PuTTY|Plink|PSCP|PSFTP)'s\b.*|(?:The|This) (?:server|host|new|session).*|You (?:have no guarantee|can overwrite).*|If you .*|Return to cancel\..*|.* Pressing Return is the ONLY guaranteed|safe choice\.|cached (?:in the registry|for this server).*|have (?:no guarantee|actually connected).*|server administrator has changed.*|the host key, or you have actually connected to another|computer pretending to be the server\.|to be the server\.|think it is\.|you think it is\.|that the server is the computer you think it is\.|connection\.|cache and carry on connecting\.|the key to the cache, enter "n"\.|adding the key to the cache, enter "n"\.|the cache, enter "n"\.|(?:enter|Enter) ".*|enter "y" to update .*|or (?:just press|disable).*|append your session log to the end of it,|warning threshold\.|threshold\.|[a-z][\w.@-]*-[\w.@-]+, which is below the configured(?: warning threshold\.)?|(?:\S+ )?key fingerprint is:|The (?:first|host key) .*|This means that either the server administrator has changed|for this server:|you think it is\.|ssh-\S+ \d+ \S+|(?:ecdsa|rsa|dss|ed25519|ed448)\S* \d+ \S+)$/;
 
 function matchLine(text: string, st: State): EventDraft[] | undefined {
   for (const p of PATTERNS) {

@@ -91,7 +91,9 @@ export function loadRules(layers: readonly RuleLayer[], options: LoadOptions = {
   for (const layer of layers) {
     const layerIds = new Map<string, string>();
     for (const file of listJson(layer.dir, out.problems)) {
-      let { rules, problems } = loadRuleFile(file, layer.builtin, options);
+      const loadedFile = loadRuleFile(file, layer.builtin, options);
+      const problems = loadedFile.problems;
+      let rules = loadedFile.rules;
       for (const r of rules) {
         const other = layerIds.get(r.id);
         if (other) problems.push({ file, rule: r.id, field: 'id', message: `duplicate id: also defined in ${other}` });

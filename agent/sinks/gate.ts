@@ -47,6 +47,11 @@ interface Shown {
 
 const MAX_THROTTLE_ENTRIES = 10_000;
 
+/** A failure from a client that runs a replaced library says so: that may be the whole story. */
+function withStale(message: string, stale: string | undefined, category: string): string {
+  return stale && category !== 'stale' ? `${message} ${stale}` : message;
+}
+
 export function alertFromHit(hit: RuleHit): Alert {
   const e = hit.event;
   const r = hit.rule;
@@ -58,7 +63,7 @@ export function alertFromHit(hit: RuleHit): Alert {
     severity: r.spec.severity,
     category: r.spec.category,
     title: renderTemplate(r.title, e, hit.extra),
-    message: renderTemplate(r.message, e, hit.extra),
+    message: withStale(renderTemplate(r.message, e, hit.extra), e.connection?.stale, r.spec.category),
     remedy: renderTemplate(r.remedy, e, hit.extra),
     program: e.program,
     time: hit.time,
