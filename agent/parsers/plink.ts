@@ -91,6 +91,14 @@ const PATTERNS: Pattern[] = [
     make: () => ev('noise', 'plink.log.packet'),
   },
   {
+    id: 'plink.log.exists',
+    re: /^The session log file "(.*)" already exists\.$/,
+    make: (m, st) => {
+      st.block = 'logfile';
+      return info('plink.log.exists', 'session-log-exists', { file: m[1]! });
+    },
+  },
+  {
     id: 'plink.log.open',
     re: /^(?:Writing new|Appending|Disabled writing|Error writing) session log \(([^)]*)\)(?: mode)? to file: (.*)$/,
     make: (m) => info('plink.log.open', 'session-log', { mode: m[1]!, file: m[2]! }),
@@ -449,6 +457,9 @@ const PROMPTS: Array<{ id: string; re: RegExp; kind: (st: State) => EventKind }>
 const BLOCK_TEXT =
   /^(?: {2}\S+ \(port \d+\)| {2}\S+ \d+ \S+|.*\b(?:PuTTY|Plink|PSCP|PSFTP)'s\b.*|(?:The|This) (?:server|host|new|session).*|You (?:have no guarantee|can overwrite).*|If you .*|Return to cancel\..*|.* Pressing Return is the ONLY guaranteed|safe choice\.|cached (?:in the registry|for this server).*|have (?:no guarantee|actually connected).*|server administrator has changed.*|the host key, or you have actually connected to another|computer pretending to be the server\.|to be the server\.|think it is\.|you think it is\.|that the server is the computer you think it is\.|connection\.|cache and carry on connecting\.|the key to the cache, enter "n"\.|adding the key to the cache, enter "n"\.|the cache, enter "n"\.|(?:enter|Enter) ".*|enter "y" to update .*|or (?:just press|disable).*|append your session log to the end of it,|warning threshold\.|threshold\.|[a-z][\w.@-]*-[\w.@-]+, which is below the configured(?: warning threshold\.)?|(?:\S+ )?key fingerprint is:|The (?:first|host key) .*|This means that either the server administrator has changed|for this server:|you think it is\.|ssh-\S+ \d+ \S+|(?:ecdsa|rsa|dss|ed25519|ed448)\S* \d+ \S+)$/;
 
+/** Kinds after which no question block can still be open. */
+const BLOCK_ENDERS = new Set<EventKind>(['connect.lookup', 'connect.start', 'connect.aborted', 'connect.failed', 'kex.done', 'auth.success']);
+
 function matchLine(text: string, st: State): EventDraft[] | undefined {
   for (const p of PATTERNS) {
     const m = p.re.exec(text);
@@ -529,14 +540,20 @@ class PlinkParser implements LineParser {
     const hit = matchLine(inner, this.st) ?? (fatal ? undefined : this.blockLine(inner));
     if (hit) {
       if (fatal) for (const d of hit) d.detail = { ...(d.detail ?? {}), fatal: true };
+      if (fatal || hit.some((d) => BLOCK_ENDERS.has(d.kind))) this.st.block = undefined;
       return hit;
     }
-    if (fatal) return [ev('error.fatal', 'plink.fatal', { detail: { message: inner } })];
+    if (fatal) {
+      this.st.block = undefined;
+      return [ev('error.fatal', 'plink.fatal', { detail: { message: inner } })];
+    }
     return [ev('unknown', 'plink.unknown')];
   }
 
   private blockLine(text: string): EventDraft[] | undefined {
-    if (this.st.block && BLOCK_TEXT.test(text)) return [info('plink.block.text', `${this.st.block}-text`)];
+    // Inside a question block every other line explains the question (paragraphs are re-wrapped
+    // at 60 columns in 0.78+, so their line breaks cannot be listed); the prompt or an abort ends it.
+    if (this.st.block && text.length <= 200) return [info('plink.block.text', `${this.st.block}-text`)];
     if (!this.st.block && BLOCK_TEXT.test(text) && /host key|PuTTY|Plink|fingerprint/.test(text)) {
       return [info('plink.block.text', 'question-text')];
     }
@@ -594,6 +611,7 @@ const PATTERN_IDS = [
   'plink.block.text',
   'plink.fatal',
   'plink.blank',
+  'plink.unknown',
 ];
 
 export const plink: ParserSpec = {
