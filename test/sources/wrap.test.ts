@@ -11,10 +11,13 @@ import { pruneCaptures, redactArgv, runWrapped } from '../../agent/sources/wrap.
 import { tempDir, waitFor } from './helpers.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const tsx = join(here, '..', '..', 'node_modules', '.bin', 'tsx');
+const root = join(here, '..', '..');
+// node --import tsx, not the tsx CLI: the CLI runs node as a grandchild that SIGKILL would orphan.
+const tsxNode = [process.execPath, '--import', 'tsx'] as const;
 
 function runChild(captureDir: string, args: string[]) {
-  const child = spawn(tsx, [join(here, 'wrap-child.ts'), captureDir, '--', process.execPath, join(here, 'prompt-client.mjs'), ...args], {
+  const child = spawn(tsxNode[0], [...tsxNode.slice(1), join(here, 'wrap-child.ts'), captureDir, '--', process.execPath, join(here, 'prompt-client.mjs'), ...args], {
+    cwd: root,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const out: Buffer[] = [];
