@@ -1,0 +1,100 @@
+/**
+ * A real freedesktop notification server for the latency benchmark, the same approach as the
+ * tests' helper (test/helpers/notify-server.ts, which bench code cannot import once built): a
+ * private `dbus-daemon` that activates nothing, and Debian's python3-dbusmock with the
+ * `notification_daemon` template on it. dbusmock records every Notify call with the time it
+ * arrived (time.time(), seconds as a float); `calls()` reads them back through
+ * org.freedesktop.DBus.Mock.GetMethodCalls, so the arrival time is the server's, not ours.
+ *
+ * Needs the Debian packages dbus (dbus-daemon) and python3-dbusmock; /usr/bin/python3 is used
+ * explicitly because a pyenv or venv python does not see Debian's dist-packages.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const PYTHON = '/usr/bin/python3';
+
+export interface Call {
+  /** Arrival at the server, ms since the epoch. */
+  at: number;
+  summary: string;
+  body: string;
+}
+
+export interface BenchNotifyServer {
+  address: string;
+  calls(): Promise<Call[]>;
+  stop(): Promise<void>;
+}
+
+const HELPER = String.raw`
+import dbus, json, sys
+bus = dbus.SessionBus()
+if sys.argv[1] == 'owner':
+    print(json.dumps(bool(bus.name_has_owner('org.freedesktop.Notifications'))))
+    sys.exit(0)
+mock = dbus.Interface(bus.get_object('org.freedesktop.Notifications', '/org/freedesktop/Notifications'), 'org.freedesktop.DBus.Mock')
+print(json.dumps([{'at': float(t) * 1000, 'summary': str(a[3]), 'body': str(a[4])} for t, a in mock.GetMethodCalls('Notify')]))
+`;
+
+function helper(address: string, cmd: 'owner' | 'calls'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(PYTHON, ['-c', HELPER, cmd], { env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: address }, timeout: 60_000, maxBuffer: 64 << 20 }, (err, out, stderr) =>
+      err ? reject(new Error(`bench notify helper "${cmd}" failed: ${err.message}\n${stderr}`, { cause: err })) : resolve(out),
+    );
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+export async function startBenchNotifyServer(): Promise<BenchNotifyServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'connwatch-bench-bus-'));
+  const conf = join(dir, 'session.conf');
+  writeFileSync(
+    conf,
+    `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>session</type><keep_umask/><listen>unix:path=${join(dir, 'bus')}</listen>
+<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy></busconfig>
+`,
+  );
+  const daemon = spawn('dbus-daemon', ['--config-file', conf, '--nofork', '--nopidfile', '--print-address'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const address = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    daemon.stdout!.setEncoding('utf8').on('data', (c: string) => {
+      out += c;
+      if (out.includes('\n')) resolve(out.split('\n')[0]!.trim());
+    });
+    daemon.once('error', (e) => reject(new Error(`cannot start dbus-daemon (install the dbus package): ${e.message}`, { cause: e })));
+    daemon.once('exit', (code) => reject(new Error(`dbus-daemon exited (${code}) before listening`)));
+  });
+  const mock = spawn(PYTHON, ['-m', 'dbusmock', '--session', '--template', 'notification_daemon'], {
+    env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: address },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const cleanup = async () => {
+    await stopChild(mock);
+    await stopChild(daemon);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 30_000;
+  while ((await helper(address, 'owner')).trim() !== 'true') {
+    if (mock.exitCode !== null || Date.now() > deadline) {
+      await cleanup();
+      throw new Error('dbusmock did not own org.freedesktop.Notifications (install python3-dbusmock)');
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    address,
+    calls: async () => JSON.parse(await helper(address, 'calls')) as Call[],
+    stop: cleanup,
+  };
+}

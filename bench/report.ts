@@ -1,0 +1,149 @@
+/**
+ * bench/results.md: the machine, the versions, the date, and every case's numbers with its ratio
+ * to the references and the targets of the issue, as one Markdown document.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import type { IdleResult, LatencyResult, ToolResult } from './cases.js';
+
+export interface Targets {
+  replayVsFail2ban: number;
+  replayVsFail2banGoal: number;
+  bigRssMb: number;
+  p99Ms: number;
+  idleRssMb: number;
+}
+
+export const TARGETS: Targets = { replayVsFail2ban: 10, replayVsFail2banGoal: 30, bigRssMb: 150, p99Ms: 100, idleRssMb: 60 };
+
+export interface Report {
+  quick: boolean;
+  reps: number;
+  seed: number;
+  rules: number;
+  sshd?: { file: string; lines: number; bytes: number; failureLines: number; shapes: { failure: number; ordinary: number; sources: number }; results: ToolResult[]; summary?: string };
+  client?: { lines: number; bytes: number; runs: number; results: ToolResult[]; summary?: string };
+  big?: { mb: number; lines: number; result: ToolResult; summary?: string };
+  latency?: LatencyResult;
+  idle?: IdleResult;
+  seconds: number;
+}
+
+function cmd(c: string, args: string[]): string {
+  try {
+    return execFileSync(c, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch {
+    return 'not available';
+  }
+}
+
+export function machine(root: string): string[] {
+  const cpu = cpus();
+  const os = /PRETTY_NAME="([^"]+)"/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? 'unknown';
+  const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { version: string };
+  const f2b = cmd('fail2ban-regex', ['--version']).split('\n')[0] ?? '';
+  return [
+    `- Date: ${new Date().toISOString()}`,
+    `- CPU: ${cpu[0]?.model ?? 'unknown'}, ${cpu.length} cores; memory ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `- OS: ${os}, kernel ${cmd('uname', ['-r'])}`,
+    `- Node ${process.version}; connwatch ${pkg.version} (git ${cmd('git', ['-C', root, 'rev-parse', '--short', 'HEAD'])}); fail2ban ${f2b}`,
+  ];
+}
+
+const n0 = (x: number) => Math.round(x).toLocaleString('en-US');
+const mb = (x: number | undefined) => (x === undefined ? '—' : `${x.toFixed(0)} MB`);
+
+function table(results: readonly ToolResult[], base: string | undefined): string[] {
+  const ref = results.find((r) => r.name === base);
+  const cw = results.find((r) => r.name.startsWith('connwatch replay'));
+  const rows = ['| tool | median s | runs (s) | lines/s | connwatch ÷ tool | peak RSS |', '|---|---:|---|---:|---:|---:|'];
+  for (const r of results) {
+    const sorted = [...r.seconds].sort((a, b) => a - b);
+    rows.push(
+      `| ${r.name} | ${(sorted[sorted.length >> 1] ?? 0).toFixed(2)} | ${r.seconds.map((s) => s.toFixed(2)).join(', ')} | ${n0(r.linesPerSec)} | ${cw ? `${(cw.linesPerSec / r.linesPerSec).toFixed(2)}×` : '—'} | ${mb(r.maxRssMb)} |`,
+    );
+  }
+  if (ref && cw) rows.push('', `**connwatch replay ÷ ${ref.name}: ${(cw.linesPerSec / ref.linesPerSec).toFixed(1)}×** lines/s.`);
+  return rows;
+}
+
+const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
+
+export function render(root: string, r: Report): string {
+  const out: string[] = ['# connwatch benchmark results', '', r.quick ? '> BENCH_QUICK=1: small inputs, one repetition — a smoke run, not a measurement.\n' : ''];
+  out.push('Produced by `npm run bench` (bench/run.ts); how to read it: docs/performance.md.', '', '## Machine', '', ...machine(root), '');
+  out.push(`Seed ${r.seed}; ${r.reps} repetition(s) per tool, medians; ${r.rules} built-in rules loaded; whole run ${r.seconds.toFixed(0)} s.`, '');
+  const targets: string[] = [];
+  if (r.sshd) {
+    const s = r.sshd;
+    out.push(
+      '## Replay throughput: sshd auth.log',
+      '',
+      `${n0(s.lines)} lines (${(s.bytes / 2 ** 20).toFixed(1)} MiB), ${((100 * s.failureLines) / s.lines).toFixed(1)}% failure lines; built from ${s.shapes.failure} failure and ${s.shapes.ordinary} ordinary real message shapes out of ${s.shapes.sources} files (test/fixtures, fail2ban's sshd test log).`,
+      '',
+      ...table(s.results, 'fail2ban-regex sshd.conf'),
+      '',
+      s.summary ? `connwatch's own summary (last run): \`${s.summary}\`` : '',
+      '',
+    );
+    const cw = s.results.find((x) => x.name === 'connwatch replay');
+    const f2b = s.results.find((x) => x.name === 'fail2ban-regex sshd.conf');
+    if (cw && f2b) {
+      const ratio = cw.linesPerSec / f2b.linesPerSec;
+      targets.push(`| replay ÷ fail2ban-regex (sshd) | ≥ ${TARGETS.replayVsFail2ban}× (goal ${TARGETS.replayVsFail2banGoal}×) | ${ratio.toFixed(1)}× | ${verdict(ratio >= TARGETS.replayVsFail2ban)}${ratio >= TARGETS.replayVsFail2banGoal ? ', goal met' : ''} |`);
+    }
+  }
+  if (r.client) {
+    const c = r.client;
+    out.push(
+      '## Replay throughput: mixed plink / rdesktop / FreeRDP / Remmina capture log',
+      '',
+      `${n0(c.lines)} records (${(c.bytes / 2 ** 20).toFixed(1)} MiB) in \`connwatch wrap\`'s capture format, ${c.runs} real captured runs interleaved. fail2ban has no filter for these clients; the references are the floor.`,
+      '',
+      ...table(c.results, undefined),
+      '',
+      c.summary ? `connwatch's own summary (last run): \`${c.summary}\`` : '',
+      '',
+    );
+  }
+  if (r.big) {
+    const b = r.big;
+    out.push(
+      '## Peak memory on a big log',
+      '',
+      `\`connwatch replay\` over a generated sshd log of ${b.mb} MiB (${n0(b.lines)} lines): peak RSS **${mb(b.result.maxRssMb)}**, ${n0(b.result.linesPerSec)} lines/s, ${b.result.seconds[0]?.toFixed(1)} s.`,
+      '',
+      b.summary ? `Summary: \`${b.summary}\`` : '',
+      '',
+    );
+    if (b.result.maxRssMb !== undefined) targets.push(`| peak RSS, ${b.mb} MiB log | < ${TARGETS.bigRssMb} MB | ${mb(b.result.maxRssMb)} | ${verdict(b.result.maxRssMb < TARGETS.bigRssMb)} |`);
+  }
+  if (r.latency) {
+    const l = r.latency;
+    out.push(
+      '## Live latency: appended line → Notify call at the notification server',
+      '',
+      `\`connwatch run --watch FILE\` with a one-rule pack (throttle 1 ms, fold 1 ms), a private D-Bus bus and dbusmock's notification_daemon; one failed-password line appended every ${l.intervalMs} ms, each from another address. ${l.received} of ${l.alerts} notifications arrived.`,
+      '',
+      `| p50 | p99 | max |`,
+      `|---:|---:|---:|`,
+      `| ${l.p50.toFixed(1)} ms | ${l.p99.toFixed(1)} ms | ${l.max.toFixed(1)} ms |`,
+      '',
+    );
+    targets.push(`| live p99 latency | < ${TARGETS.p99Ms} ms | ${l.p99.toFixed(1)} ms | ${verdict(l.p99 < TARGETS.p99Ms && l.received === l.alerts)} |`);
+  }
+  if (r.idle) {
+    const i = r.idle;
+    out.push(
+      '## Idle agent',
+      '',
+      `\`connwatch run\` watching one quiet file for ${i.seconds} s (after 2 s to settle): resident memory ${i.rssMb.toFixed(1)} MB at the end (max ${i.maxRssMb.toFixed(1)} MB), CPU ${i.cpuTicks} ticks of 1/${i.ticksPerSecond} s = ${i.cpuPercent.toFixed(2)}% of one core.`,
+      '',
+    );
+    targets.push(`| idle RSS | < ${TARGETS.idleRssMb} MB | ${i.maxRssMb.toFixed(1)} MB | ${verdict(i.maxRssMb < TARGETS.idleRssMb)} |`);
+    targets.push(`| idle CPU | not measurable | ${i.cpuPercent.toFixed(2)}% (${i.cpuTicks} ticks in ${i.seconds} s) | ${verdict(i.cpuPercent < 0.1)} |`);
+  }
+  if (targets.length) out.push('## Targets', '', '| what | target | measured | |', '|---|---|---|---|', ...targets, '');
+  return out.filter((l, i, a) => !(l === '' && a[i - 1] === '')).join('\n') + '\n';
+}

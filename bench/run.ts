@@ -1,0 +1,145 @@
+/**
+ * `npm run bench`: connwatch's reproducible benchmark. Generates its inputs from real line shapes
+ * with a seeded PRNG, runs every case against the real binary, prints medians and ratios, and
+ * writes them with the machine and versions to bench/results.md (docs/performance.md explains).
+ *
+ * Environment:
+ *   BENCH_QUICK=1          small inputs, one repetition (CI smoke run; writes to a temp file)
+ *   BENCH_REPS=3           repetitions per tool in the throughput cases
+ *   BENCH_LINES=200000     lines of the sshd and client logs
+ *   BENCH_BIG_MB=1024      size of the big log for peak memory (0: skip)
+ *   BENCH_ALERTS=1000      alerts in the live latency case (0: skip)
+ *   BENCH_INTERVAL_MS=40   pause between appended lines in the latency case
+ *   BENCH_IDLE_SECONDS=60  length of the idle case (0: skip)
+ *   BENCH_SEED=20260301    PRNG seed
+ *   BENCH_OUT=FILE         where to write the results (default bench/results.md; quick: a temp file)
+ *   BENCH_CASES=a,b        only these of sshd, client, big, latency, idle
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadRules } from '../agent/rules/load.js';
+import { builtinRulesDir } from '../agent/rules/load.js';
+import { idle, latency, replaySummary, throughput, type Tool } from './cases.js';
+import { clientRuns, sshdShapes } from './corpus.js';
+import { writeClientLog, writeSshdLog } from './generate.js';
+import { render, type Report } from './report.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = join(ROOT, 'dist/agent/cli/main.js');
+
+function num(name: string, dflt: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number ≥ 0, got "${v}"`);
+  return n;
+}
+
+const log = (m: string) => process.stderr.write(`${m}\n`);
+
+/** A Node readline loop: the floor of reading lines in Node at all. */
+const READLINE = `
+const rl = require('node:readline').createInterface({ input: require('node:fs').createReadStream(process.argv[1]), crlfDelay: Infinity });
+let n = 0; rl.on('line', () => n++); rl.on('close', () => console.error('lines ' + n));`;
+
+function replayTool(name: string, env?: NodeJS.ProcessEnv): Tool {
+  return {
+    name,
+    cmd: process.execPath,
+    args: (f) => [CLI, 'replay', f],
+    ...(env ? { env } : {}),
+    check: (r) => replaySummary(r),
+  };
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const quick = process.env.BENCH_QUICK === '1';
+  const reps = num('BENCH_REPS', quick ? 1 : 3);
+  const lines = num('BENCH_LINES', quick ? 5000 : 200_000);
+  const bigMb = num('BENCH_BIG_MB', quick ? 5 : 1024);
+  const alerts = num('BENCH_ALERTS', quick ? 20 : 1000);
+  const interval = num('BENCH_INTERVAL_MS', 40);
+  const idleSeconds = num('BENCH_IDLE_SECONDS', quick ? 3 : 60);
+  const seed = num('BENCH_SEED', 20260301);
+  const only = process.env.BENCH_CASES ? new Set(process.env.BENCH_CASES.split(',')) : undefined;
+  const want = (c: string) => !only || only.has(c);
+  const outFile = process.env.BENCH_OUT ?? (quick ? join(tmpdir(), 'connwatch-bench-quick.md') : join(ROOT, 'bench/results.md'));
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm run bench does)`);
+
+  const loaded = loadRules([{ dir: builtinRulesDir(), builtin: true }]);
+  const report: Report = { quick, reps, seed, rules: loaded.rules.filter((r) => r.enabled).length, seconds: 0 };
+  const work = mkdtempSync(join(tmpdir(), 'connwatch-bench-'));
+  try {
+    if (want('sshd')) {
+      const shapes = sshdShapes(ROOT);
+      const file = join(work, 'auth.log');
+      const w = writeSshdLog(file, shapes, { seed, lines, failureShare: 0.3 });
+      log(`sshd log: ${w.lines} lines, ${(w.bytes / 2 ** 20).toFixed(1)} MiB, ${w.failureLines} failure lines`);
+      const tools: Tool[] = [
+        replayTool('connwatch replay'),
+        replayTool('connwatch replay, CONNWATCH_EVALUATOR=json-rules-engine', { ...process.env, CONNWATCH_EVALUATOR: 'json-rules-engine' }),
+        { name: 'fail2ban-regex sshd.conf', cmd: 'fail2ban-regex', args: (f) => [f, '/etc/fail2ban/filter.d/sshd.conf'] },
+        { name: 'node readline loop (floor)', cmd: process.execPath, args: (f) => ['-e', READLINE, f] },
+        { name: 'wc -l (floor)', cmd: 'wc', args: (f) => ['-l', f] },
+      ];
+      const results = await throughput(file, w.lines, tools, reps, log);
+      report.sshd = {
+        file,
+        ...w,
+        shapes: { failure: shapes.failure.length, ordinary: shapes.ordinary.length, sources: shapes.sources.length },
+        results,
+        ...(results[0]?.note ? { summary: results[0].note } : {}),
+      };
+    }
+    if (want('client')) {
+      const runs = clientRuns(ROOT);
+      const file = join(work, 'clients.jsonl');
+      const w = writeClientLog(file, runs, { seed: seed + 1, lines });
+      log(`client log: ${w.lines} records, ${(w.bytes / 2 ** 20).toFixed(1)} MiB from ${runs.length} runs`);
+      const results = await throughput(
+        file,
+        w.lines,
+        [replayTool('connwatch replay'), { name: 'node readline loop (floor)', cmd: process.execPath, args: (f) => ['-e', READLINE, f] }, { name: 'wc -l (floor)', cmd: 'wc', args: (f) => ['-l', f] }],
+        reps,
+        log,
+      );
+      report.client = { lines: w.lines, bytes: w.bytes, runs: runs.length, results, ...(results[0]?.note ? { summary: results[0].note } : {}) };
+    }
+    if (want('big') && bigMb > 0) {
+      const file = join(work, 'big-auth.log');
+      try {
+        const w = writeSshdLog(file, sshdShapes(ROOT), { seed: seed + 2, bytes: bigMb * 2 ** 20, failureShare: 0.3, hosts: 50_000 });
+        log(`big log: ${w.lines} lines, ${(w.bytes / 2 ** 20).toFixed(0)} MiB`);
+        const [result] = await throughput(file, w.lines, [replayTool('connwatch replay')], 1, log);
+        report.big = { mb: bigMb, lines: w.lines, result: result!, ...(result?.note ? { summary: result.note } : {}) };
+      } finally {
+        rmSync(file, { force: true });
+      }
+    }
+    if (want('latency') && alerts > 0) {
+      log(`live latency: ${alerts} alerts, one line every ${interval} ms`);
+      report.latency = await latency(CLI, alerts, interval, log);
+      log(`  p50 ${report.latency.p50.toFixed(1)} ms, p99 ${report.latency.p99.toFixed(1)} ms`);
+    }
+    if (want('idle') && idleSeconds > 0) {
+      log(`idle agent: ${idleSeconds} s`);
+      report.idle = await idle(CLI, idleSeconds);
+      log(`  RSS ${report.idle.rssMb.toFixed(1)} MB, ${report.idle.cpuTicks} CPU ticks`);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  report.seconds = (Date.now() - started) / 1000;
+  const md = render(ROOT, report);
+  writeFileSync(outFile, md);
+  process.stdout.write(md);
+  log(`written to ${outFile}`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});
