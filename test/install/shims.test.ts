@@ -1,0 +1,82 @@
+/**
+ * The shims `connwatch install --shims` writes run the real program through the real
+ * `connwatch wrap` (agent/cli/wrap.ts): the real plink prints its version and exits 0 exactly as
+ * without the shim, and its output lands in a capture file; a stand-in client that echoes its
+ * arguments and exits 7 gets spaces, quotes, globs, empty and option-like arguments unchanged and
+ * its exit code passed back. A client that is not installed gets no shim.
+ */
+import { execFile } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { tempHome, type TempHome } from './home.js';
+
+const homes: TempHome[] = [];
+afterEach(() => {
+  for (const h of homes.splice(0)) rmSync(h.root, { recursive: true, force: true });
+});
+
+function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(file, args, { env, timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('connwatch install --shims', () => {
+  it('the plink shim runs the real plink through connwatch wrap: same output, exit 0, and a capture', async () => {
+    const h = tempHome();
+    homes.push(h);
+    const r = await runCli(['install', '--shims'], { env: h.env() });
+    expect(r.code).toBe(0);
+    const shim = join(h.home, '.local', 'bin', 'plink');
+    expect(readFileSync(shim, 'utf8')).toMatch(/wrap --program plink -- "\$real" "\$@"/);
+    expect(readFileSync(shim, 'utf8')).toContain("real='/usr/bin/plink'");
+    const direct = await run('/usr/bin/plink', ['-V'], h.env());
+    const viaShim = await run(shim, ['-V'], h.env());
+    expect(direct.code).toBe(0);
+    expect(viaShim.code).toBe(0);
+    expect(viaShim.stdout).toBe(direct.stdout);
+    expect(viaShim.stdout).toMatch(/^plink: Release \d/);
+    const captures = join(h.home, '.local', 'state', 'connwatch', 'captures');
+    const files = readdirSync(captures);
+    expect(files).toHaveLength(1);
+    expect(readFileSync(join(captures, files[0]!), 'utf8')).toMatch(/"text":"plink: Release \d/);
+  });
+
+  it('passes arguments with spaces, quotes and globs unchanged and returns the exit code (stand-in exiting 7)', async () => {
+    const h = tempHome();
+    homes.push(h);
+    const fake = join(h.root, 'fakebin');
+    mkdirSync(fake);
+    // a stand-in "rdesktop" that echoes each argument in brackets and exits 7
+    writeFileSync(join(fake, 'rdesktop'), '#!/bin/sh\nfor a in "$@"; do printf \'[%s]\\n\' "$a"; done\nexit 7\n');
+    chmodSync(join(fake, 'rdesktop'), 0o755);
+    const env = h.env({ PATH: `${h.stubDir}:${fake}:/usr/bin:/bin` });
+    const r = await runCli(['install', '--shims'], { env });
+    expect(r.code).toBe(0);
+    const shim = join(h.home, '.local', 'bin', 'rdesktop');
+    expect(readFileSync(shim, 'utf8')).toContain(`real='${join(fake, 'rdesktop')}'`);
+    const args = ['a b', '"quoted"', "it's", '*', '$HOME', '`id`', '', '--', '-u', 'x;y|z', 'ü\tnewline\nend'];
+    const res = await run(shim, args, env);
+    expect(res.code).toBe(7);
+    expect(res.stdout).toBe(args.map((a) => `[${a}]\n`).join(''));
+  });
+
+  it('writes no shim for a client that is not installed, and never treats a shim as the real program', async () => {
+    const h = tempHome();
+    homes.push(h);
+    const r = await runCli(['install', '--shims'], { env: h.env() });
+    expect(r.stdout).toMatch(/shim for remmina: not installed/);
+    expect(existsSync(join(h.home, '.local', 'bin', 'remmina'))).toBe(false);
+    // with ~/.local/bin first on PATH, a second install still finds /usr/bin/plink, not its own shim
+    const env = h.env({ PATH: `${join(h.home, '.local', 'bin')}:${h.stubDir}:/usr/bin:/bin` });
+    const again = await runCli(['install', '--shims'], { env });
+    expect(again.code).toBe(0);
+    expect(readFileSync(join(h.home, '.local', 'bin', 'plink'), 'utf8')).toContain("real='/usr/bin/plink'");
+    expect(again.stdout).not.toMatch(/note: .* plink/);
+  });
+});
