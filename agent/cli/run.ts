@@ -42,6 +42,7 @@ interface RunFlags extends CommonRuleFlags {
   fold?: string;
   verbose?: boolean;
   partialFlush?: string;
+  retryNotify?: string;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -59,6 +60,7 @@ export function registerRun(program: Command): void {
     .option('--min-severity <level>', 'lowest severity that is notified (info, warning, error, critical)')
     .option('--fold <duration>', 'wait this long to fold a burst of alerts into one notification')
     .option('--partial-flush <duration>', 'show a line that has no newline yet (a prompt) after this long', '500ms')
+    .option('--retry-notify <duration>', 'while notifications cannot be shown, try again this often', '30s')
     .option('-v, --verbose', 'log every alert and source event');
   rulesOptions(cmd).action(async (flags: RunFlags) => {
     await runAgent(flags);
@@ -174,7 +176,7 @@ class Agent {
     this.watchRules();
     this.timers.push(
       setInterval(() => void this.saveState(), 1000),
-      setInterval(() => void this.desktop?.retryPending(), 30_000),
+      setInterval(() => void this.desktop?.retryPending(), parseDuration(this.flags.retryNotify ?? '30s') ?? 30_000),
     );
     for (const t of this.timers) t.unref();
     this.writeStatus();
