@@ -1,0 +1,124 @@
+/**
+ * doctor: clients not captured (installed, no shim, no log file), old checkpoints for vanished
+ * files (the real checkpoint format of agent/sources/checkpoint.ts, written by a real
+ * CheckpointStore), rule files with errors and an invalid config (the agent's own loaders).
+ */
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { install } from '../../agent/cli/install.js';
+import { doctorContext } from '../../agent/doctor/check.js';
+import { checkCheckpoints } from '../../agent/doctor/checkpoints.js';
+import { checkClients } from '../../agent/doctor/clients.js';
+import { checkConfig, checkRules } from '../../agent/doctor/rules.js';
+import { realSystem } from '../../agent/doctor/system.js';
+import { CheckpointStore } from '../../agent/sources/checkpoint.js';
+import { tempHome, type TempHome } from '../install/home.js';
+import { ROOT } from '../helpers/cli.js';
+
+const homes: TempHome[] = [];
+afterEach(() => {
+  for (const h of homes.splice(0)) rmSync(h.root, { recursive: true, force: true });
+});
+function home(): TempHome {
+  const h = tempHome('connwatch-doctor-state-');
+  homes.push(h);
+  return h;
+}
+function writeConfig(h: TempHome, config: unknown): void {
+  mkdirSync(join(h.home, '.config', 'connwatch'), { recursive: true });
+  writeFileSync(join(h.home, '.config', 'connwatch', 'config.json'), typeof config === 'string' ? config : JSON.stringify(config));
+}
+
+describe('doctor: clients', () => {
+  it('an installed client with no shim and no log file: warns, naming it, with `connwatch install --shims`', () => {
+    const h = home();
+    const fake = join(h.root, 'fakebin');
+    mkdirSync(fake);
+    writeFileSync(join(fake, 'plink'), '#!/bin/sh\nexit 0\n');
+    chmodSync(join(fake, 'plink'), 0o755);
+    const results = checkClients(doctorContext(realSystem(h.env({ PATH: fake }))));
+    expect(results).toEqual([
+      {
+        check: 'clients',
+        status: 'warn',
+        finding: `plink is installed (${join(fake, 'plink')}) but not captured: no shim in ${join(h.home, '.local', 'bin')} and no log file configured for it, so its failures are invisible`,
+        fix: 'connwatch install --shims (or start it as: connwatch wrap -- plink …, or add {"type":"file","path":"…","program":"plink"} to the config\'s sources)',
+      },
+    ]);
+  });
+
+  it('a shim makes it ok only when ~/.local/bin comes first on PATH; a configured log file makes it ok too', async () => {
+    const h = home();
+    const lines: string[] = [];
+    expect(await install({ shims: true, sys: realSystem(h.env()), out: (l) => lines.push(l), root: ROOT })).toBe(0);
+    const bin = join(h.home, '.local', 'bin');
+    const first = checkClients(doctorContext(realSystem(h.env({ PATH: `${bin}:/usr/bin:/bin` }))));
+    expect(first.find((r) => r.finding.startsWith('plink'))).toMatchObject({ status: 'ok', finding: `plink launches are captured by the shim ${join(bin, 'plink')}` });
+    const after = checkClients(doctorContext(realSystem(h.env({ PATH: `/usr/bin:/bin:${bin}` }))));
+    expect(after.find((r) => r.finding.startsWith('plink'))).toMatchObject({ status: 'warn', finding: `plink: the shim ${join(bin, 'plink')} exists but ${bin} comes after /usr/bin on PATH, so "plink" runs /usr/bin/plink uncaptured` });
+    rmSync(join(bin, 'rdesktop'));
+    const log = join(h.root, 'rdesktop.log');
+    writeFileSync(log, '');
+    writeConfig(h, { sources: [{ type: 'file', path: log, program: 'rdesktop' }] });
+    const withLog = checkClients(doctorContext(realSystem(h.env({ PATH: `${bin}:/usr/bin:/bin` }))));
+    expect(withLog.find((r) => r.finding.startsWith('rdesktop'))).toMatchObject({ status: 'ok', finding: `rdesktop is read from its log file ${log}` });
+  });
+});
+
+describe('doctor: checkpoints', () => {
+  it('a saved position for a file that no longer exists: warns naming the file, the source and how to forget it', async () => {
+    const h = home();
+    const gone = join(h.root, 'old.log');
+    const here = join(h.root, 'here.log');
+    writeFileSync(here, '');
+    const ctx = doctorContext(realSystem(h.env()));
+    const store = new CheckpointStore(ctx.paths.checkpointFile);
+    store.set(`file:${gone}`, { v: 1, files: [{ path: gone, dev: 1, ino: 2, offset: 4096, fp: 'ab', fpLen: 2 }] });
+    store.set(`file:${here}`, { v: 1, files: [{ path: here, dev: 1, ino: 3, offset: 0, fp: '', fpLen: 0 }, { path: `${here}.1`, dev: 1, ino: 4, offset: 9, fp: '', fpLen: 0, rotated: true }] });
+    await store.close();
+    const results = checkCheckpoints(ctx);
+    expect(results).toHaveLength(1);
+    expect(results[0]!.status).toBe('warn');
+    expect(results[0]!.finding).toBe(`${ctx.paths.checkpointFile} keeps a position (offset 4096) for ${gone}, which no longer exists (source "file:${gone}")`);
+    expect(results[0]!.fix).toMatch(new RegExp(`remove the "file:${gone.replace(/[/.]/g, '\\$&')}" entry`));
+    writeFileSync(gone, '');
+    expect(checkCheckpoints(ctx)[0]).toMatchObject({ status: 'ok', finding: `2 saved file position(s) in ${ctx.paths.checkpointFile}, all files present` });
+  });
+
+  it('a corrupt checkpoint file: warns that positions are lost once; none yet: ok', () => {
+    const h = home();
+    const ctx = doctorContext(realSystem(h.env()));
+    expect(checkCheckpoints(ctx)[0]).toMatchObject({ status: 'ok', finding: `no saved positions yet (${ctx.paths.checkpointFile})` });
+    mkdirSync(ctx.paths.stateDir, { recursive: true });
+    writeFileSync(ctx.paths.checkpointFile, '{"version":1,"entr');
+    expect(checkCheckpoints(ctx)[0]).toMatchObject({ status: 'warn', finding: expect.stringMatching(/is corrupt/) });
+  });
+});
+
+describe('doctor: rules and config', () => {
+  it('a user rule file with an error: fails naming the file, the rule and the field', () => {
+    const h = home();
+    const rulesDir = join(h.home, '.config', 'connwatch', 'rules.d');
+    mkdirSync(rulesDir, { recursive: true });
+    const bad = join(rulesDir, 'vpn.json');
+    writeFileSync(bad, JSON.stringify({ rules: [{ id: 'local.vpn-drop', title: 'VPN', severity: 'warning', conditions: { all: [{ fact: 'kind', operator: 'equal', value: 'x' }] }, expect: { within: '30', conditions: { all: [] } }, message: 'm', remedy: 'r' }] }));
+    const results = checkRules(doctorContext(realSystem(h.env())));
+    const fails = results.filter((r) => r.status === 'fail');
+    expect(fails.length).toBeGreaterThan(0);
+    expect(fails[0]!.finding).toMatch(new RegExp(`^${bad.replace(/[/.]/g, '\\$&')}: rule "local.vpn-drop"`));
+    expect(fails[0]!.fix).toMatch(/connwatch rules validate/);
+    rmSync(bad);
+    expect(checkRules(doctorContext(realSystem(h.env())))[0]).toMatchObject({ status: 'ok', finding: expect.stringMatching(/^\d+ rules from \d+ files load without errors$/) });
+  });
+
+  it('an invalid config: fails with the field and the hint', () => {
+    const h = home();
+    writeConfig(h, { sourcs: [] });
+    const [r] = checkConfig(doctorContext(realSystem(h.env())));
+    expect(r!.status).toBe('fail');
+    expect(r!.finding).toMatch(/config\.json: "sourcs" is not a known setting/);
+    writeConfig(h, '{"sources": [');
+    expect(checkConfig(doctorContext(realSystem(h.env())))[0]!.finding).toMatch(/is not valid JSON/);
+  });
+});
