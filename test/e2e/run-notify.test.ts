@@ -34,7 +34,7 @@ describe('connwatch run: incidents written live reach a real notification server
       files[k] = join(home, `${k}.log`);
       writeFileSync(files[k], '');
     }
-    const env = { ...process.env, ...server.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_STATE_HOME: join(home, '.local', 'state') };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...server.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_STATE_HOME: join(home, '.local', 'state') };
     delete env.JOURNAL_STREAM;
     agent = startCli(
       ['run', '--no-defaults', '--watch', files.gex, '--watch', files.hang, '--watch', files.ok, '--hang-window', '3s', '--fold', '200ms', '--partial-flush', '300ms'],
