@@ -43,6 +43,10 @@ export interface CompiledRule {
   expect?: { withinMs: number; match: Matcher | undefined; key: string[]; atEndOfInput: 'fire' | 'pending' };
   threshold?: { count: number; withinMs: number; key: string[] };
   throttle: { withinMs: number; key: string[] };
+  /** `joins`: the rules whose alerts merge into this one's, and how far apart they may be. */
+  join?: { rules: ReadonlySet<string>; withinMs: number };
+  /** Rules that declare `joins` naming this one (rule id → their joinWithin); filled by RuleIndex. */
+  joinedBy: Map<string, number>;
   /** Programs / kinds the rule can match at all (undefined: any). */
   programs: ReadonlySet<string> | undefined;
   kinds: ReadonlySet<string> | undefined;
@@ -50,6 +54,8 @@ export interface CompiledRule {
 
 /** Default throttle: one notification per rule and host every 10 minutes. */
 export const DEFAULT_THROTTLE_MS = 10 * 60_000;
+/** Default `joinWithin`. */
+export const DEFAULT_JOIN_MS = 10_000;
 
 const regexCache = new Map<string, (v: unknown) => boolean>();
 function tester(pattern: string): (v: unknown) => boolean {
@@ -184,7 +190,9 @@ export function compileRule(spec: RuleSpec, file: string, builtin: boolean, opti
           : { withinMs: DEFAULT_THROTTLE_MS, key: ['host'] },
     programs: required(spec.conditions, 'program'),
     kinds: required(spec.conditions, 'kind'),
+    joinedBy: new Map(),
   };
+  if (spec.joins) rule.join = { rules: new Set(spec.joins), withinMs: spec.joinWithin ? parseDuration(spec.joinWithin)! : DEFAULT_JOIN_MS };
   if (spec.expect) {
     let withinMs = parseDuration(spec.expect.within)!;
     if (options.hangWindowMs !== undefined && spec.category === 'hang') withinMs = options.hangWindowMs;
@@ -208,7 +216,15 @@ export function compileRule(spec: RuleSpec, file: string, builtin: boolean, opti
 /** An index from program/kind to the rules that can match. */
 export class RuleIndex {
   private readonly cache = new Map<string, CompiledRule[]>();
-  constructor(readonly rules: readonly CompiledRule[]) {}
+  constructor(readonly rules: readonly CompiledRule[]) {
+    // Which rules name each rule in `joins` (the gate holds both sides' alerts for the join).
+    const byId = new Map(rules.map((r) => [r.id, r]));
+    for (const r of rules) r.joinedBy.clear();
+    for (const r of rules) {
+      if (!r.join || !r.enabled) continue;
+      for (const id of r.join.rules) byId.get(id)?.joinedBy.set(r.id, r.join.withinMs);
+    }
+  }
 
   candidates(program: Program, kind: EventKind): CompiledRule[] {
     const k = `${program}\u0000${kind}`;

@@ -69,6 +69,14 @@ export interface RuleSpec {
   expect?: ExpectClause;
   threshold?: ThresholdClause;
   throttle?: ThrottleClause | string;
+  /**
+   * Client/server join: ids of rules (usually the server's side of the same failure) whose alert,
+   * when it comes within `joinWithin` of this rule's alert for a compatible host, is merged into
+   * this rule's alert instead of being shown on its own (agent/sinks/gate.ts, docs/rules.md).
+   */
+  joins?: string[];
+  /** How far apart on event time the two alerts may be; default "10s". Only with `joins`. */
+  joinWithin?: string;
 }
 
 export interface RuleFile {
@@ -94,7 +102,7 @@ export const CUSTOM_OPERATORS = ['matches', 'notMatches', 'includes', 'notInclud
 export const OPERATORS: readonly string[] = [...BUILTIN_OPERATORS, ...CUSTOM_OPERATORS];
 export const REGEX_OPERATORS = new Set(['matches', 'notMatches']);
 
-const RULE_KEYS = new Set(['id', 'title', 'description', 'severity', 'category', 'enabled', 'conditions', 'message', 'remedy', 'key', 'expect', 'threshold', 'throttle']);
+const RULE_KEYS = new Set(['id', 'title', 'description', 'severity', 'category', 'enabled', 'conditions', 'message', 'remedy', 'key', 'expect', 'threshold', 'throttle', 'joins', 'joinWithin']);
 const FILE_KEYS = new Set(['$schema', 'description', 'rules']);
 const EXPECT_KEYS = new Set(['within', 'conditions', 'key', 'atEndOfInput']);
 const THRESHOLD_KEYS = new Set(['count', 'within', 'key']);
@@ -210,6 +218,19 @@ function validateRule(r: unknown, _label: string, add: (message: string, field?:
       checkDuration(t.within, 'throttle.within', add);
       if (t.key !== undefined) validateKey(t.key, 'throttle.key', add);
     }
+  }
+  validateJoins(rule, add);
+}
+
+function validateJoins(rule: Record<string, unknown>, add: (message: string, field?: string) => void): void {
+  if (rule.joins !== undefined) {
+    if (!Array.isArray(rule.joins) || rule.joins.length === 0 || !rule.joins.every((x) => typeof x === 'string' && ID.test(x))) {
+      add(`must be a non-empty array of rule ids such as ["sshd.kex.protocol-error"], got ${show(rule.joins)}`, 'joins');
+    } else if (rule.joins.includes(rule.id)) add('a rule cannot join itself', 'joins');
+  }
+  if (rule.joinWithin !== undefined) {
+    if (rule.joins === undefined) add('needs "joins": the ids of the rules to join with', 'joinWithin');
+    checkDuration(rule.joinWithin, 'joinWithin', add);
   }
 }
 

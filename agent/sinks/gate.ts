@@ -8,7 +8,17 @@
  *   - throttle: at most one notification per rule and throttle key (default: host) per window;
  *     repeats inside the window only raise the count of the alert already shown;
  *   - fold: a notification waits `foldMs` (live) so that a burst becomes one notification with a count;
- *   - minimum severity for notifications (history keeps everything).
+ *   - minimum severity for notifications (history keeps everything);
+ *   - join (client ↔ server): a rule with `joins` and the rules it names see the same failed
+ *     attempt from the two ends (plink's "expected key exchange group packet" and sshd's
+ *     "kex protocol error: type 30"). Their alerts are held for the join window; when the partner
+ *     comes within `joinWithin` on event time for a compatible host (see hostsCompatible), ONE
+ *     alert goes out: the declaring rule's, with the other's line, title and remedy merged in, under
+ *     the id of whichever came first; the other is never recorded or notified on its own. Live
+ *     (foldMs > 0) the first alert is recorded at once (history must not lose it in a crash) and
+ *     the merge is recorded as an update of the same id; only the notification waits. In replay
+ *     (foldMs 0) there is no wall clock to wait on: records are held on event time and released
+ *     when a later alert is past the window, or at flush(), so replay prints what live shows.
  *
  * Sinks are called in order for each alert: `record` sinks (history, printers) get every alert
  * and every count update; `notify` sinks (the desktop) get an alert once, after folding.
@@ -16,6 +26,7 @@
 import { createHash } from 'node:crypto';
 import type { Alert, Sink } from '../alert.js';
 import { SEVERITIES, type Severity } from '../event.js';
+import type { CompiledRule } from '../rules/compile.js';
 import type { RuleHit } from '../rules/runner.js';
 import { keyOf } from '../rules/runner.js';
 import { renderTemplate } from '../rules/template.js';
@@ -45,7 +56,68 @@ interface Shown {
   sent: boolean;
 }
 
+/** An alert of a joinable rule, waiting for its partner from the other end. */
+interface Held {
+  hit: RuleHit;
+  entry: Shown;
+  /** Latest event time a partner may have. */
+  deadline: number;
+  /** Already given to the record sinks (live). */
+  recorded: boolean;
+  /** The partner's alert was merged in. */
+  merged: boolean;
+  notify: boolean;
+  timer?: NodeJS.Timeout;
+}
+
 const MAX_THROTTLE_ENTRIES = 10_000;
+const MAX_HELD = 1_000;
+const LOOPBACK = /^(?:127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$/i;
+
+/**
+ * Can a client's alert (its host: the server it connected to) and a server's alert (its host: the
+ * client's address) be the same attempt? What can honestly be matched: the same address on both
+ * (a client on the server's own machine), both loopback, the server's own address when its line
+ * names it (sshd's VERBOSE `Connection from … on ADDR port N`: detail.local), or an end that does
+ * not say. Ports cannot be matched: plink does not log its local port, and the server's port is
+ * the client's ephemeral one.
+ */
+export function hostsCompatible(client: RuleHit['event'], server: RuleHit['event']): boolean {
+  const c = client.host;
+  const s = server.host;
+  if (c === undefined || s === undefined) return true;
+  if (c === s || (LOOPBACK.test(c) && LOOPBACK.test(s))) return true;
+  const local = server.detail.local;
+  return typeof local === 'string' && local === c;
+}
+
+const joinable = (r: CompiledRule): boolean => r.join !== undefined || r.joinedBy.size > 0;
+
+/** The join window between two rules, when one names the other; undefined when they do not join. */
+function joinWindow(a: CompiledRule, b: CompiledRule): { primary: 'a' | 'b'; withinMs: number } | undefined {
+  if (a.join?.rules.has(b.id)) return { primary: 'a', withinMs: a.join.withinMs };
+  if (b.join?.rules.has(a.id)) return { primary: 'b', withinMs: b.join.withinMs };
+  return undefined;
+}
+
+/** One alert for both ends: the primary's (the rule that declares joins), with the other's line, title and remedy. */
+export function mergeAlerts(primary: Alert, other: Alert, id: string, count: number): Alert {
+  const line = other.evidence[0]?.text;
+  const said = `${other.title}${line ? ` — "${line}"` : ''}`;
+  const also =
+    other.program === primary.program
+      ? ` ${primary.program} also reported for the same attempt: ${said}.`
+      : ` The server logged the same attempt (${other.program}${other.host ? `, client ${other.host}` : ''}): ${said}.`;
+  return {
+    ...primary,
+    id,
+    count,
+    time: Math.min(primary.time, other.time),
+    message: `${primary.message}${also}`,
+    remedy: other.remedy === primary.remedy ? primary.remedy : `${primary.remedy} ${other.program === primary.program ? 'Also' : 'Server side'} (${other.rule}): ${other.remedy}`,
+    evidence: [...primary.evidence, ...other.evidence].slice(0, 6),
+  };
+}
 
 /** A failure from a client that runs a replaced library says so: that may be the whole story. */
 function withStale(message: string, stale: string | undefined, category: string): string {
@@ -81,7 +153,8 @@ export class AlertGate {
   private readonly shown = new Map<string, Shown>();
   private readonly delivered: Set<string>;
   private readonly pendingSends = new Set<Promise<void>>();
-  readonly counts = { alerts: 0, notified: 0, suppressed: 0, duplicates: 0 };
+  private held: Held[] = [];
+  readonly counts = { alerts: 0, notified: 0, suppressed: 0, duplicates: 0, joined: 0 };
 
   constructor(private readonly o: GateOptions) {
     this.delivered = o.delivered ?? new Set();
@@ -93,6 +166,9 @@ export class AlertGate {
       this.counts.duplicates++;
       return undefined;
     }
+    await this.releaseHeld(alert.time);
+    // Merged into the partner's alert, which was counted and returned when it came: nothing new.
+    if (joinable(hit.rule) && (await this.joinHeld(hit, alert))) return undefined;
     this.counts.alerts++;
     const throttleKey = `${hit.rule.id}\u0000${keyOf(hit.event, hit.rule.throttle.key)}`;
     const prev = this.shown.get(throttleKey);
@@ -107,6 +183,10 @@ export class AlertGate {
     this.shown.set(throttleKey, entry);
     if (this.shown.size > MAX_THROTTLE_ENTRIES) this.shown.delete(this.shown.keys().next().value!);
     this.markDelivered(alert.id);
+    if (joinable(hit.rule)) {
+      await this.hold(hit, entry);
+      return alert;
+    }
     for (const s of this.o.record) await this.safe(s, alert);
     if (this.notifiable(alert)) {
       const foldMs = this.o.foldMs ?? 0;
@@ -117,8 +197,56 @@ export class AlertGate {
     return alert;
   }
 
+  /** Holds a joinable alert for its window (see the header). */
+  private async hold(hit: RuleHit, entry: Shown): Promise<void> {
+    const windowMs = Math.max(hit.rule.join?.withinMs ?? 0, ...hit.rule.joinedBy.values());
+    const live = (this.o.foldMs ?? 0) > 0;
+    const h: Held = { hit, entry, deadline: entry.alert.time + windowMs, recorded: live, merged: false, notify: this.notifiable(entry.alert) };
+    if (live) {
+      for (const s of this.o.record) await this.safe(s, entry.alert);
+      h.timer = setTimeout(() => this.track(this.release(h)), Math.max(windowMs, this.o.foldMs ?? 0));
+    }
+    this.held.push(h);
+    if (this.held.length > MAX_HELD) this.track(this.release(this.held[0]!));
+  }
+
+  /** Merges `alert` into a held partner, when there is one; returns the merged alert (already delivered). */
+  private async joinHeld(hit: RuleHit, alert: Alert): Promise<Alert | undefined> {
+    for (const h of this.held) {
+      const w = joinWindow(h.hit.rule, hit.rule);
+      if (!w || Math.abs(h.entry.alert.time - alert.time) > w.withinMs) continue;
+      const [primary, other] = w.primary === 'a' ? [h.hit, hit] : [hit, h.hit];
+      if (!hostsCompatible(primary.event, other.event)) continue;
+      const first = h.entry.alert;
+      const merged = mergeAlerts(w.primary === 'a' ? first : alert, w.primary === 'a' ? alert : first, first.id, first.count);
+      h.entry.alert = merged;
+      h.merged = true;
+      this.markDelivered(alert.id);
+      this.counts.joined++;
+      await this.release(h);
+      return merged;
+    }
+    return undefined;
+  }
+
+  /** Held alerts whose window ended before `time` (event time) go out. */
+  private async releaseHeld(time: number): Promise<void> {
+    for (const h of [...this.held]) if (h.deadline < time && !h.timer) await this.release(h);
+  }
+
+  /** A held alert goes out: recorded (again, as an update, when it was merged live) and notified. */
+  private async release(h: Held): Promise<void> {
+    const i = this.held.indexOf(h);
+    if (i < 0) return;
+    this.held.splice(i, 1);
+    if (h.timer) clearTimeout(h.timer);
+    if (h.merged || !h.recorded) for (const s of this.o.record) await this.safe(s, h.entry.alert);
+    if (h.notify) await this.send(h.entry);
+  }
+
   /** Sends what is still folding, and waits for sends in flight (shutdown, end of replay). */
   async flush(): Promise<void> {
+    for (const h of [...this.held]) await this.release(h);
     for (const entry of this.shown.values()) {
       if (entry.timer && !entry.sent) {
         clearTimeout(entry.timer);
