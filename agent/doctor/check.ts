@@ -39,7 +39,9 @@ export interface DoctorContext {
   user: string;
 }
 
-export type Check = (ctx: DoctorContext) => CheckResult[] | Promise<CheckResult[]>;
+export type SyncCheck = (ctx: DoctorContext) => CheckResult[];
+export type AsyncCheck = (ctx: DoctorContext) => Promise<CheckResult[]>;
+export type Check = SyncCheck | AsyncCheck;
 
 export function doctorContext(sys: System = realSystem(), overrides: Partial<DoctorContext> = {}): DoctorContext {
   const p = overrides.paths ?? paths(sys.env);

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { CHECKPOINT_VERSION } from '../sources/checkpoint.js';
 import { errnoCode } from '../errors.js';
-import type { Check, CheckResult } from './check.js';
+import type { SyncCheck, CheckResult } from './check.js';
 
 interface SavedFile {
   path?: unknown;
@@ -15,7 +15,7 @@ interface SavedFile {
   rotated?: unknown;
 }
 
-export const checkCheckpoints: Check = (ctx) => {
+export const checkCheckpoints: SyncCheck = (ctx) => {
   const file = ctx.paths.checkpointFile;
   let text: string;
   try {

@@ -6,9 +6,9 @@
 import { existsSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { isOurs, realProgram, SHIM_PROGRAMS, type ShimName } from '../cli/service.js';
-import type { Check, CheckResult } from './check.js';
+import type { SyncCheck, CheckResult } from './check.js';
 
-export const checkClients: Check = (ctx) => {
+export const checkClients: SyncCheck = (ctx) => {
   const out: CheckResult[] = [];
   const pathDirs = (ctx.sys.env.PATH ?? '').split(delimiter).map((d) => (d ? resolve(d) : d));
   for (const name of Object.keys(SHIM_PROGRAMS) as ShimName[]) {

@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Check } from './check.js';
+import type { SyncCheck } from './check.js';
 
 export const MIN_WATCHES = 8192;
 const FIX = 'echo fs.inotify.max_user_watches=524288 | sudo tee /etc/sysctl.d/60-inotify-watches.conf && sudo sysctl --system';
@@ -39,7 +39,7 @@ export function inotifyWatchesInUse(procRoot: string, uid: number): number {
   return n;
 }
 
-export const checkInotify: Check = (ctx) => {
+export const checkInotify: SyncCheck = (ctx) => {
   const file = join(ctx.sys.procRoot, 'sys', 'fs', 'inotify', 'max_user_watches');
   let max: number;
   try {

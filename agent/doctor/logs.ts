@@ -8,9 +8,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { canRead } from './system.js';
 import { groupFix } from './perms.js';
-import type { Check, CheckResult } from './check.js';
+import type { SyncCheck, CheckResult } from './check.js';
 
-export const checkAuthLog: Check = (ctx) => {
+export const checkAuthLog: SyncCheck = (ctx) => {
   const path = ctx.authLog;
   if (!existsSync(path)) {
     return [{
@@ -30,7 +30,7 @@ export const checkAuthLog: Check = (ctx) => {
 };
 
 /** The configured file sources other than auth.log (globs are left to the agent). */
-export const checkLogFiles: Check = (ctx) => {
+export const checkLogFiles: SyncCheck = (ctx) => {
   const out: CheckResult[] = [];
   for (const s of ctx.config?.sources ?? []) {
     if (s.type !== 'file' || !s.path || s.path === ctx.authLog || /[*?[]/.test(s.path)) continue;
@@ -69,7 +69,7 @@ export function systemJournalFiles(dirs: readonly string[]): string[] {
   return files;
 }
 
-export const checkJournal: Check = (ctx) => {
+export const checkJournal: SyncCheck = (ctx) => {
   const wanted = (ctx.config?.sources ?? []).some((s) => s.type === 'journal' && s.scope !== 'user');
   if (!wanted) return [];
   const files = systemJournalFiles(ctx.journalDirs);

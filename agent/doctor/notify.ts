@@ -5,11 +5,11 @@
  */
 import { findSessionBus, IMPORT_ENV_HINT } from '../sinks/session-bus.js';
 import { which } from './system.js';
-import type { Check, DoctorContext } from './check.js';
+import type { AsyncCheck, SyncCheck, DoctorContext } from './check.js';
 
 const NAME = 'org.freedesktop.Notifications';
 
-export const checkNotifySend: Check = (ctx) => {
+export const checkNotifySend: SyncCheck = (ctx) => {
   const found = which('notify-send', ctx.sys.env.PATH);
   if (found) return [{ check: 'notify-send', status: 'ok', finding: `notify-send is ${found}` }];
   return [{
@@ -20,7 +20,7 @@ export const checkNotifySend: Check = (ctx) => {
   }];
 };
 
-export const checkSessionBus: Check = (ctx) => {
+export const checkSessionBus: SyncCheck = (ctx) => {
   const bus = findSessionBus(ctx.sys.env);
   if (bus.found) return [{ check: 'session-bus', status: 'ok', finding: `session bus ${bus.address} (from ${bus.from})` }];
   return [{ check: 'session-bus', status: 'fail', finding: bus.error.message, fix: `Run connwatch inside your desktop session; ${IMPORT_ENV_HINT}.` }];
@@ -44,7 +44,7 @@ async function ask(ctx: DoctorContext, address: string, method: 'NameHasOwner' |
   return { ok: ds.code === 0, text: ds.code === 0 ? ds.stdout : `${ds.stderr}${ds.error ?? ''}` };
 }
 
-export const checkNotifyServer: Check = async (ctx) => {
+export const checkNotifyServer: AsyncCheck = async (ctx) => {
   const bus = findSessionBus(ctx.sys.env);
   if (!bus.found) return [];
   const owner = await ask(ctx, bus.address, 'NameHasOwner');

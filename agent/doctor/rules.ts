@@ -5,15 +5,15 @@
  */
 import { formatProblem } from '../rules/spec.js';
 import { loadRules, type RuleLayer } from '../rules/load.js';
-import type { Check, CheckResult } from './check.js';
+import type { SyncCheck, CheckResult } from './check.js';
 
-export const checkConfig: Check = (ctx) => {
+export const checkConfig: SyncCheck = (ctx) => {
   if (ctx.configError) return [{ check: 'config', status: 'fail', finding: ctx.configError.message, fix: ctx.configError.hint ?? `Fix ${ctx.paths.configFile}.` }];
   const c = ctx.config;
   return [{ check: 'config', status: 'ok', finding: `${c?.file ? `${c.file} loads` : `no config file (${ctx.paths.configFile}): defaults`}; ${c?.sources.length ?? 0} sources` }];
 };
 
-export const checkRules: Check = (ctx) => {
+export const checkRules: SyncCheck = (ctx) => {
   const layers: RuleLayer[] = [{ dir: ctx.builtinRulesDir, builtin: true }, ...(ctx.config?.ruleDirs ?? [ctx.paths.rulesDir]).map((dir) => ({ dir, builtin: false }))];
   const loaded = loadRules(layers, { disabled: ctx.config?.disabled ?? [] });
   const out: CheckResult[] = loaded.problems.map((p) => ({

@@ -5,11 +5,11 @@
  * X forwarding to Xming, desktops that do not integrate with systemd).
  */
 import { unitState } from './systemctl.js';
-import type { Check } from './check.js';
+import type { AsyncCheck } from './check.js';
 
 const ENABLED = new Set(['enabled', 'enabled-runtime', 'linked', 'linked-runtime', 'static', 'alias']);
 
-export const checkServiceEnabled: Check = async (ctx) => {
+export const checkServiceEnabled: AsyncCheck = async (ctx) => {
   const st = await unitState(ctx.sys, 'is-enabled');
   if ('unknown' in st) {
     return [{ check: 'service', status: 'warn', finding: `service state unknown: ${st.unknown}`, fix: 'Run `connwatch doctor` in your desktop session; `connwatch install` prints the systemctl commands to run there.' }];
@@ -23,7 +23,7 @@ export const checkServiceEnabled: Check = async (ctx) => {
   }];
 };
 
-export const checkGraphicalSession: Check = async (ctx) => {
+export const checkGraphicalSession: AsyncCheck = async (ctx) => {
   const st = await unitState(ctx.sys, 'is-active', 'graphical-session.target');
   if ('unknown' in st) {
     return [{ check: 'graphical-session', status: 'warn', finding: `whether graphical-session.target is reached is unknown: ${st.unknown}`, fix: 'Run `connwatch doctor` in your desktop session.' }];

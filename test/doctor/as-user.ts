@@ -16,10 +16,10 @@ export const runsAsRoot = (process.getuid?.() ?? 0) === 0;
 /** The user name the check sees (USER is passed through). */
 export const CHECK_USER = runsAsRoot ? 'nobody' : (process.env.USER ?? 'you');
 
-export async function checkUnprivileged(name: keyof typeof logs, overrides: Partial<DoctorContext>): Promise<CheckResult[]> {
+export async function checkUnprivileged(name: 'checkAuthLog' | 'checkLogFiles' | 'checkJournal', overrides: Partial<DoctorContext>): Promise<CheckResult[]> {
   if (!runsAsRoot) {
     const ctx = doctorContext(realSystem({ ...process.env, USER: CHECK_USER }), overrides);
-    return (logs[name] as (c: DoctorContext) => CheckResult[])(ctx);
+    return logs[name](ctx);
   }
   return new Promise((resolve, reject) => {
     execFile(

@@ -36,6 +36,7 @@ describe('connwatch status', () => {
       const r = await runCli(['status'], { env: h.env() });
       return / 1 lines/.test(r.stdout) ? r : undefined;
     }, 30_000, 'status to show the line');
+    if (!running) throw new Error('unreachable');
     expect(running.code).toBe(0);
     expect(running.stdout).toMatch(/^service: active, enabled$/m);
     expect(running.stdout).toMatch(new RegExp(`^agent: running, pid ${agent.child.pid}, since `, 'm'));
