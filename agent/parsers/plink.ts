@@ -622,7 +622,7 @@ export const plink: ParserSpec = {
   patterns: PATTERN_IDS,
   sniff(text: string): number {
     if (/^(?:Event Log: )?(?:Looking up host "|Connecting to \S+ port \d+$|We claim version: SSH-|(?:Server|Remote) version: SSH-|=~=~=~=~=~=~=~=~=~=~=~= PuTTY log )/.test(text)) return 1;
-    if (/^(?:FATAL ERROR: |Using username "|Store key in cache\?|Update cached key\?|Doing Diffie-Hellman|expected key exchange)/.test(text)) return 0.95;
+    if (/^(?:FATAL ERROR: |Using username "|Store key in cache\?|Update cached key\?|Doing Diffie-Hellman|expected key exchange|(?:Writing new|Appending) session log \(SSH (?:packets|raw data) mode\) to file: )/.test(text)) return 0.95;
     return 0;
   },
   create(): LineParser {
