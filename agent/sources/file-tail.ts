@@ -169,6 +169,16 @@ export class FileTail {
     await this.watcher?.close().catch(() => undefined);
     this.watcher = undefined;
     while (this.scanning) await this.scanning;
+    // One last look without reading: a file that replaced the one we hold is recorded (at 0),
+    // so that if it is rotated away before the next start, its lines are still found.
+    this.openOnly = true;
+    try {
+      await this.scanOnce(true);
+    } catch (err) {
+      this.opts.log('debug', `${this.sourceId}: final scan failed: ${messageOf(err)}`, { source: this.sourceId });
+    } finally {
+      this.openOnly = false;
+    }
     this.saveState();
     await this.opts.checkpoints.flush();
     for (const t of this.tracked.values()) {
@@ -221,7 +231,7 @@ export class FileTail {
     return this.scanning;
   }
 
-  private async scanOnce(): Promise<void> {
+  private async scanOnce(final = false): Promise<void> {
     const paths = await expandGlob(this.pattern);
     const seen = new Set(paths);
     for (const p of paths) {
@@ -230,7 +240,7 @@ export class FileTail {
       }
     }
     for (const t of [...this.tracked.values()]) {
-      if (!this.running && this.firstScanDone) return;
+      if (!this.running && this.firstScanDone && !final) return;
       await this.checkPath(t, seen.has(t.path));
       if (!seen.has(t.path) && !t.current && t.draining.length === 0) this.tracked.delete(t.path);
     }
@@ -362,14 +372,12 @@ export class FileTail {
       try {
         const cs = await stat(c);
         if (cs.dev !== s.dev || cs.ino !== s.ino) continue;
+        // Same inode but other first bytes: truncated and rewritten since (or, rarely, a reused
+        // inode): read it from its start; a repeat is better than a loss.
         const { file, resumed } = await TailedFile.open(c, s, this.opts.maxLineBytes);
-        if (!resumed) {
-          await file.close();
-          return undefined;
-        }
         file.rotated = true;
         file.path = path;
-        this.opts.log('info', `${path}: reading the rest of ${c}, rotated while connwatch was stopped`, { source: this.sourceId });
+        this.opts.log('info', `${path}: reading ${resumed ? 'the rest of' : 'all of (rewritten since)'} ${c}, rotated while connwatch was stopped`, { source: this.sourceId });
         return file;
       } catch {
         // vanished meanwhile
