@@ -108,6 +108,7 @@ class Agent {
   private readonly status: StatusWriter;
   private timers: NodeJS.Timeout[] = [];
   private scan: ProcessScan | undefined;
+  private lastAlert: { rule: string; title: string; time: number } | undefined;
   private readonly packages = new PackageHistory();
 
   constructor(
@@ -128,7 +129,16 @@ class Agent {
         ? undefined
         : new DesktopSink({ logger: { warn: (m) => log.warn(m), info: (m) => log.info(m) } });
     this.gate = new AlertGate({
-      record: [new HistorySink(p.historyFile), { name: 'log', deliver: async (a) => void log.info(`alert ${a.rule} (${a.severity}): ${a.title}${a.host ? ` — ${a.host}` : ''}`) }],
+      record: [
+        new HistorySink(p.historyFile),
+        {
+          name: 'log',
+          deliver: async (a) => {
+            this.lastAlert = { rule: a.rule, title: a.title, time: a.time };
+            log.info(`alert ${a.rule} (${a.severity}): ${a.title}${a.host ? ` — ${a.host}` : ''}`);
+          },
+        },
+      ],
       notify: this.desktop ? [this.desktop] : [],
       minSeverity: flags.minSeverity ?? config.minSeverity,
       foldMs,
@@ -265,6 +275,8 @@ class Agent {
       stats: this.pipeline.stats,
       rules: { loaded: this.loaded.rules.filter((r) => r.enabled).length, problems: this.loaded.problems.length, files: this.loaded.files },
       gate: this.gate.counts,
+      ...(this.lastAlert ? { lastAlert: this.lastAlert } : {}),
+      notifications: this.desktop ? this.desktop.status.state : 'off (--no-notify)',
     });
   }
 
