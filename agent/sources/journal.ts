@@ -1,0 +1,300 @@
+/**
+ * JournalSource: follows the systemd journal through `journalctl -f -o json` and hands on one
+ * RawLine per entry (the JSON object as text, envelope 'journal-json'; the router's
+ * agent/envelopes/journal.ts decodes it, binary-safe byte-array fields included).
+ *
+ *   const j = new JournalSource({ scope: 'system', identifiers: ['sshd', 'sshd-session'], units: ['ssh.service'], checkpoints, log });
+ *   await j.start(sink); … await j.stop();
+ *
+ * The command (argv, never a shell), for systemd 247–257 journalctl:
+ *
+ *   journalctl -f -o json --no-pager [--system|--user] (--after-cursor=C | --lines=0 | --lines=all)
+ *              [extraArgs…] [SYSLOG_IDENTIFIER=a SYSLOG_IDENTIFIER=b + _SYSTEMD_UNIT=u …]
+ *
+ * Identifiers and units are OR-ed (journalctl's "+"): an entry matches by identifier or unit.
+ * For scope 'user' units match _SYSTEMD_USER_UNIT. With `--file`/`--directory`/`--root` in
+ * extraArgs (tests, containers) no scope flag is added.
+ *
+ * Position: the cursor of the last entry whose sink promise resolved is saved under `sourceId`
+ * (default `journal:<scope>`). First start begins at the end (`--lines=0`, or all with
+ * `fromStart`); a restart continues after the saved cursor. When journalctl cannot seek to it
+ * (journal vacuumed, another machine), it continues from the cursor's own time (`--since=@T`,
+ * may repeat a few entries) and says so.
+ *
+ * Problems: a user who may not read the system journal gets JOURNAL_FORBIDDEN once, with the
+ * fix (group systemd-journal or adm, log in again); journalctl missing or exiting is
+ * SOURCE_FAILED, and it is started again with backoff. Other sources are not affected.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Program } from '../event.js';
+import { ConnwatchError, errnoCode, messageOf } from '../errors.js';
+import { Backoff } from './backoff.js';
+import type { CheckpointStore } from './checkpoint.js';
+import type { LineSink, SourceLog } from './file-tail.js';
+import { LineSplitter } from './line-splitter.js';
+import type { RawLine } from './raw-line.js';
+
+export interface JournalSourceOptions {
+  scope: 'system' | 'user';
+  /** SYSLOG_IDENTIFIER values to follow (OR-ed with units). None and no units: everything. */
+  identifiers?: string[];
+  /** Unit names (ssh.service); matched on _SYSTEMD_UNIT, or _SYSTEMD_USER_UNIT for scope 'user'. */
+  units?: string[];
+  /** Path or name of journalctl (default 'journalctl', looked up on PATH). */
+  journalctl?: string;
+  /** Added before the matches, e.g. ['--file', F] or ['--directory', D]. */
+  extraArgs?: string[];
+  checkpoints: CheckpointStore;
+  sourceId?: string;
+  program?: Program;
+  /** First start: read the whole journal instead of starting at its end. */
+  fromStart?: boolean;
+  /** JSON lines longer than this are cut (default 1 MiB). */
+  maxLineBytes?: number;
+  /** First delay before starting journalctl again after it failed (default 1 s; doubles to 60 s). */
+  retryMs?: number;
+  log: SourceLog;
+  onProblem?: (err: ConnwatchError) => void;
+}
+
+export interface JournalStatus {
+  sourceId: string;
+  running: boolean;
+  pid: number | undefined;
+  cursor: string | undefined;
+  entriesDelivered: number;
+  restarts: number;
+  problem: { code: string; message: string } | undefined;
+}
+
+const FORBIDDEN = [
+  /No journal files were found/i,
+  /not seeing messages from other users and the system/i,
+  /insufficient permissions/i,
+  /Permission denied/i,
+];
+
+export const JOURNAL_FORBIDDEN_HINT =
+  'Add yourself to the group systemd-journal or adm (sudo usermod -aG systemd-journal $USER), then log in again.';
+
+/** The journalctl argv (without the program) for these options and this starting point. */
+export function journalArgs(opts: Pick<JournalSourceOptions, 'scope' | 'identifiers' | 'units' | 'extraArgs'>, start: { cursor?: string; since?: number; all?: boolean }): string[] {
+  const args = ['-f', '-o', 'json', '--no-pager'];
+  const extra = opts.extraArgs ?? [];
+  const custom = extra.some((a) => /^(--file|--directory|-D|--root|--image|-M|--machine)(=|$)/.test(a));
+  if (!custom) args.push(opts.scope === 'user' ? '--user' : '--system');
+  if (start.cursor) args.push(`--after-cursor=${start.cursor}`);
+  else if (start.since !== undefined) args.push(`--since=@${start.since}`, '--lines=all');
+  else args.push(start.all ? '--lines=all' : '--lines=0');
+  args.push(...extra);
+  const idMatches = (opts.identifiers ?? []).map((i) => `SYSLOG_IDENTIFIER=${i}`);
+  const unitField = opts.scope === 'user' ? '_SYSTEMD_USER_UNIT' : '_SYSTEMD_UNIT';
+  const unitMatches = (opts.units ?? []).map((u) => `${unitField}=${u}`);
+  if (idMatches.length > 0 && unitMatches.length > 0) args.push(...idMatches, '+', ...unitMatches);
+  else args.push(...idMatches, ...unitMatches);
+  return args;
+}
+
+/** The realtime (seconds) a cursor was taken at: its `t=` part, hex microseconds. */
+export function cursorTime(cursor: string): number | undefined {
+  const m = /(?:^|;)t=([0-9a-f]+)(?:;|$)/i.exec(cursor);
+  return m ? Math.floor(parseInt(m[1] as string, 16) / 1e6) : undefined;
+}
+
+export class JournalSource {
+  readonly sourceId: string;
+  private readonly opts: JournalSourceOptions;
+  private child: ChildProcess | undefined;
+  private sink: LineSink | undefined;
+  private running = false;
+  private cursor: string | undefined;
+  private since: number | undefined;
+  private firstStart = true;
+  private delivered = 0;
+  private restarts = 0;
+  private problem: ConnwatchError | undefined;
+  private readonly backoff: Backoff;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private delivering: Promise<void> = Promise.resolve();
+  private startedAt = Math.floor(Date.now() / 1000);
+
+  constructor(options: JournalSourceOptions) {
+    this.opts = options;
+    this.sourceId = options.sourceId ?? `journal:${options.scope}`;
+    this.backoff = new Backoff(options.retryMs ?? 1000, 60_000);
+  }
+
+  /** Start journalctl; resolves once it is spawned (or its failure reported and a retry planned). */
+  async start(sink: LineSink): Promise<void> {
+    if (this.running) throw new ConnwatchError('INTERNAL', `${this.sourceId} is already started`);
+    this.sink = sink;
+    this.running = true;
+    this.startedAt = Math.floor(Date.now() / 1000);
+    const saved = this.opts.checkpoints.get(this.sourceId);
+    if (saved && typeof saved === 'object' && !Array.isArray(saved) && typeof saved.cursor === 'string') {
+      this.cursor = saved.cursor;
+      this.firstStart = false;
+    }
+    await this.spawnOnce();
+  }
+
+  /** Stop journalctl, finish the entry in hand, save the cursor. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    clearTimeout(this.retryTimer);
+    this.child?.kill('SIGTERM');
+    await this.exited;
+    await this.delivering;
+    this.saveCursor();
+    await this.opts.checkpoints.flush();
+  }
+
+  status(): JournalStatus {
+    return {
+      sourceId: this.sourceId,
+      running: this.running,
+      pid: this.child?.pid,
+      cursor: this.cursor,
+      entriesDelivered: this.delivered,
+      restarts: this.restarts,
+      problem: this.problem ? { code: this.problem.code, message: this.problem.message } : undefined,
+    };
+  }
+
+  private async spawnOnce(): Promise<void> {
+    const cmd = this.opts.journalctl ?? 'journalctl';
+    const start = this.cursor ? { cursor: this.cursor } : this.since !== undefined ? { since: this.since } : { all: this.opts.fromStart === true || !this.firstStart };
+    const args = journalArgs(this.opts, start);
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+    this.child = child;
+    let stderr = '';
+    let forbidden = false;
+    let spawnError: Error | undefined;
+    let resolveExit!: () => void;
+    this.exited = new Promise((r) => (resolveExit = r));
+
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (s: string) => {
+      if (stderr.length < 8192) stderr += s;
+      if (!forbidden && FORBIDDEN.some((re) => re.test(stderr))) {
+        forbidden = true;
+        this.report(
+          new ConnwatchError('JOURNAL_FORBIDDEN', `journalctl may not read the ${this.opts.scope} journal (${firstLine(stderr)}).`, {
+            hint: JOURNAL_FORBIDDEN_HINT,
+          }),
+        );
+      }
+    });
+
+    const splitter = new LineSplitter({ maxLineBytes: this.opts.maxLineBytes });
+    const stdout = child.stdout;
+    stdout?.on('data', (chunk: Buffer) => {
+      const lines = splitter.push(chunk);
+      if (lines.length === 0) return;
+      stdout.pause();
+      this.delivering = this.delivering.then(async () => {
+        for (const l of lines) await this.deliver(l.text);
+        if (this.running) stdout.resume();
+      });
+    });
+
+    child.on('error', (err) => {
+      spawnError = err;
+    });
+    child.on('close', (code, signal) => {
+      void this.delivering.then(() => {
+        resolveExit();
+        this.child = undefined;
+        if (!this.running) return;
+        const seekFailed = /Failed to seek to cursor/i.test(stderr);
+        if (seekFailed && this.cursor) {
+          this.opts.log('warn', `${this.sourceId}: journalctl cannot find the saved position any more; continuing from its time (a few entries may repeat)`, { source: this.sourceId });
+          this.since = cursorTime(this.cursor);
+          this.cursor = undefined;
+          this.scheduleRetry(0);
+          return;
+        }
+        if (!forbidden) {
+          const why = spawnError ? messageOf(spawnError) : `exited with ${signal ?? `code ${code}`}${stderr ? `: ${firstLine(stderr)}` : ''}`;
+          const missing = errnoCode(spawnError) === 'ENOENT';
+          this.report(
+            new ConnwatchError('SOURCE_FAILED', `journalctl (${cmd}) ${missing ? 'was not found' : why}; the journal is not being read.`, {
+              hint: missing ? 'Install systemd\'s journalctl, or turn the journal source off in the config.' : 'connwatch starts it again with backoff; run the same journalctl command to see why.',
+              cause: spawnError,
+            }),
+          );
+        }
+        this.scheduleRetry(this.backoff.fail());
+      });
+    });
+
+    await new Promise<void>((resolve) => {
+      child.once('spawn', () => resolve());
+      child.once('error', () => resolve());
+    });
+  }
+
+  private scheduleRetry(ms: number): void {
+    clearTimeout(this.retryTimer);
+    // Nothing delivered yet on a first start: the retry must not skip what came meanwhile.
+    if (!this.cursor && this.since === undefined && !(this.opts.fromStart === true)) this.since = this.startedAt;
+    this.retryTimer = setTimeout(() => {
+      if (!this.running) return;
+      this.restarts += 1;
+      void this.spawnOnce();
+    }, ms);
+  }
+
+  private async deliver(text: string): Promise<void> {
+    if (!this.sink || text === '') return;
+    let cursor: string | undefined;
+    let pid: number | undefined;
+    try {
+      const o = JSON.parse(text) as Record<string, unknown>;
+      if (typeof o.__CURSOR === 'string') cursor = o.__CURSOR;
+      const p = typeof o._PID === 'string' ? o._PID : typeof o.SYSLOG_PID === 'string' ? o.SYSLOG_PID : undefined;
+      if (p && /^\d{1,10}$/.test(p)) pid = Number(p);
+    } catch {
+      // not JSON (a cut line): handed on as it is; the router reports it
+    }
+    const line: RawLine = { sourceId: this.sourceId, text, receivedAt: Date.now(), position: { source: this.sourceId }, envelope: 'journal-json' };
+    if (cursor) line.position.cursor = cursor;
+    if (pid !== undefined) line.pid = pid;
+    if (this.opts.program) line.program = this.opts.program;
+    try {
+      await this.sink(line);
+    } catch (err) {
+      this.opts.log('error', `${this.sourceId}: the pipeline failed on an entry: ${messageOf(err)}`, { source: this.sourceId, cursor });
+    }
+    this.delivered += 1;
+    if (this.problem && this.problem.code !== 'JOURNAL_FORBIDDEN') this.resolved();
+    this.backoff.reset();
+    if (cursor) {
+      this.cursor = cursor;
+      this.since = undefined;
+      this.saveCursor();
+    }
+  }
+
+  private saveCursor(): void {
+    if (this.cursor) this.opts.checkpoints.set(this.sourceId, { v: 1, cursor: this.cursor });
+  }
+
+  private report(e: ConnwatchError): void {
+    if (this.problem?.code === e.code) return;
+    this.problem = e;
+    this.opts.log('warn', e.describe(), { source: this.sourceId, code: e.code });
+    this.opts.onProblem?.(e);
+  }
+
+  private resolved(): void {
+    this.opts.log('info', `${this.sourceId}: reading the journal again`, { source: this.sourceId });
+    this.problem = undefined;
+  }
+}
+
+function firstLine(s: string): string {
+  return s.trim().split('\n')[0] ?? '';
+}
