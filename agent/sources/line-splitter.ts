@@ -158,7 +158,7 @@ export function completeUtf8Length(buf: Buffer): number {
   for (let back = 1; back <= Math.min(3, n); back++) {
     const b = buf[n - back] as number;
     if ((b & 0xc0) === 0x80) continue; // continuation byte: look further back
-    if (b < 0x80) return n; // ASCII: complete
+    if (b < 0x80 || b >= 0xf8) return n; // ASCII, or a byte that starts nothing: complete
     const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
     return need > back ? n - back : n;
   }
