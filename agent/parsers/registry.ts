@@ -6,13 +6,14 @@ import type { Program } from '../event.js';
 import type { ParserSpec } from './types.js';
 import { plink } from './plink.js';
 import { sshd } from './sshd.js';
+import { ssh } from './ssh.js';
 import { dpkg } from './dpkg.js';
 import { apt } from './apt.js';
 import { rdesktop } from './rdesktop.js';
 import { freerdp } from './freerdp.js';
 import { remmina } from './remmina.js';
 
-export const PARSERS: readonly ParserSpec[] = [plink, sshd, dpkg, apt, rdesktop, freerdp, remmina];
+export const PARSERS: readonly ParserSpec[] = [plink, sshd, ssh, dpkg, apt, rdesktop, freerdp, remmina];
 
 const byProgram = new Map<Program, ParserSpec>(PARSERS.map((p) => [p.program, p]));
 const byIdent = new Map<string, ParserSpec>();
