@@ -30,6 +30,7 @@ import { loadRuleSet, makeRunner } from './setup.js';
 import { StatusWriter } from '../status.js';
 import { PackageHistory } from '../correlate/packages.js';
 import { ProcessScan } from '../sources/process-scan.js';
+import { JournalSource } from '../sources/journal.js';
 
 interface RunFlags extends CommonRuleFlags {
   watch?: string[];
@@ -101,6 +102,7 @@ class Agent {
   private readonly gate: AlertGate;
   private readonly desktop: DesktopSink | undefined;
   private readonly tails: FileTail[] = [];
+  private readonly journals: JournalSource[] = [];
   private readonly stoppers: Array<() => Promise<void>> = [];
   private readonly delivered: Set<string>;
   private deliveredDirty = false;
@@ -240,9 +242,20 @@ class Agent {
           this.stoppers.push(async () => scan.stop());
           break;
         }
-        case 'journal':
-          // wired in by its module when available
+        case 'journal': {
+          const router = new LineRouter();
+          const journal = new JournalSource({
+            scope: s.scope ?? 'system',
+            ...(s.identifiers ? { identifiers: s.identifiers } : {}),
+            ...(s.units ? { units: s.units } : {}),
+            checkpoints: this.checkpoints,
+            log: this.sourceLog(),
+          });
+          this.journals.push(journal);
+          await journal.start((line) => this.pipeline.handleLine(line, router).then(() => undefined));
+          this.stoppers.push(() => journal.stop());
           break;
+        }
       }
     } catch (err) {
       this.log.warn(`source ${s.type} ${s.path ?? ''} could not start: ${messageOf(err)}`);
@@ -271,7 +284,7 @@ class Agent {
       pid: process.pid,
       startedAt: this.status.startedAt,
       updatedAt: Date.now(),
-      sources: this.tails.map((t) => t.status()),
+      sources: [...this.tails.map((t) => t.status()), ...this.journals.map((j) => j.status())],
       stats: this.pipeline.stats,
       rules: { loaded: this.loaded.rules.filter((r) => r.enabled).length, problems: this.loaded.problems.length, files: this.loaded.files },
       gate: this.gate.counts,

@@ -216,6 +216,12 @@ export class JournalSource {
           this.scheduleRetry(0);
           return;
         }
+        if (signal === 'SIGTERM' || signal === 'SIGINT' || signal === 'SIGHUP') {
+          // Stopped with us (systemd or a terminal signals the whole group): not a failure.
+          this.opts.log('debug', `${this.sourceId}: journalctl ended by ${signal}; starting it again unless connwatch is stopping`, { source: this.sourceId });
+          this.scheduleRetry(1000);
+          return;
+        }
         if (!forbidden) {
           const why = spawnError ? messageOf(spawnError) : `exited with ${signal ?? `code ${code}`}${stderr ? `: ${firstLine(stderr)}` : ''}`;
           const missing = errnoCode(spawnError) === 'ENOENT';
