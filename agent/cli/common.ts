@@ -9,6 +9,8 @@ export interface CommonRuleFlags {
   builtin?: boolean;
   hangWindow?: string;
   disabled?: string[];
+  /** `--disable ID` (commander names the attribute after the option). */
+  disable?: string[];
 }
 
 export function programOption(): Option {

@@ -22,6 +22,7 @@ import { checkFiles, programOption, rulesOptions, type CommonRuleFlags } from '.
 import { loadRuleSet, makeRunner } from './setup.js';
 import { eventText } from './parse.js';
 import { readdirSync } from 'node:fs';
+import { Writable } from 'node:stream';
 
 function expandPaths(inputs: string[]): string[] {
   const out: string[] = [];
@@ -45,20 +46,24 @@ export function registerRules(program: Command): void {
   rules
     .command('validate')
     .description('check rule files against the rule language; exit code 1 when any has an error')
-    .argument('<paths...>', 'rule files or directories')
+    .argument('<paths...>', 'rule files or directories; each is checked as one layer (ids unique within it, a later path may override an earlier one)')
     .action((inputs: string[]) => {
       const problems: RuleProblem[] = [];
-      const ids = new Map<string, string>();
       let count = 0;
-      for (const file of expandPaths(inputs)) {
-        const r = loadRuleFile(file, false);
-        problems.push(...r.problems);
-        for (const rule of r.rules) {
-          const other = ids.get(rule.id);
-          if (other) problems.push({ file, rule: rule.id, field: 'id', message: `duplicate id: also defined in ${other}` });
-          ids.set(rule.id, file);
+      // Each path named is one layer, as each --rules DIR is for the agent: within it an id must
+      // be unique; across paths a later rule may replace an earlier one (a user override).
+      for (const input of inputs) {
+        const ids = new Map<string, string>();
+        for (const file of expandPaths([input])) {
+          const r = loadRuleFile(file, false);
+          problems.push(...r.problems);
+          for (const rule of r.rules) {
+            const other = ids.get(rule.id);
+            if (other) problems.push({ file, rule: rule.id, field: 'id', message: `duplicate id: also defined in ${other}` });
+            ids.set(rule.id, file);
+          }
+          count += r.rules.length;
         }
-        count += r.rules.length;
       }
       for (const p of problems) process.stderr.write(formatProblem(p) + '\n');
       if (problems.length) {
@@ -98,9 +103,16 @@ export function registerRules(program: Command): void {
     for (const p of loaded.problems) process.stderr.write(formatProblem(p) + '\n');
     const clock = new VirtualClock(0);
     const out = process.stdout;
-    const gate = new AlertGate({ record: [new PrinterSink(out, false)], notify: [] });
-    const pending: Array<Promise<void>> = [];
-    const explainLine = async (e: Event, hits: RuleHit[]) => {
+    // Alerts are printed after the line-by-line part, so that part stays in line order.
+    const alerts: string[] = [];
+    const collector = new Writable({
+      write(chunk: Buffer | string, _enc, done) {
+        alerts.push(chunk.toString());
+        done();
+      },
+    });
+    const gate = new AlertGate({ record: [new PrinterSink(collector, false)], notify: [] });
+    const explainLine = async (e: Event, hits: RuleHit[]): Promise<string> => {
       const lines = [`line ${e.raw.line ?? '?'}: ${e.raw.text}`, `  program: ${e.program}   parser pattern: ${e.pattern ?? '-'}`, `  event:   ${eventText(e)}`];
       if (e.connection) lines.push(`  connection: ${e.connection.id} (phase before: ${e.connection.phase})`);
       if (hits.length) for (const h of hits) lines.push(`  ** rule ${h.rule.id} (${h.rule.spec.severity}) hit`);
@@ -108,22 +120,29 @@ export function registerRules(program: Command): void {
         const closest = await closestRule(loaded.rules, e);
         if (closest) {
           const why = closest.failed.map((f) => `${f.fact} ${f.operator} ${JSON.stringify(f.value)} (event has ${JSON.stringify(f.actual)})`).join('; ');
-          const opens = closest.rule.expect && closest.failed.length === 0 ? ' (matched: waits for what it expects)' : '';
-          lines.push(`  closest rule: ${closest.rule.id}${opens}${why ? ` — failed: ${why}` : ''}`);
+          const waits = closest.failed.length === 0 ? (closest.rule.expect ? ' (matched: waits for what it expects)' : closest.rule.threshold ? ' (matched: counts towards its threshold)' : ' (matched)') : '';
+          lines.push(`  closest rule: ${closest.rule.id}${waits}${why ? ` — failed: ${why}` : ''}`);
         } else lines.push('  no rule applies to this program');
       }
-      out.write(lines.join('\n') + '\n');
+      return lines.join('\n') + '\n';
     };
+    // One explanation at a time, in line order: the engines are shared and json-rules-engine runs
+    // must not overlap (two runs in flight mixed up their results).
+    let chain: Promise<unknown> = Promise.resolve();
+    const texts: Array<Promise<string>> = [];
     const pipeline = new Pipeline({
       runner: makeRunner(loaded, clock),
       gate,
       onEvent: (e, hits) => {
         if (e.kind === 'noise') return;
-        pending.push(explainLine(e, hits));
+        const text = chain.then(() => explainLine(e, hits));
+        chain = text.catch(() => undefined);
+        texts.push(text);
       },
     });
     await replayFiles(files, pipeline, flags.program ? { program: flags.program } : {});
-    await Promise.all(pending);
+    for (const t of texts) out.write(await t);
+    if (alerts.length) out.write(`\nalerts:\n${alerts.join('')}`);
     const s = pipeline.stats;
     process.stderr.write(`connwatch rules test: ${s.lines} lines, ${s.events} events, ${s.alerts} alerts, ${s.unknown} lines not understood\n`);
   });
@@ -134,7 +153,10 @@ async function closestRule(rules: readonly CompiledRule[], e: Event): Promise<{ 
   for (const rule of rules) {
     if (!rule.enabled || (rule.programs && !rule.programs.has(e.program))) continue;
     const r = await rule.explain(e);
-    if (!best || r.failed.length < best.failed.length) best = { rule, failed: r.failed };
+    // fewest failed conditions; on a tie, a rule written for this program (then this kind) is closer
+    // than a generic one, so a plink line is not explained by a rule about any program
+    const rank = (x: CompiledRule, failed: number) => failed * 4 + (x.programs?.has(e.program) ? 0 : 2) + (x.kinds?.has(e.kind) ? 0 : 1);
+    if (!best || rank(rule, r.failed.length) < rank(best.rule, best.failed.length)) best = { rule, failed: r.failed };
   }
   return best;
 }

@@ -13,6 +13,8 @@ export interface RuleOptions {
   builtin?: boolean;
   hangWindow?: string;
   disabled?: string[];
+  /** `--disable ID` as commander stores it; merged with `disabled`. */
+  disable?: string[];
   userRulesDir?: string;
 }
 
@@ -37,7 +39,7 @@ export function loadRuleSet(o: RuleOptions, previous?: LoadedRules): LoadedRules
   const hw = hangWindowMs(o.hangWindow);
   return loadRules(ruleLayers(o), {
     ...(hw !== undefined ? { hangWindowMs: hw } : {}),
-    ...(o.disabled ? { disabled: o.disabled } : {}),
+    ...(o.disabled || o.disable ? { disabled: [...(o.disabled ?? []), ...(o.disable ?? [])] } : {}),
     ...(previous ? { previous } : {}),
   });
 }

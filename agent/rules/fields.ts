@@ -12,23 +12,26 @@ export const ALERT_FIELDS = ['rule', 'count', 'within', 'since', 'waited'] as co
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Why a path names no field, or undefined when it is fine. */
+/** The field paths a rule may name, for messages: "time, program, …, detail.NAME, connection.(id|…), raw.(…)". */
+export const FIELDS_TEXT = `${EVENT_FIELDS.join(', ')}, detail.NAME, connection.(${CONNECTION_FIELDS.join('|')}), raw.(${RAW_FIELDS.join('|')})`;
+
+/** Why a path names no field (saying which would), or undefined when it is fine. */
 export function checkFieldPath(path: string): string | undefined {
   const parts = path.split('.');
   const [head, sub, ...rest] = parts;
   if (parts.length === 1) {
-    return (EVENT_FIELDS as readonly string[]).includes(head!) ? undefined : `unknown field "${path}"`;
+    return (EVENT_FIELDS as readonly string[]).includes(head!) ? undefined : `unknown field "${path}"; expected one of ${FIELDS_TEXT}`;
   }
-  if (rest.length > 0) return `"${path}" is nested too deep`;
+  if (rest.length > 0) return `"${path}" is nested too deep; expected one of ${FIELDS_TEXT}`;
   switch (head) {
     case 'detail':
-      return IDENT.test(sub!) ? undefined : `"${path}": detail field names are letters, digits and _`;
+      return IDENT.test(sub!) ? undefined : `"${path}": detail field names are letters, digits and _, like detail.reason`;
     case 'connection':
-      return (CONNECTION_FIELDS as readonly string[]).includes(sub!) ? undefined : `unknown connection field "${sub}"`;
+      return (CONNECTION_FIELDS as readonly string[]).includes(sub!) ? undefined : `unknown connection field "${sub}"; expected one of ${CONNECTION_FIELDS.join(', ')}`;
     case 'raw':
-      return (RAW_FIELDS as readonly string[]).includes(sub!) ? undefined : `unknown raw field "${sub}"`;
+      return (RAW_FIELDS as readonly string[]).includes(sub!) ? undefined : `unknown raw field "${sub}"; expected one of ${RAW_FIELDS.join(', ')}`;
     default:
-      return `unknown field "${path}"`;
+      return `unknown field "${path}"; expected one of ${FIELDS_TEXT}`;
   }
 }
 

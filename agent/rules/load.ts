@@ -62,7 +62,8 @@ export function loadRuleFile(file: string, builtin: boolean, options: CompileOpt
   let text: string;
   try {
     if (statSync(file).size > 4 << 20) return { rules: [], problems: [{ file, message: 'is larger than 4 MiB; split it into several files' }] };
-    text = readFileSync(file, 'utf8');
+    // a UTF-8 byte-order mark (Windows Notepad writes one) is not an error: JSON.parse would reject it
+    text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   } catch (err) {
     return { rules: [], problems: [{ file, message: `cannot be read: ${(err as Error).message}` }] };
   }
@@ -70,7 +71,7 @@ export function loadRuleFile(file: string, builtin: boolean, options: CompileOpt
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    return { rules: [], problems: [{ file, message: `is not valid JSON: ${(err as Error).message}` }] };
+    return { rules: [], problems: [{ file, message: `is not valid JSON${jsonPosition(text, err)}: ${(err as Error).message.replace(/\s+/g, ' ')}` }] };
   }
   const problems = validateRuleFile(file, doc);
   if (problems.length) return { rules: [], problems };
@@ -83,6 +84,15 @@ export function loadRuleFile(file: string, builtin: boolean, options: CompileOpt
     }
   }
   return problems.length ? { rules: [], problems } : { rules, problems };
+}
+
+/** " at line L, column C" for a JSON.parse error that gives a position, else "". */
+function jsonPosition(text: string, err: unknown): string {
+  const m = /at position (\d+)/.exec((err as Error).message);
+  if (!m) return text.trim() === '' ? ' (the file is empty)' : '';
+  const before = text.slice(0, Number(m[1]));
+  const line = before.split('\n').length;
+  return ` at line ${line}, column ${Number(m[1]) - before.lastIndexOf('\n')}`;
 }
 
 export function loadRules(layers: readonly RuleLayer[], options: LoadOptions = {}): LoadedRules {

@@ -35,7 +35,7 @@ export function compileTemplate(source: string): Template {
       continue;
     }
     const problem = checkFieldPath(path);
-    if (problem) throw new Error(`placeholder {${path}}: ${problem}`);
+    if (problem) throw new Error(`placeholder {${path}}: ${problem}${problem.includes('expected one of') ? ', or ' + ALERT_FIELDS.join(', ') : ''}`);
     const get = getter(path);
     parts.push({ path, get: (e) => get(e), fallback: m[2] });
   }
