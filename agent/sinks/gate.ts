@@ -221,6 +221,8 @@ export class AlertGate {
       const merged = mergeAlerts(w.primary === 'a' ? first : alert, w.primary === 'a' ? alert : first, first.id, first.count);
       h.entry.alert = merged;
       h.merged = true;
+      // Repeats of either side within its throttle window now count into the merged alert.
+      for (const x of [h.hit, hit]) this.shown.set(`${x.rule.id}\u0000${keyOf(x.event, x.rule.throttle.key)}`, h.entry);
       this.markDelivered(alert.id);
       this.counts.joined++;
       await this.release(h);
