@@ -661,8 +661,10 @@ class SshParser implements LineParser {
   private readonly st: State = { block: undefined, keyState: undefined, changed: undefined, fingerprintOf: undefined, partialText: undefined, afterPrompt: false };
 
   parse(msg: Message): EventDraft[] {
-    let text = msg.text;
-    if (text.endsWith('\r')) text = text.slice(0, -1);
+    // CRs: ssh ends lines with "\r\n" (a pseudo-terminal makes that "\r\r\n"), and questions written
+    // to the terminal start with "\r" to return to the first column.
+    let text = msg.text.replace(/\r+$/, '');
+    if (!msg.continuation) text = text.replace(/^\r+/, '');
     if (msg.continuation && this.st.partialText !== undefined) {
       text = this.st.partialText + text;
       this.st.partialText = undefined;
