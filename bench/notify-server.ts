@@ -2,9 +2,11 @@
  * A real freedesktop notification server for the latency benchmark, the same approach as the
  * tests' helper (test/helpers/notify-server.ts, which bench code cannot import once built): a
  * private `dbus-daemon` that activates nothing, and Debian's python3-dbusmock with the
- * `notification_daemon` template on it. dbusmock records every Notify call with the time it
- * arrived (time.time(), seconds as a float); `calls()` reads them back through
- * org.freedesktop.DBus.Mock.GetMethodCalls, so the arrival time is the server's, not ours.
+ * `notification_daemon` template on it. dbusmock records Notify calls with whole seconds only
+ * (int(time.time()) in dbusmock 0.x), too coarse for latency, so `dbus-monitor` watches the bus
+ * (the config allows eavesdropping) and each Notify method call is timed by the bus as it is
+ * routed to the server (`time=SECONDS.MICROS` in dbus-monitor's output): the arrival time is the
+ * bus's, not ours. `calls()` returns those, with the summary the call carried.
  *
  * Needs the Debian packages dbus (dbus-daemon) and python3-dbusmock; /usr/bin/python3 is used
  * explicitly because a pyenv or venv python does not see Debian's dist-packages.
@@ -17,10 +19,9 @@ import { join } from 'node:path';
 const PYTHON = '/usr/bin/python3';
 
 export interface Call {
-  /** Arrival at the server, ms since the epoch. */
+  /** Arrival at the server's bus, ms since the epoch. */
   at: number;
   summary: string;
-  body: string;
 }
 
 export interface BenchNotifyServer {
@@ -35,11 +36,9 @@ bus = dbus.SessionBus()
 if sys.argv[1] == 'owner':
     print(json.dumps(bool(bus.name_has_owner('org.freedesktop.Notifications'))))
     sys.exit(0)
-mock = dbus.Interface(bus.get_object('org.freedesktop.Notifications', '/org/freedesktop/Notifications'), 'org.freedesktop.DBus.Mock')
-print(json.dumps([{'at': float(t) * 1000, 'summary': str(a[3]), 'body': str(a[4])} for t, a in mock.GetMethodCalls('Notify')]))
 `;
 
-function helper(address: string, cmd: 'owner' | 'calls'): Promise<string> {
+function helper(address: string, cmd: 'owner'): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(PYTHON, ['-c', HELPER, cmd], { env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: address }, timeout: 60_000, maxBuffer: 64 << 20 }, (err, out, stderr) =>
       err ? reject(new Error(`bench notify helper "${cmd}" failed: ${err.message}\n${stderr}`, { cause: err })) : resolve(out),
@@ -92,9 +91,37 @@ export async function startBenchNotifyServer(): Promise<BenchNotifyServer> {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  const monitor = spawn('dbus-monitor', ['--address', address, "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const calls: Call[] = [];
+  let pending: number | undefined;
+  let strings = 0;
+  let rest = '';
+  monitor.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop()!;
+    for (const line of lines) {
+      const head = /^method call time=(\d+)\.(\d+) .*member=Notify/.exec(line);
+      if (head) {
+        pending = Number(head[1]) * 1000 + Number(head[2]!.padEnd(6, '0').slice(0, 6)) / 1000;
+        strings = 0;
+        continue;
+      }
+      const str = /^\s+string "(.*)"$/.exec(line);
+      if (str && pending !== undefined && ++strings === 3) {
+        calls.push({ at: pending, summary: str[1]! }); // app_name, app_icon, summary
+        pending = undefined;
+      }
+    }
+  });
+  await new Promise((r) => setTimeout(r, 300)); // the monitor has registered its match rule
   return {
     address,
-    calls: async () => JSON.parse(await helper(address, 'calls')) as Call[],
-    stop: cleanup,
+    calls: async () => [...calls],
+    stop: async () => {
+      await stopChild(monitor);
+      await cleanup();
+    },
   };
 }

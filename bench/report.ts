@@ -124,7 +124,7 @@ export function render(root: string, r: Report): string {
     out.push(
       '## Live latency: appended line → Notify call at the notification server',
       '',
-      `\`connwatch run --watch FILE\` with a one-rule pack (throttle 1 ms, fold 1 ms), a private D-Bus bus and dbusmock's notification_daemon; one failed-password line appended every ${l.intervalMs} ms, each from another address. ${l.received} of ${l.alerts} notifications arrived.`,
+      `\`connwatch run --watch FILE\` with a one-rule pack (throttle 1 ms, fold 1 ms), a private D-Bus bus and dbusmock's notification_daemon; one failed-password line appended every ${l.intervalMs} ms, each from another address; arrival = the time the bus routed the Notify call to the server (dbus-monitor). ${l.received} of ${l.alerts} notifications arrived.`,
       '',
       `| p50 | p99 | max |`,
       `|---:|---:|---:|`,
