@@ -26,6 +26,7 @@
  */
 import type { Detail, EventDraft, EventKind, Program } from '../event.js';
 import { ERRINFO_MEANING, errconnect, errconnectDetail, hex8 } from './errconnect.js';
+import { PartialLines } from './partial.js';
 import type { LineParser, Message, ParserSpec } from './types.js';
 
 /** One WLog line taken apart. */
@@ -116,7 +117,6 @@ interface State {
   /** The WLog line after `Certificate verification failure` names the subject. */
   expectSubject: boolean;
   /** A partial line that was not a prompt: completed by its continuation. */
-  partialText: string | undefined;
 }
 
 interface Ctx {
@@ -576,18 +576,14 @@ const PROMPTS: Array<{ id: string; re: RegExp; kind: EventKind }> = [
 
 export class FreerdpLineParser implements LineParser {
   private readonly st: State;
+  private readonly partial = new PartialLines();
 
   constructor(program: Program = 'freerdp') {
-    this.st = { program, cert: {}, block: undefined, expectSubject: false, partialText: undefined };
+    this.st = { program, cert: {}, block: undefined, expectSubject: false };
   }
 
   parse(msg: Message): EventDraft[] {
-    let text = msg.text;
-    if (text.endsWith('\r')) text = text.slice(0, -1);
-    if (msg.continuation && this.st.partialText !== undefined) {
-      text = this.st.partialText + text;
-      this.st.partialText = undefined;
-    }
+    const text = this.partial.take(msg);
     const out: EventDraft[] = [];
     for (const p of PROMPTS) {
       const m = p.re.exec(text);
@@ -612,18 +608,16 @@ export class FreerdpLineParser implements LineParser {
       }
       return out.concat(this.line(rest, msg));
     }
-    if (msg.partial && !msg.continuation) {
-      this.st.partialText = text;
+    if (this.partial.waits(msg)) {
+      this.partial.hold(text);
       return out;
     }
     return this.line(text, msg);
   }
 
   end(): EventDraft[] {
-    if (this.st.partialText === undefined) return [];
-    const text = this.st.partialText;
-    this.st.partialText = undefined;
-    return this.line(text, { text, referenceTime: 0 });
+    const text = this.partial.flush();
+    return text === undefined ? [] : this.line(text, { text, referenceTime: 0 });
   }
 
   /** One complete line, prompt already split off. */

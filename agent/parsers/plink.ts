@@ -20,6 +20,7 @@
  * split off and the rest parsed as a line of its own.
  */
 import type { Detail, EventDraft, EventKind } from '../event.js';
+import { PartialLines } from './partial.js';
 import type { LineParser, Message, ParserSpec } from './types.js';
 
 type Block = 'hostkey-unknown' | 'hostkey-changed' | 'weakcrypto' | 'logfile' | 'disconnect' | 'keyboard-interactive';
@@ -28,8 +29,6 @@ interface State {
   block: Block | undefined;
   /** A draft completed by the following line(s): fingerprint, weak algorithm, disconnect text. */
   held: { draft: EventDraft; need: 'fingerprint' | 'weak-algorithm' | 'disconnect-type' | 'disconnect-text' | 'open-reason' } | undefined;
-  /** A partial line that was not a prompt: completed by the continuation. */
-  partialText: string | undefined;
 }
 
 type Make = (m: RegExpExecArray, st: State) => EventDraft[] | EventDraft;
@@ -472,15 +471,11 @@ function matchLine(text: string, st: State): EventDraft[] | undefined {
 }
 
 class PlinkParser implements LineParser {
-  private readonly st: State = { block: undefined, held: undefined, partialText: undefined };
+  private readonly st: State = { block: undefined, held: undefined };
+  private readonly partial = new PartialLines();
 
   parse(msg: Message): EventDraft[] {
-    let text = msg.text;
-    if (text.endsWith('\r')) text = text.slice(0, -1);
-    if (msg.continuation && this.st.partialText !== undefined) {
-      text = this.st.partialText + text;
-      this.st.partialText = undefined;
-    }
+    let text = this.partial.take(msg);
     const out: EventDraft[] = [];
     if (text.startsWith('Event Log: ')) text = text.slice(11);
     // A line that completes a held draft.
@@ -506,9 +501,9 @@ class PlinkParser implements LineParser {
       }
       return out.concat(this.parseText(rest, msg));
     }
-    if (msg.partial && !msg.continuation) {
+    if (this.partial.waits(msg)) {
       // Not a prompt we know: wait for the rest of the line (or the end of input).
-      this.st.partialText = text;
+      this.partial.hold(text);
       return out;
     }
     return out.concat(this.parseText(text, msg));
@@ -520,11 +515,8 @@ class PlinkParser implements LineParser {
       out.push(this.st.held.draft);
       this.st.held = undefined;
     }
-    if (this.st.partialText !== undefined) {
-      const text = this.st.partialText;
-      this.st.partialText = undefined;
-      out.push(...this.parseText(text, { text, referenceTime: 0 }));
-    }
+    const text = this.partial.flush();
+    if (text !== undefined) out.push(...this.parseText(text, { text, referenceTime: 0 }));
     return out;
   }
 

@@ -18,13 +18,13 @@
  * Wording from real captures of 1.9.0 and the 2018 incident (1.8), the rest from signatures.md §D.
  */
 import type { Detail, EventDraft, EventKind } from '../event.js';
+import { PartialLines } from './partial.js';
 import type { LineParser, Message, ParserSpec } from './types.js';
 
 interface State {
   nlaFailed: boolean;
   /** Inside the certificate question block: what it said so far. */
   cert: { reasons: string[]; detail: Detail } | undefined;
-  partialText: string | undefined;
 }
 
 interface Ctx {
@@ -280,15 +280,11 @@ const PROMPTS: Array<{ id: string; re: RegExp; kind: EventKind }> = [
 const PREFIX = /^(?:(ERROR|WARNING|NOT IMPLEMENTED): |(UI|Keyboard|Clipboard|Sound|Protocol|Graphics|Core|SmartCard|Disk)\((debug|verbose|warning|error|notice)\): )(.*)$/s;
 
 class RdesktopParser implements LineParser {
-  private readonly st: State = { nlaFailed: false, cert: undefined, partialText: undefined };
+  private readonly st: State = { nlaFailed: false, cert: undefined };
+  private readonly partial = new PartialLines();
 
   parse(msg: Message): EventDraft[] {
-    let text = msg.text;
-    if (text.endsWith('\r')) text = text.slice(0, -1);
-    if (msg.continuation && this.st.partialText !== undefined) {
-      text = this.st.partialText + text;
-      this.st.partialText = undefined;
-    }
+    const text = this.partial.take(msg);
     const c: Ctx = { st: this.st, level: undefined, subject: undefined };
     for (const p of PROMPTS) {
       const m = p.re.exec(text);
@@ -308,18 +304,16 @@ class RdesktopParser implements LineParser {
       }
       return out.concat(this.line(rest));
     }
-    if (msg.partial && !msg.continuation) {
-      this.st.partialText = text;
+    if (this.partial.waits(msg)) {
+      this.partial.hold(text);
       return [];
     }
     return this.line(text);
   }
 
   end(): EventDraft[] {
-    if (this.st.partialText === undefined) return [];
-    const text = this.st.partialText;
-    this.st.partialText = undefined;
-    return this.line(text);
+    const text = this.partial.flush();
+    return text === undefined ? [] : this.line(text);
   }
 
   private line(text: string): EventDraft[] {
