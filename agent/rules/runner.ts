@@ -18,6 +18,7 @@ import type { Event } from '../event.js';
 import type { Clock, Timer } from '../correlate/clock.js';
 import type { CompiledRule } from './compile.js';
 import { RuleIndex } from './compile.js';
+import { formatDuration } from './duration.js';
 import { getter } from './fields.js';
 
 export interface RuleHit {
@@ -166,7 +167,7 @@ export class RuleRunner {
   private windowExtra(w: Window, now: number, atEnd = false): Record<string, unknown> {
     const secs = Math.max(0, Math.round((now - w.opener.time) / 1000));
     return {
-      within: `${Math.round(w.rule.expect!.withinMs / 1000)}s`,
+      within: formatDuration(w.rule.expect!.withinMs),
       since: w.opener.time,
       waited: atEnd ? (secs > 0 ? `still waiting ${secs}s later, when its log ended` : 'still waiting when its log ended') : `${secs}s without any further output`,
     };
@@ -210,7 +211,7 @@ export class RuleRunner {
     times.push(e.time);
     if (times.length >= t.count) {
       byKey.delete(key);
-      this.hits.push(this.hit(rule, e, e.time, times.length, { within: `${Math.round(t.withinMs / 1000)}s` }));
+      this.hits.push(this.hit(rule, e, e.time, times.length, { within: formatDuration(t.withinMs) }));
     } else byKey.set(key, times);
     if (byKey.size > 10_000) byKey.delete(byKey.keys().next().value!);
   }
