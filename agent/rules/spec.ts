@@ -102,12 +102,12 @@ export const CUSTOM_OPERATORS = ['matches', 'notMatches', 'includes', 'notInclud
 export const OPERATORS: readonly string[] = [...BUILTIN_OPERATORS, ...CUSTOM_OPERATORS];
 export const REGEX_OPERATORS = new Set(['matches', 'notMatches']);
 
-const RULE_KEYS = new Set(['id', 'title', 'description', 'severity', 'category', 'enabled', 'conditions', 'message', 'remedy', 'key', 'expect', 'threshold', 'throttle', 'joins', 'joinWithin']);
-const FILE_KEYS = new Set(['$schema', 'description', 'rules']);
-const EXPECT_KEYS = new Set(['within', 'conditions', 'key', 'atEndOfInput']);
-const THRESHOLD_KEYS = new Set(['count', 'within', 'key']);
-const THROTTLE_KEYS = new Set(['within', 'key']);
-const ID = /^[a-z0-9][a-z0-9-]*(?:\.[a-z0-9][a-z0-9-]*){1,5}$/;
+export const RULE_KEYS = new Set(['id', 'title', 'description', 'severity', 'category', 'enabled', 'conditions', 'message', 'remedy', 'key', 'expect', 'threshold', 'throttle', 'joins', 'joinWithin']);
+export const FILE_KEYS = new Set(['$schema', 'description', 'rules']);
+export const EXPECT_KEYS = new Set(['within', 'conditions', 'key', 'atEndOfInput']);
+export const THRESHOLD_KEYS = new Set(['count', 'within', 'key']);
+export const THROTTLE_KEYS = new Set(['within', 'key']);
+export const ID = /^[a-z0-9][a-z0-9-]*(?:\.[a-z0-9][a-z0-9-]*){1,5}$/;
 
 export interface RuleProblem {
   file: string;
