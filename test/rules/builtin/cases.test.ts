@@ -182,6 +182,33 @@ export const CASES: Case[] = [
     samples: { from: 'freerdp', lines: ['[14:09:37:682] [7359:7360] [DEBUG][com.freerdp.core] - connecting to peer 127.0.0.1'] },
     expect: ['freerdp.network.silent'],
   },
+  // ---- OpenSSH ssh client, real captures (OpenSSH 9.2p1; more in test/rules/ssh-client.test.ts and test/integration/ssh-real.test.ts)
+  { name: 'ssh -o KexAlgorithms=diffie-hellman-group1-sha1 against a default sshd', files: ['ssh/e-kex-mismatch-client-group1-only/client.stderr'], expect: ['ssh.kex.no-common-algorithm'] },
+  { name: 'ssh, BatchMode, changed host key', files: ['ssh/k-changed-hostkey/client.stderr'], expect: ['ssh.hostkey.changed'] },
+  { name: 'ssh to a closed port', files: ['ssh/l-connection-refused/client.stderr'], expect: ['ssh.network.refused'] },
+  { name: 'ssh, three wrong passwords', files: ['ssh/c-wrong-password-askpass/client.stderr'], expect: ['ssh.auth.permission-denied'] },
+  // ---- OpenSSH ssh client, catalogued wording (ssh.samples.log)
+  {
+    name: 'ssh: BatchMode and an unknown host key',
+    samples: { from: 'ssh', lines: ['No ED25519 host key is known for [127.0.0.1]:2201 and you have requested strict checking.', 'Host key verification failed.'] },
+    program: 'ssh',
+    expect: ['ssh.hostkey.verification-failed'],
+  },
+  {
+    name: 'ssh: waits at the host-key question',
+    samples: { from: 'ssh', lines: ["The authenticity of host 'vm.example (192.168.56.10)' can't be established.", 'Are you sure you want to continue connecting (yes/no/[fingerprint])? '], partial: true },
+    program: 'ssh',
+    expect: ['ssh.hostkey.prompt-hang'],
+  },
+  { name: 'ssh: waits at a password prompt', samples: { from: 'ssh', lines: ["alice@vm.example's password: "], partial: true }, program: 'ssh', expect: ['ssh.auth.prompt-hang'] },
+  { name: 'ssh: connect timed out', samples: { from: 'ssh', lines: ['ssh: connect to host 192.0.2.10 port 22: Connection timed out'] }, program: 'ssh', expect: ['ssh.network.unreachable'] },
+  { name: 'ssh: unknown host name', samples: { from: 'ssh', lines: ['ssh: Could not resolve hostname vm: Name or service not known'] }, program: 'ssh', expect: ['ssh.network.dns'] },
+  {
+    name: 'ssh: closed before the version exchange',
+    samples: { from: 'ssh', lines: ['kex_exchange_identification: Connection closed by remote host', 'Connection closed by 192.168.56.10 port 22'] },
+    program: 'ssh',
+    expect: ['ssh.network.closed-early'],
+  },
 ];
 
 /** Rules whose case runs a real program: the test names in real.test.ts. */
@@ -200,6 +227,7 @@ const SUCCESSES: string[][] = [
   ['plink/04-plink-new-hostkey-prompt__d-nobatch-answer-n-connect-once/client.stderr', 'sshd/04-plink-new-hostkey-prompt/d-nobatch-answer-n-connect-once/sshd.log'],
   ['sshd/04-plink-new-hostkey-prompt/d-nobatch-answer-n-connect-once/auth.log.syslog'],
   ['sshd/09-openssh-client/a-success-publickey/sshd.log'],
+  ['ssh/a-success-publickey/client.stderr', 'ssh/a-success-publickey/sshd.log'],
   ['incidents/plink-0.60-ok-openssh-6.7.txt'],
   [`${RDP11}/c2-xfreerdp-correct-password-log-level-INFO/client.stdout`, `${RDP11}/c2-xfreerdp-correct-password-log-level-INFO/client.stderr`],
 ];
