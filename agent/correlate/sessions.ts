@@ -43,6 +43,9 @@ const PHASE_OF: Partial<Record<EventKind, string>> = {
   'nla.failed': 'failed',
   'tls.failed': 'failed',
   'nego.failed': 'failed',
+  'auth.no-methods': 'failed',
+  'version.failed': 'failed',
+  'cert.untrusted': 'failed',
 };
 
 /** Phases after which a new connect line means a new connection. */
