@@ -45,7 +45,6 @@ const PHASE_OF: Partial<Record<EventKind, string>> = {
   'nego.failed': 'failed',
   'auth.no-methods': 'failed',
   'version.failed': 'failed',
-  'cert.untrusted': 'failed',
 };
 
 /** Phases after which a new connect line means a new connection. */
