@@ -15,6 +15,8 @@ import type { LineParser, Message, ParserSpec } from './types.js';
 import { PARSERS, parserFor, parserForIdent } from './registry.js';
 
 const MAX_JSON_LINE = 1 << 20;
+/** Parser instances kept per source (one per program and pid). */
+const MAX_INSTANCES = 512;
 
 export interface RouterOptions {
   /** The program all lines of this source come from (--program, config, wrap). */
@@ -27,6 +29,7 @@ export class LineRouter {
   private readonly instances = new Map<string, { spec: ParserSpec; parser: LineParser }>();
   private lastTime: number | undefined;
   private lastRaw: RawLine | undefined;
+  private readonly evicted: EventDraft[] = [];
 
   constructor(options: RouterOptions = {}) {
     this.fixed = options.program ? parserFor(options.program) : undefined;
@@ -46,7 +49,9 @@ export class LineRouter {
       return [this.finish(raw, msg, { kind: msg.ident ? 'noise' : 'unknown', program: 'other' })];
     }
     const drafts = this.instance(key, spec).parse(msg);
-    return drafts.map((d) => this.finish(raw, msg, d));
+    const out = drafts.map((d) => this.finish(raw, msg, d));
+    if (this.evicted.length) for (const d of this.evicted.splice(0)) out.push(this.finish(raw, msg, d));
+    return out;
   }
 
   /** End of input: what the parsers still hold back. */
@@ -129,12 +134,24 @@ export class LineRouter {
     return best;
   }
 
+  /**
+   * One parser instance per program and process (a plink's prompt block must not mix with
+   * another plink's lines in the same capture). The table is bounded: past MAX_INSTANCES the
+   * least recently used instance is ended, and what it held back comes out with the current line.
+   */
   private instance(key: string, spec: ParserSpec): LineParser {
     let inst = this.instances.get(key);
-    if (!inst) {
+    if (inst) {
+      this.instances.delete(key);
+    } else {
       inst = { spec, parser: spec.create() };
-      this.instances.set(key, inst);
+      if (this.instances.size >= MAX_INSTANCES) {
+        const [oldKey, old] = this.instances.entries().next().value!;
+        this.instances.delete(oldKey);
+        this.evicted.push(...old.parser.end());
+      }
     }
+    this.instances.set(key, inst);
     return inst.parser;
   }
 

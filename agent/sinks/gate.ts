@@ -71,6 +71,8 @@ interface Held {
 }
 
 const MAX_THROTTLE_ENTRIES = 10_000;
+/** Alert ids remembered for dedupe (a Set keeps insertion order: the oldest go first). */
+const MAX_DELIVERED_IDS = 20_000;
 const MAX_HELD = 1_000;
 const LOOPBACK = /^(?:127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$/i;
 
@@ -280,6 +282,8 @@ export class AlertGate {
 
   private markDelivered(id: string): void {
     this.delivered.add(id);
+    // bounded: a restart re-reads at most the lines since the last checkpoint, far fewer
+    if (this.delivered.size > MAX_DELIVERED_IDS) this.delivered.delete(this.delivered.values().next().value!);
     this.o.onDelivered?.(id);
   }
 

@@ -17,6 +17,7 @@ export class PrinterSink implements Sink {
   async deliver(alert: Alert): Promise<void> {
     if (this.seen.has(alert.id)) return;
     this.seen.add(alert.id);
+    if (this.seen.size > 20_000) this.seen.delete(this.seen.values().next().value!);
     if (this.json) {
       const { id, rule, severity, category, title, message, remedy, program, host, port, user, key, count, evidence } = alert;
       this.out.write(
