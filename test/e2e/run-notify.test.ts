@@ -62,7 +62,7 @@ describe('connwatch run: incidents written live reach a real notification server
 
     const hangWritten = Date.now();
     await writeLive(files.hang, readFileSync(join(FIXTURES, 'incidents', 'plink-0.67-hostkey-changed-hang.txt'), 'utf8'));
-    const hang = await waitFor(async () => (await server.calls()).find((c) => c.summary.startsWith('plink waits')), 30_000, 'the hang notification');
+    const hang = (await waitFor(async () => (await server.calls()).find((c) => c.summary.startsWith('plink waits')), 30_000, 'the hang notification'))!;
     const waited = Date.now() - hangWritten;
     expect(hang.summary).toMatch(/^plink waits for a host-key answer nobody can give — 127\.0\.0\.1/);
     expect(hang.body).toMatch(/Update cached key\?/);
