@@ -15,7 +15,7 @@ const EX = join(ROOT, 'docs', 'examples');
 const home = mkdtempSync(join(tmpdir(), 'connwatch-examples-'));
 const envFor = (name: string) => {
   const h = join(home, name);
-  const env = { ...process.env, HOME: h, XDG_CONFIG_HOME: join(h, '.config'), XDG_STATE_HOME: join(h, '.local', 'state'), XDG_RUNTIME_DIR: join(h, 'run') };
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: h, XDG_CONFIG_HOME: join(h, '.config'), XDG_STATE_HOME: join(h, '.local', 'state'), XDG_RUNTIME_DIR: join(h, 'run') };
   delete env.JOURNAL_STREAM;
   return env;
 };
