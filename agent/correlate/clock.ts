@@ -5,9 +5,10 @@
  *   - VirtualClock (replay, tests): time only moves when events say so (`advanceTo`), and timers
  *     whose deadline has passed fire in deadline order, synchronously, before the event that moved
  *     the clock is evaluated. No waiting, fully deterministic.
- *   - WallClock (live): also advanced by events, and additionally by real time passing, so a prompt
- *     that nothing follows still expires. Events from a line without its own timestamp carry
- *     their arrival time, which is wall time.
+ *   - WallClock (live): a window lasts its `within` from the moment its opening line was READ
+ *     (real time), so a prompt that nothing follows expires after that long, and a line read
+ *     from history (--from-start, a backlog after a restart) is not judged expired at once just
+ *     because its timestamp is old: the next lines, read a moment later, can still close it.
  */
 
 export interface Timer {
@@ -17,8 +18,11 @@ export interface Timer {
 
 export interface Clock {
   now(): number;
-  /** Runs `fire` once the clock reaches `at`. Returns a handle for cancel(). */
-  schedule(at: number, fire: () => void): Timer;
+  /**
+   * Runs `fire` once the clock reaches `at`. `openedAt` is the event time the wait started from
+   * (a live clock measures the wait `at - openedAt` in real time). Returns a handle for cancel().
+   */
+  schedule(at: number, fire: () => void, openedAt?: number): Timer;
   cancel(timer: Timer): void;
   /** Moves the clock forward to `t` (never backward) and fires what became due. */
   advanceTo(t: number): void;
@@ -74,6 +78,16 @@ export class VirtualClock implements Clock {
 }
 
 export class WallClock extends VirtualClock {
+  /** Live timers run on real time: due `at - openedAt` after they were scheduled. */
+  override schedule(at: number, fire: () => void, openedAt = at): Timer {
+    return super.schedule(Date.now() + Math.max(0, at - openedAt), fire);
+  }
+
+  /** Events do not fire live timers (their timestamps may be old); real time does. */
+  override advanceTo(_t: number): void {
+    super.advanceTo(Date.now());
+  }
+
   private handle: NodeJS.Timeout | undefined;
   private readonly tickMs: number;
   private readonly onTick: () => void;

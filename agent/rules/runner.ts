@@ -156,10 +156,14 @@ export class RuleRunner {
       opener: e,
       key,
       deadline,
-      timer: this.clock.schedule(deadline, () => {
-        ws.delete(key);
-        this.hits.push(this.hit(w.rule, w.opener, deadline, 1, this.windowExtra(w, deadline)));
-      }),
+      timer: this.clock.schedule(
+        deadline,
+        () => {
+          ws.delete(key);
+          this.hits.push(this.hit(w.rule, w.opener, deadline, 1, this.windowExtra(w, deadline)));
+        },
+        e.time,
+      ),
     };
     ws.set(key, w);
   }
