@@ -9,7 +9,7 @@ import { Engine, type TopLevelCondition } from 'json-rules-engine';
 import type { Event, EventKind, Program } from '../event.js';
 import { parseDuration } from './duration.js';
 import { getter } from './fields.js';
-import { safeTester } from './regex-guard.js';
+import { CUSTOM_OPERATOR_FNS } from './operators.js';
 import { factsOf, type Condition, type RuleSpec } from './spec.js';
 import { compileTemplate, type Template } from './template.js';
 import { compileFast } from './fast-eval.js';
@@ -57,29 +57,9 @@ export const DEFAULT_THROTTLE_MS = 10 * 60_000;
 /** Default `joinWithin`. */
 export const DEFAULT_JOIN_MS = 10_000;
 
-const regexCache = new Map<string, (v: unknown) => boolean>();
-function tester(pattern: string): (v: unknown) => boolean {
-  let t = regexCache.get(pattern);
-  if (!t) {
-    t = safeTester(pattern);
-    regexCache.set(pattern, t);
-  }
-  return t;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
-}
-
 /** Our operators, registered on every engine. */
 export function addOperators(engine: Engine): void {
-  engine.addOperator('matches', (f: unknown, pattern: unknown) => typeof pattern === 'string' && tester(pattern)(str(f)));
-  engine.addOperator('notMatches', (f: unknown, pattern: unknown) => typeof pattern === 'string' && str(f) !== undefined && !tester(pattern)(str(f)));
-  engine.addOperator('includes', (f: unknown, v: unknown) => str(f)?.includes(String(v)) ?? false);
-  engine.addOperator('notIncludes', (f: unknown, v: unknown) => !(str(f)?.includes(String(v)) ?? false));
-  engine.addOperator('startsWith', (f: unknown, v: unknown) => str(f)?.startsWith(String(v)) ?? false);
-  engine.addOperator('endsWith', (f: unknown, v: unknown) => str(f)?.endsWith(String(v)) ?? false);
-  engine.addOperator('exists', (f: unknown, v: unknown) => (f !== undefined && f !== null && f !== '') === (v !== false));
+  for (const [name, fn] of Object.entries(CUSTOM_OPERATOR_FNS)) engine.addOperator(name, fn);
 }
 
 /** json-rules-engine needs a `value` on every leaf; `exists` may omit it. */

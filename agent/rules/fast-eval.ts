@@ -24,26 +24,12 @@
  */
 import type { Event } from '../event.js';
 import { getter } from './fields.js';
-import { safeTester } from './regex-guard.js';
+import { CUSTOM_OPERATOR_FNS } from './operators.js';
 import type { Condition } from './spec.js';
 
 export type FastMatcher = (e: Event) => boolean;
 type Node = (e: Event) => unknown;
 type Op = (fact: unknown, value: unknown) => unknown;
-
-const regexCache = new Map<string, (v: unknown) => boolean>();
-function tester(pattern: string): (v: unknown) => boolean {
-  let t = regexCache.get(pattern);
-  if (!t) {
-    t = safeTester(pattern);
-    regexCache.set(pattern, t);
-  }
-  return t;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
-}
 
 const isNumberish = (f: unknown): boolean => Number.parseFloat(f as string).toString() !== 'NaN';
 type Cmp = (a: number, b: number) => boolean;
@@ -61,13 +47,7 @@ export const FAST_OPERATORS: Readonly<Record<string, Op>> = {
   lessThanInclusive: numeric((a, b) => a <= b),
   greaterThan: numeric((a, b) => a > b),
   greaterThanInclusive: numeric((a, b) => a >= b),
-  matches: (f, pattern) => typeof pattern === 'string' && tester(pattern)(str(f)),
-  notMatches: (f, pattern) => typeof pattern === 'string' && str(f) !== undefined && !tester(pattern)(str(f)),
-  includes: (f, v) => str(f)?.includes(String(v)) ?? false,
-  notIncludes: (f, v) => !(str(f)?.includes(String(v)) ?? false),
-  startsWith: (f, v) => str(f)?.startsWith(String(v)) ?? false,
-  endsWith: (f, v) => str(f)?.endsWith(String(v)) ?? false,
-  exists: (f, v) => (f !== undefined && f !== null && f !== '') === (v !== false),
+  ...CUSTOM_OPERATOR_FNS,
 };
 
 class Unsupported extends Error {}
