@@ -83,17 +83,34 @@ export async function runAgent(flags: RunFlags): Promise<void> {
       log.info(`received ${signal}, stopping`);
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
-      void agent.stop().then(resolve, (err: unknown) => {
-        log.error(`stopping failed: ${messageOf(err)}`);
+      // A stop must not hang (a notify-send stuck on a busy bus, a source stuck on a slow disk):
+      // after STOP_GRACE_MS the agent exits anyway; positions saved so far stand.
+      const grace = setTimeout(() => {
+        log.warn(`stopping took longer than ${STOP_GRACE_MS / 1000}s; exiting without waiting further`);
         resolve();
-      });
+      }, STOP_GRACE_MS);
+      grace.unref();
+      void agent.stop().then(
+        () => {
+          clearTimeout(grace);
+          resolve();
+        },
+        (err: unknown) => {
+          log.error(`stopping failed: ${messageOf(err)}`);
+          resolve();
+        },
+      );
     };
     const onInt = () => stop('SIGINT');
     const onTerm = () => stop('SIGTERM');
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
   });
+  // Child processes (journalctl, notify-send) and timers must not keep a stopped agent alive.
+  process.exit(0);
 }
+
+const STOP_GRACE_MS = 10_000;
 
 class Agent {
   private readonly checkpoints: CheckpointStore;

@@ -7,7 +7,7 @@
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startCli, waitFor } from '../helpers/cli.js';
 import { startNotifyServer, type NotifyServer } from '../helpers/notify-server.js';
 
@@ -84,6 +84,9 @@ describe('notifications from the running agent', () => {
 
   beforeAll(async () => {
     server = await startNotifyServer();
+  });
+  beforeEach(async () => {
+    await server.clear();
   });
   afterEach(async () => {
     for (const c of cleanup.splice(0)) await c();
