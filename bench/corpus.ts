@@ -49,7 +49,8 @@ export interface ClientRun {
 const SYSLOG = /^(?:\d{4}-\d\d-\d\dT\S+|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d) \S+ (sshd(?:-session)?|sshd-auth)(?:\[\d+\])?: (.*)$/;
 const LOOKS_TIMED = /^(?:\d{4}-\d\d-\d\d|[A-Z][a-z]{2} [ \d]\d \d\d:)/;
 
-function walk(dir: string, out: string[] = []): string[] {
+/** Every file under dir, sorted, depth first. */
+export function walk(dir: string, out: string[] = []): string[] {
   if (!existsSync(dir)) return out;
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);

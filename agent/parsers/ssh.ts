@@ -31,6 +31,7 @@
  * continuation.
  */
 import type { Detail, EventDraft, EventKind } from '../event.js';
+import { opensshAlgClass } from './sshd.js';
 import type { LineParser, Message, ParserSpec } from './types.js';
 
 type KeyState = 'new' | 'changed' | 'revoked' | 'ip-mismatch';
@@ -92,17 +93,6 @@ function netReason(text: string): string {
   return 'other';
 }
 
-/** `key exchange method`, `host key type`, `cipher`, `MAC`, `compression method` → detail.algClass. */
-function algClass(what: string): string {
-  const w = what.toLowerCase();
-  if (w.startsWith('key exchange') || w.startsWith('kex')) return 'kex';
-  if (w.startsWith('host key') || w.startsWith('hostkey')) return 'hostkey';
-  if (w.startsWith('cipher')) return 'cipher';
-  if (w.startsWith('mac')) return 'mac';
-  if (w.startsWith('comp')) return 'compression';
-  return 'other';
-}
-
 /** The option that widens each algorithm class on the client. */
 const CLIENT_OPTION: Record<string, string> = {
   kex: 'KexAlgorithms',
@@ -116,7 +106,7 @@ const CLIENT_OPTION: Record<string, string> = {
 function packetFailure(message: string): Detail {
   if (/DH GEX group out of range/i.test(message)) return { reason: 'gex-range', algClass: 'kex', message };
   const nm = /no matching (.+?) found/.exec(message);
-  if (nm) return { reason: 'no-common-algorithm', algClass: algClass(nm[1]!), message };
+  if (nm) return { reason: 'no-common-algorithm', algClass: opensshAlgClass(nm[1]!), message };
   return { reason: 'protocol-error', message };
 }
 
@@ -209,7 +199,7 @@ const PATTERNS: Pattern[] = [
     make: (m) =>
       ev('kex.failed', 'ssh.kex.no-match', {
         ...who(m[1] ?? m[3], m[2]),
-        detail: { reason: 'no-common-algorithm', algClass: algClass(m[4]!), what: m[4]!, serverOffer: m[5]!, option: CLIENT_OPTION[algClass(m[4]!)] ?? 'KexAlgorithms' },
+        detail: { reason: 'no-common-algorithm', algClass: opensshAlgClass(m[4]!), what: m[4]!, serverOffer: m[5]!, option: CLIENT_OPTION[opensshAlgClass(m[4]!)] ?? 'KexAlgorithms' },
       }),
   },
   {

@@ -78,7 +78,8 @@ function keyInfo(text: string | undefined): Detail {
   return m ? { keyType: m[1]!, fingerprint: m[2]! } : { key: text };
 }
 
-export function sshdAlgClass(what: string): string {
+/** OpenSSH names of algorithm classes (`key exchange method`, `host key type`, `cipher`, `MAC`, `compression method`) → detail.algClass; the ssh client uses it too. */
+export function opensshAlgClass(what: string): string {
   const w = what.toLowerCase();
   if (w.startsWith('key exchange') || w.startsWith('kex')) return 'kex';
   if (w.startsWith('host key') || w.startsWith('hostkey')) return 'hostkey';
@@ -94,7 +95,7 @@ function classifyFatal(tag: string | undefined, message: string): { kind: EventK
   if (/DH GEX group out of range/i.test(message)) return { kind: 'kex.failed', detail: { ...base, reason: 'gex-range', algClass: 'kex' } };
   if (/no matching DH grp/i.test(message)) return { kind: 'kex.failed', detail: { ...base, reason: 'gex-no-group', algClass: 'kex' } };
   const nm = /no matching (.+?) found/.exec(message);
-  if (nm) return { kind: 'kex.failed', detail: { ...base, reason: 'no-common-algorithm', algClass: sshdAlgClass(nm[1]!) } };
+  if (nm) return { kind: 'kex.failed', detail: { ...base, reason: 'no-common-algorithm', algClass: opensshAlgClass(nm[1]!) } };
   if (tag === 'banner exchange' || /invalid format|banner line|protocol identifier|version/i.test(message)) {
     return { kind: 'version.failed', detail: { ...base, reason: 'invalid-banner' } };
   }
@@ -330,7 +331,7 @@ const PATTERNS: Pattern[] = [
     make: (m) =>
       ev('kex.failed', 'sshd.kex.no-match', {
         ...who(m[1], m[2]),
-        detail: { reason: 'no-common-algorithm', algClass: sshdAlgClass(m[3]!), what: m[3]!, clientOffer: m[4]! },
+        detail: { reason: 'no-common-algorithm', algClass: opensshAlgClass(m[3]!), what: m[3]!, clientOffer: m[4]! },
       }),
   },
   {
@@ -341,7 +342,7 @@ const PATTERNS: Pattern[] = [
       ev('kex.failed', 'sshd.kex.no-match-old', {
         detail: {
           reason: 'no-common-algorithm',
-          algClass: sshdAlgClass((m[1] ?? m[4] ?? m[5])!),
+          algClass: opensshAlgClass((m[1] ?? m[4] ?? m[5])!),
           ...(m[2] ? { clientOffer: m[2], serverOffer: m[3]! } : {}),
         },
       }),

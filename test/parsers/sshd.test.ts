@@ -6,6 +6,7 @@
  *     ones included), pids and times, in the syslog RFC 3339, traditional, journal JSON and bare
  *     envelopes: under 2 % unknown, and `host` is never anything but the client address put in.
  */
+import { Prng } from '../../bench/prng.js';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,14 +92,8 @@ describe('sshd on the real captures (test/fixtures/sshd)', () => {
 
 /** Deterministic PRNG (mulberry32) so the generated log is the same on every run. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = new Prng(seed);
+  return () => p.next();
 }
 
 /** Real messages of the fixtures with the user, client address and ports made into placeholders. */

@@ -9,7 +9,9 @@
  *     over a sample of the events and a set of synthetic edge-case events.
  * The results must be identical, event by event.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { walk } from '../../bench/corpus.js';
+import { Prng } from '../../bench/prng.js';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Sessions } from '../../agent/correlate/sessions.js';
@@ -21,16 +23,6 @@ import { getter } from '../../agent/rules/fields.js';
 import { OPERATORS, validateRuleFile, type Condition, type RuleFile } from '../../agent/rules/spec.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-
-function walk(dir: string, out: string[] = []): string[] {
-  if (!existsSync(dir)) return out;
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) walk(p, out);
-    else out.push(p);
-  }
-  return out;
-}
 
 /** Every fixture line, through a router per file and one Sessions, as `connwatch replay` does. */
 function fixtureEvents(): Event[] {
@@ -115,13 +107,8 @@ async function compare(c: Condition, events: readonly Event[], label: string): P
 
 /** mulberry32, so the random conditions are the same on every run. */
 function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    let t = (s = (s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = new Prng(seed);
+  return () => p.next();
 }
 
 const FACTS = [

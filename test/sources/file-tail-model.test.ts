@@ -10,20 +10,15 @@
  * recreation), because a file that appears and is renamed away before anyone looks cannot be
  * told apart from an old archive.
  */
+import { Prng } from '../../bench/prng.js';
 import { describe, expect, it } from 'vitest';
 import { appendFileSync, closeSync, openSync, renameSync, statSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Collector, startTail, tempDir, waitFor, type TailHarness } from './helpers.js';
 
 function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = new Prng(seed);
+  return () => p.next();
 }
 
 const SEED = Number(process.env.CONNWATCH_MODEL_SEED ?? 20261121);
