@@ -1,7 +1,7 @@
 /**
  * The status file the running agent keeps current (~/.local/state/connwatch/status.json), read by
  * `connwatch status` and `connwatch doctor`: sources with their state and last line time,
- * counts, rules loaded. Written atomically, at most once a second.
+ * counts, rules loaded. Written atomically, at most once a second, and only when it changed.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -21,6 +21,7 @@ export interface AgentStatus {
 export class StatusWriter {
   readonly startedAt = Date.now();
   private last = 0;
+  private lastContent = '';
 
   constructor(private readonly file: string) {
     mkdirSync(dirname(file), { recursive: true });
@@ -29,6 +30,10 @@ export class StatusWriter {
   write(status: AgentStatus, force = false): void {
     const now = Date.now();
     if (!force && now - this.last < 1000) return;
+    // an idle agent does not rewrite an unchanged file every second; updatedAt = last change
+    const content = JSON.stringify({ ...status, updatedAt: 0 });
+    if (!force && content === this.lastContent) return;
+    this.lastContent = content;
     this.last = now;
     const tmp = `${this.file}.tmp-${process.pid}`;
     try {
