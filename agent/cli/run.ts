@@ -7,7 +7,7 @@
  * keeps its last good rules), and stops cleanly on SIGINT/SIGTERM: sources stopped, pending
  * notifications sent, positions saved.
  */
-import { readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
 import { watch } from 'chokidar';
 import { loadConfig, resolveConfig, type Config, type ResolvedSource } from '../config/config.js';
@@ -128,7 +128,7 @@ class Agent {
   private timers: NodeJS.Timeout[] = [];
   private scan: ProcessScan | undefined;
   private lastAlert: { rule: string; title: string; time: number } | undefined;
-  private readonly packages = new PackageHistory();
+  private readonly packages: PackageHistory;
 
   constructor(
     private readonly config: Config,
@@ -137,6 +137,8 @@ class Agent {
     private readonly log: Logger,
   ) {
     mkdirSync(p.stateDir, { recursive: true });
+    const infoDir = config.sources.find((s) => s.type === 'process-scan')?.dpkgInfoDir;
+    this.packages = new PackageHistory(infoDir ? { infoDir } : {});
     this.checkpoints = new CheckpointStore(p.checkpointFile);
     this.delivered = readDelivered(p.deliveredFile);
     this.loaded = this.loadRules();
@@ -247,6 +249,7 @@ class Agent {
         }
         case 'process-scan': {
           if (this.scan) break;
+          if (s.dpkgInfoDir && !existsSync(s.dpkgInfoDir)) this.log.warn(`process scan: dpkgInfoDir ${s.dpkgInfoDir} does not exist; stale files are reported without their package (point it at the directory holding <package>.list files)`);
           const scan = new ProcessScan({
             ...(s.programs ? { programs: s.programs } : {}),
             ...(s.intervalMs ? { intervalMs: s.intervalMs } : {}),

@@ -14,6 +14,9 @@
  *     "quietHours": "22:00-07:00",      notifications held (kept in history) except critical
  *     "foldWindow": "2s"                a burst within this time becomes one notification
  *   }
+ *
+ * A process-scan source ({ "type": "process-scan", "programs": ["remmina"], "interval": "60s",
+ * "dpkgInfoDir": "/var/lib/dpkg/info" }) replaces the default one; there is at most one.
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -27,7 +30,7 @@ export type SourceInput =
   | { type: 'file'; path: string; program?: Program }
   | { type: 'journal'; scope?: 'system' | 'user'; identifiers?: string[]; units?: string[] }
   | { type: 'captures'; dir?: string }
-  | { type: 'process-scan'; programs?: string[]; interval?: string };
+  | { type: 'process-scan'; programs?: string[]; interval?: string; dpkgInfoDir?: string };
 
 export interface ConfigInput {
   sources?: SourceInput[];
@@ -50,6 +53,8 @@ export interface ResolvedSource {
   units?: string[];
   programs?: string[];
   intervalMs?: number;
+  /** process-scan: dpkg's database of `<pkg>.list` files (default /var/lib/dpkg/info). */
+  dpkgInfoDir?: string;
   /** A default source: absence is reported once, quietly. */
   isDefault: boolean;
 }
@@ -124,6 +129,41 @@ export function loadConfig(p: Paths, file = p.configFile): Config {
   return resolveConfig(input, p, used);
 }
 
+/**
+ * A process-scan source: its interval, programs and dpkg database checked; it takes the place of
+ * the default scan (the agent runs one scan), and a second one in the file is an error.
+ */
+function processScan(
+  s: Extract<SourceInput, { type: 'process-scan' }>,
+  sources: ResolvedSource[],
+  where: string,
+  field: string,
+): ResolvedSource {
+  const known = ['type', 'programs', 'interval', 'dpkgInfoDir'];
+  for (const k of Object.keys(s)) if (!known.includes(k)) fail(where, `${field}.${k}`, `is not a process-scan setting; known: ${known.join(', ')}`);
+  const i = sources.findIndex((x) => x.type === 'process-scan');
+  if (i >= 0 && !sources[i]!.isDefault) fail(where, field, 'is a second process-scan source; the agent runs one scan, so merge their programs into one source');
+  if (i >= 0) sources.splice(i, 1);
+  const ms = s.interval === undefined ? 60_000 : parseDuration(s.interval);
+  // below a second, scans would queue up behind each other instead of running now and then
+  if (ms === undefined || ms < 1000) fail(where, `${field}.interval`, `must be a duration of at least 1s, like "60s", got ${JSON.stringify(s.interval)}`);
+  const programs: unknown = s.programs;
+  if (programs !== undefined && (!Array.isArray(programs) || programs.some((x) => typeof x !== 'string' || x === '' || x.includes('/')))) {
+    fail(where, `${field}.programs`, `must be a list of program names like ["remmina", "xfreerdp"], got ${JSON.stringify(programs)}`);
+  }
+  const info: unknown = s.dpkgInfoDir;
+  if (info !== undefined && (typeof info !== 'string' || info === '')) {
+    fail(where, `${field}.dpkgInfoDir`, `must be the path of dpkg's info directory (the one holding <package>.list files, normally /var/lib/dpkg/info), got ${JSON.stringify(info)}`);
+  }
+  return {
+    type: 'process-scan',
+    intervalMs: ms,
+    ...(s.programs ? { programs: s.programs } : {}),
+    ...(typeof info === 'string' ? { dpkgInfoDir: resolve(expandHome(info)) } : {}),
+    isDefault: false,
+  };
+}
+
 export function resolveConfig(input: ConfigInput, p: Paths, file?: string): Config {
   const where = file ?? 'config';
   if (typeof input !== 'object' || input === null || Array.isArray(input)) fail(where, '(top level)', 'must be a JSON object');
@@ -154,12 +194,9 @@ export function resolveConfig(input: ConfigInput, p: Paths, file?: string): Conf
       case 'captures':
         sources.push({ type: 'captures', path: join(resolve(expandHome(s.dir ?? p.captureDir)), '*.jsonl'), isDefault: false });
         break;
-      case 'process-scan': {
-        const ms = s.interval === undefined ? 60_000 : parseDuration(s.interval);
-        if (ms === undefined) fail(where, `${field}.interval`, 'must be a duration like "60s"');
-        sources.push({ type: 'process-scan', intervalMs: ms, ...(s.programs ? { programs: s.programs } : {}), isDefault: false });
+      case 'process-scan':
+        sources.push(processScan(s, sources, where, field));
         break;
-      }
       default:
         fail(where, `${field}.type`, `must be one of file, journal, captures, process-scan, got ${JSON.stringify((s as { type?: unknown }).type)}`);
     }
