@@ -4,7 +4,9 @@
  *   RawLine ─router─▶ Event ─sessions─▶ Event+connection ─rules─▶ RuleHit ─gate─▶ sinks
  *
  * Events are handled strictly one at a time, in arrival order (json-rules-engine is asynchronous;
- * two runs in flight would share state), through an internal queue.
+ * two runs in flight would share state), through an internal queue. A line whose events match no
+ * rule needs no promise at all: when nothing is queued, handleRouted runs synchronously and returns
+ * a promise only when it must wait (an alert for the sinks, a rule on json-rules-engine).
  */
 import type { Event } from './event.js';
 import type { LineRouter } from './parsers/router.js';
@@ -32,6 +34,8 @@ export class Pipeline {
   readonly stats: PipelineStats = { lines: 0, events: 0, unknown: 0, alerts: 0 };
   readonly sessions: Sessions;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Calls queued or running; 0 lets handleRouted run synchronously. */
+  private pending = 0;
 
   constructor(private readonly o: PipelineOptions) {
     this.sessions = o.sessions ?? new Sessions();
@@ -44,21 +48,44 @@ export class Pipeline {
   /** Routes one line and handles its events; resolves once their alerts are handled. */
   handleLine(raw: RawLine, router: LineRouter): Promise<Event[]> {
     return this.serial(async () => {
-      this.stats.lines++;
       const events = router.route(raw);
-      if (events.some((e) => e.kind === 'unknown')) this.stats.unknown++;
-      for (const e of events) await this.process(e);
+      await this.processAll(events, 0, true);
       return events;
     });
   }
 
-  /** Handles the events of one line routed beforehand (replay merges several files by time). */
-  handleRouted(events: Event[]): Promise<void> {
-    return this.serial(async () => {
+  /**
+   * Handles the events of one line routed beforehand (replay merges several files by time).
+   * Returns undefined when it is done already, else a promise of when it is.
+   */
+  handleRouted(events: Event[]): Promise<void> | undefined {
+    if (this.pending > 0) return this.serial(() => this.processAll(events, 0, true));
+    const wait = this.processAll(events, 0, true);
+    return wait ? this.serial(() => wait) : undefined;
+  }
+
+  /** Counts the line (first call), then handles events[from…]; synchronous until something must wait. */
+  private processAll(events: Event[], from: number, count: boolean): Promise<void> | undefined {
+    if (count) {
       this.stats.lines++;
-      if (events.some((e) => e.kind === 'unknown')) this.stats.unknown++;
-      for (const e of events) await this.process(e);
-    });
+      for (const e of events) {
+        if (e.kind === 'unknown') {
+          this.stats.unknown++;
+          break;
+        }
+      }
+    }
+    for (let i = from; i < events.length; i++) {
+      const wait = this.process(events[i]!);
+      if (wait) {
+        const rest = i + 1;
+        return (async () => {
+          await wait;
+          await this.processAll(events, rest, false);
+        })();
+      }
+    }
+    return undefined;
   }
 
   /** Handles an event that did not come from a line (process scan). */
@@ -84,12 +111,21 @@ export class Pipeline {
     });
   }
 
-  private async process(e: Event): Promise<void> {
+  /** One event: correlation, rules, and alerts; a promise only when something must be awaited. */
+  private process(e: Event): Promise<void> | undefined {
     this.stats.events++;
     this.sessions.attach(e);
-    const hits = await this.o.runner.evaluate(e);
+    const hits = this.o.runner.evaluate(e);
+    if (Array.isArray(hits)) return this.hits(e, hits);
+    return hits.then((h) => this.hits(e, h));
+  }
+
+  private hits(e: Event, hits: RuleHit[]): Promise<void> | undefined {
     this.o.onEvent?.(e, hits);
-    for (const h of hits) await this.alert(h);
+    if (hits.length === 0) return undefined;
+    return (async () => {
+      for (const h of hits) await this.alert(h);
+    })();
   }
 
   private async alert(h: RuleHit): Promise<void> {
@@ -97,9 +133,13 @@ export class Pipeline {
     if (a) this.stats.alerts++;
   }
 
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
+  private serial<T>(fn: () => Promise<T> | T): Promise<T> {
+    this.pending++;
     const p = this.queue.then(fn);
-    this.queue = p.catch(() => undefined);
+    this.queue = p.then(
+      () => void this.pending--,
+      () => void this.pending--,
+    );
     return p;
   }
 }

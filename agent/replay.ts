@@ -5,11 +5,15 @@
  * with no timestamp at all is read at the replay's start time. At the end, absences whose rule
  * says so fire (a prompt still waiting when the log ended); other open windows and unfinished
  * connections are returned for the summary.
+ *
+ * Files are read synchronously block by block and a line is handled without a promise unless it
+ * produced an alert (see Pipeline.handleRouted): replay is CPU-bound, and a promise per line
+ * cost as much as parsing it.
  */
 import type { ConnectionFacts, Event, Program } from './event.js';
 import { LineRouter } from './parsers/router.js';
 import type { Pipeline } from './pipeline.js';
-import { readFileLines } from './sources/file-lines.js';
+import { FileLines } from './sources/file-lines.js';
 
 export interface ReplayResult {
   open: Array<{ rule: string; key: string; since: number; deadline: number }>;
@@ -18,40 +22,48 @@ export interface ReplayResult {
 }
 
 interface Cursor {
-  it: AsyncGenerator<Event[]>;
-  next: Event[] | undefined;
+  lines: FileLines;
   router: LineRouter;
+  next: Event[] | undefined;
 }
 
-async function* routed(path: string, router: LineRouter, program: Program | undefined, receivedAt: number): AsyncGenerator<Event[]> {
-  for await (const raw of readFileLines(path, { receivedAt, ...(program ? { program } : {}) })) yield router.route(raw);
+function advance(c: Cursor): void {
+  const raw = c.lines.next();
+  c.next = raw ? c.router.route(raw) : undefined;
 }
 
 export async function replayFiles(files: readonly string[], pipeline: Pipeline, o: { program?: Program; startTime?: number } = {}): Promise<ReplayResult> {
   const started = process.hrtime.bigint();
   const receivedAt = o.startTime ?? Date.now();
   const cursors: Cursor[] = [];
-  for (const file of files) {
-    const router = new LineRouter(o.program ? { program: o.program } : {});
-    const it = routed(file, router, o.program, receivedAt);
-    const first = await it.next();
-    cursors.push({ it, router, next: first.done ? undefined : first.value });
-  }
-  for (;;) {
-    let best: Cursor | undefined;
-    let bestTime = Infinity;
-    for (const c of cursors) {
-      if (!c.next) continue;
-      const t = c.next.length ? c.next[0]!.time : -Infinity;
-      if (t < bestTime) {
-        best = c;
-        bestTime = t;
-      }
+  try {
+    for (const file of files) {
+      const c: Cursor = {
+        lines: new FileLines(file, { receivedAt, ...(o.program ? { program: o.program } : {}) }),
+        router: new LineRouter(o.program ? { program: o.program } : {}),
+        next: undefined,
+      };
+      cursors.push(c);
+      advance(c);
     }
-    if (!best) break;
-    await pipeline.handleRouted(best.next!);
-    const n = await best.it.next();
-    best.next = n.done ? undefined : n.value;
+    for (;;) {
+      let best: Cursor | undefined;
+      let bestTime = Infinity;
+      for (const c of cursors) {
+        if (!c.next) continue;
+        const t = c.next.length ? c.next[0]!.time : -Infinity;
+        if (t < bestTime) {
+          best = c;
+          bestTime = t;
+        }
+      }
+      if (!best) break;
+      const pending = pipeline.handleRouted(best.next!);
+      if (pending) await pending;
+      advance(best);
+    }
+  } finally {
+    for (const c of cursors) c.lines.close();
   }
   const open = await pipeline.end(cursors.map((c) => c.router));
   return {

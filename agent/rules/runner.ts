@@ -99,18 +99,39 @@ export class RuleRunner {
     this.index = new RuleIndex(rules);
   }
 
-  /** Evaluates one event; returns the hits it caused, including absences that expired before it. */
-  async evaluate(e: Event): Promise<RuleHit[]> {
+  /**
+   * Evaluates one event; returns the hits it caused, including absences that expired before it.
+   * Synchronous when every matcher involved is (the fast evaluator); a promise only when a rule
+   * runs on json-rules-engine.
+   */
+  evaluate(e: Event): RuleHit[] | Promise<RuleHit[]> {
     this.clock.advanceTo(e.time);
     this.closeWindows(e);
-    await this.closeWindowsWithConditions(e);
-    for (const rule of this.index.candidates(e.program, e.kind)) {
-      if (!(await rule.match(e))) continue;
-      if (rule.expect) this.open(rule, e);
-      else if (rule.threshold) this.count(rule, e);
-      else this.hits.push(this.hit(rule, e, e.time, 1, {}));
+    const closing = this.closeWindowsWithConditions(e);
+    const candidates = this.index.candidates(e.program, e.kind);
+    if (closing) return closing.then(() => this.matchFrom(e, candidates, 0));
+    return this.matchFrom(e, candidates, 0);
+  }
+
+  private matchFrom(e: Event, candidates: readonly CompiledRule[], from: number): RuleHit[] | Promise<RuleHit[]> {
+    for (let i = from; i < candidates.length; i++) {
+      const rule = candidates[i]!;
+      const m = rule.match(e);
+      if (typeof m !== 'boolean') {
+        return m.then((yes) => {
+          if (yes) this.matched(rule, e);
+          return this.matchFrom(e, candidates, i + 1);
+        });
+      }
+      if (m) this.matched(rule, e);
     }
     return this.drain();
+  }
+
+  private matched(rule: CompiledRule, e: Event): void {
+    if (rule.expect) this.open(rule, e);
+    else if (rule.threshold) this.count(rule, e);
+    else this.hits.push(this.hit(rule, e, e.time, 1, {}));
   }
 
   /** Hits produced by the clock alone (live: a window expired while no event came). */
@@ -191,19 +212,33 @@ export class RuleRunner {
     }
   }
 
-  /** Windows closed only by an event meeting expect.conditions. */
-  private async closeWindowsWithConditions(e: Event): Promise<void> {
-    for (const ws of this.windows.values()) {
+  /** Windows closed only by an event meeting expect.conditions (a promise only on json-rules-engine). */
+  private closeWindowsWithConditions(e: Event, maps: Iterable<Map<string, Window>> = this.windows.values()): Promise<void> | undefined {
+    let seen = 0;
+    for (const ws of maps) {
+      seen++;
       if (ws.size === 0) continue;
       const first = ws.values().next().value!;
       const match = first.rule.expect!.match;
       if (!match) continue;
       const w = ws.get(keyOf(e, first.rule.expect!.key));
-      if (w && w.opener !== e && (await match(e))) {
+      if (!w || w.opener === e) continue;
+      const close = (yes: boolean) => {
+        if (!yes) return;
         this.clock.cancel(w.timer);
         ws.delete(w.key);
+      };
+      const m = match(e);
+      if (typeof m === 'boolean') close(m);
+      else {
+        const rest = (Array.isArray(maps) ? (maps as Array<Map<string, Window>>) : [...this.windows.values()]).slice(seen);
+        return m.then((yes) => {
+          close(yes);
+          return this.closeWindowsWithConditions(e, rest);
+        });
       }
     }
+    return undefined;
   }
 
   private count(rule: CompiledRule, e: Event): void {

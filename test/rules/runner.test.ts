@@ -116,16 +116,32 @@ describe('expect (absence)', () => {
     expect(r.openWindows()).toBe(0);
   });
 
-  it('the clock alone fires it (live: nothing is written): drain returns the hit', () => {
+  it('the clock alone fires it (live: nothing is written): drain returns the hit', async () => {
     const clock = new VirtualClock(T0);
     const r = new RuleRunner([open()], clock);
-    return r.evaluate(ev('prompt.hostkey', 0, conn('c1'))).then(() => {
-      clock.advanceTo(T0 + 19_999);
-      expect(r.drain()).toEqual([]);
-      clock.advanceTo(T0 + 20_000);
-      const hits = r.drain();
-      expect(hits.map((h) => [h.rule.id, h.time - T0, h.extra.waited])).toEqual([['t.abs', 20_000, '20s without any further output']]);
-    });
+    await r.evaluate(ev('prompt.hostkey', 0, conn('c1')));
+    clock.advanceTo(T0 + 19_999);
+    expect(r.drain()).toEqual([]);
+    clock.advanceTo(T0 + 20_000);
+    const hits = r.drain();
+    expect(hits.map((h) => [h.rule.id, h.time - T0, h.extra.waited])).toEqual([['t.abs', 20_000, '20s without any further output']]);
+  });
+
+  it('evaluates synchronously with fast matchers, and awaits a rule on json-rules-engine in order', async () => {
+    const clock = new VirtualClock(T0);
+    const r = new RuleRunner([open()], clock);
+    const sync = r.evaluate(ev('prompt.hostkey', 0, conn('c1')));
+    expect(Array.isArray(sync)).toBe(true);
+    process.env.CONNWATCH_EVALUATOR = 'json-rules-engine';
+    try {
+      const slow = new RuleRunner([open()], new VirtualClock(T0));
+      const res = slow.evaluate(ev('prompt.hostkey', 0, conn('c1')));
+      expect(res).toBeInstanceOf(Promise);
+      expect(await res).toEqual([]);
+      expect(slow.openWindows()).toBe(1);
+    } finally {
+      delete process.env.CONNWATCH_EVALUATOR;
+    }
   });
 
   it('with expect.conditions: only a matching event closes it; others with the same key do not', async () => {
