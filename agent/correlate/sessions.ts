@@ -8,7 +8,11 @@
  * stderr log of one plink has none, so the source is the connection). sshd without a pid (bare
  * `-e` lines) is keyed by the client's address and port. A new lookup/connect line on a key whose
  * connection got further than its start begins a new connection (logs appended run after run).
- * The table is bounded: the oldest idle connections are forgotten first.
+ * The table is bounded: when it grows past 1.1 × `maxConnections`, one sweep forgets all but the
+ * `maxConnections` most recently used (so a touch costs nothing: no reordering per event).
+ *
+ * Hot path (every event of a replay goes through attach): facts objects always have every field
+ * (undefined when unknown), so they keep one shape and the per-event snapshot is a plain literal.
  */
 import type { ConnectionFacts, Event, EventKind } from '../event.js';
 
@@ -54,12 +58,35 @@ const NOT_CONNECTIONS = new Set(['dpkg', 'apt', 'other', 'connwatch']);
 
 interface Conn {
   facts: ConnectionFacts;
-  lastTime: number;
+  /** Order of last use, for the sweep. */
+  used: number;
+}
+
+function newFacts(id: string, startedAt: number): ConnectionFacts {
+  return { id, phase: 'start', startedAt, host: undefined, port: undefined, user: undefined, clientVersion: undefined, serverVersion: undefined, events: 0, stale: undefined };
+}
+
+/** The facts as they are now, for one event (the connection goes on changing). */
+function snapshot(f: ConnectionFacts): ConnectionFacts {
+  return {
+    id: f.id,
+    phase: f.phase,
+    startedAt: f.startedAt,
+    host: f.host,
+    port: f.port,
+    user: f.user,
+    clientVersion: f.clientVersion,
+    serverVersion: f.serverVersion,
+    events: f.events,
+    stale: f.stale,
+  };
 }
 
 export class Sessions {
-  private readonly byKey = new Map<string, Conn>();
+  /** Key: sshd's pid as a number (most events of a server log: no string to build), else a string. */
+  private readonly byKey = new Map<string | number, Conn>();
   private seq = 0;
+  private uses = 0;
   /** pid → what it still maps that was replaced (from process.stale), so failures can say so. */
   private readonly stalePids = new Map<number, string>();
 
@@ -86,15 +113,12 @@ export class Sessions {
     const startsNew = e.kind === 'connect.lookup' || e.kind === 'connect.start' || e.kind === 'process.start';
     if (conn && startsNew && !STARTED.has(conn.facts.phase) && conn.facts.events > 0) conn = undefined;
     if (!conn) {
-      conn = { facts: { id: `c${++this.seq}`, phase: 'start', startedAt: e.time, events: 0 }, lastTime: e.time };
+      conn = { facts: newFacts(`c${++this.seq}`, e.time), used: ++this.uses };
       this.byKey.delete(key);
       this.byKey.set(key, conn);
-      if (this.byKey.size > this.maxConnections) this.byKey.delete(this.byKey.keys().next().value!);
-    } else {
-      // keep insertion order = recency
-      this.byKey.delete(key);
-      this.byKey.set(key, conn);
+      if (this.byKey.size > this.maxConnections * 1.1) this.sweep();
     }
+    conn.used = ++this.uses;
     const f = conn.facts;
     if (e.host !== undefined && (f.host === undefined || e.kind === 'connect.start')) f.host = e.host;
     if (e.port !== undefined && (f.port === undefined || e.kind === 'connect.start')) f.port = e.port;
@@ -106,22 +130,33 @@ export class Sessions {
     const stale = e.pid !== undefined ? this.stalePids.get(e.pid) : undefined;
     if (stale) f.stale = stale;
     // The event sees the facts as they are with it included; the phase is the one reached before it.
-    e.connection = { ...f };
+    e.connection = snapshot(f);
     if (e.host === undefined && f.host !== undefined && isClient) e.host = f.host;
     if (e.port === undefined && f.port !== undefined && isClient) e.port = f.port;
     const phase = PHASE_OF[e.kind];
     if (phase && f.phase !== 'failed' && f.phase !== 'closed') f.phase = phase;
     else if (phase === 'failed' || phase === 'closed') f.phase = phase;
-    conn.lastTime = e.time;
+  }
+
+  /** Forgets all but the maxConnections most recently used. */
+  private sweep(): void {
+    const uses: number[] = [];
+    for (const c of this.byKey.values()) uses.push(c.used);
+    uses.sort((a, b) => a - b);
+    const below = uses[this.byKey.size - this.maxConnections]!;
+    for (const [k, c] of this.byKey) if (c.used < below) this.byKey.delete(k);
   }
 
   /** Connections neither closed nor failed, for the replay summary. */
   unfinished(): ConnectionFacts[] {
-    return [...this.byKey.values()].map((c) => c.facts).filter((f) => f.phase !== 'closed' && f.phase !== 'failed');
+    return [...this.byKey.values()]
+      .sort((a, b) => a.used - b.used)
+      .map((c) => c.facts)
+      .filter((f) => f.phase !== 'closed' && f.phase !== 'failed');
   }
 
-  private keyOf(e: Event): string {
-    if (e.program === 'sshd') return e.pid !== undefined ? `sshd|${e.pid}` : `sshd|${e.host}|${e.port ?? ''}`;
+  private keyOf(e: Event): string | number {
+    if (e.program === 'sshd') return e.pid !== undefined ? e.pid : `sshd|${e.host}|${e.port ?? ''}`;
     return `${e.program}|${e.raw.source}|${e.pid ?? ''}`;
   }
 }

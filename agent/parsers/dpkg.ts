@@ -132,6 +132,7 @@ export const dpkg: ParserSpec = {
   sniff(text: string): number {
     return SURE.test(text) ? 1 : 0;
   },
+  stateless: true,
   create(): LineParser {
     return new DpkgParser();
   },

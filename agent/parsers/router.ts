@@ -30,6 +30,8 @@ export class LineRouter {
   private lastTime: number | undefined;
   private lastRaw: RawLine | undefined;
   private readonly evicted: EventDraft[] = [];
+  private lastKey: string | undefined;
+  private lastParser: LineParser | undefined;
 
   constructor(options: RouterOptions = {}) {
     this.fixed = options.program ? parserFor(options.program) : undefined;
@@ -116,7 +118,7 @@ export class LineRouter {
     } else {
       spec = this.fixed ?? this.detected ?? this.detect(msg.text);
     }
-    const key = spec ? `${spec.program}:${msg.pid ?? ''}` : '';
+    const key = !spec ? '' : spec.stateless ? spec.program : `${spec.program}:${msg.pid ?? ''}`;
     return { msg, spec, key };
   }
 
@@ -140,6 +142,8 @@ export class LineRouter {
    * least recently used instance is ended, and what it held back comes out with the current line.
    */
   private instance(key: string, spec: ParserSpec): LineParser {
+    // the same process as the line before (most lines): already the most recent entry
+    if (key === this.lastKey && this.lastParser) return this.lastParser;
     let inst = this.instances.get(key);
     if (inst) {
       this.instances.delete(key);
@@ -152,6 +156,8 @@ export class LineRouter {
       }
     }
     this.instances.set(key, inst);
+    this.lastKey = key;
+    this.lastParser = inst.parser;
     return inst.parser;
   }
 
@@ -186,20 +192,23 @@ export class LineRouter {
       time = raw.receivedAt;
       timeFrom = 'arrival';
     }
+    // Every field present (undefined when unknown), always in this order: events keep one shape,
+    // so the correlator and the rules read them at monomorphic speed.
+    const pos = raw.position;
     const ev: Event = {
       time,
       timeFrom,
       program: d.program,
       kind: d.kind,
+      pid: d.pid ?? msg.pid,
+      host: d.host,
+      port: d.port,
+      user: d.user,
       detail: d.detail ?? {},
-      raw: { text: raw.text, ...raw.position },
+      pattern: d.pattern,
+      connection: undefined,
+      raw: { text: raw.text, source: pos.source, file: pos.file, line: pos.line, offset: pos.offset, cursor: pos.cursor },
     };
-    const pid = d.pid ?? msg.pid;
-    if (pid !== undefined) ev.pid = pid;
-    if (d.host !== undefined) ev.host = d.host;
-    if (d.port !== undefined) ev.port = d.port;
-    if (d.user !== undefined) ev.user = d.user;
-    if (d.pattern !== undefined) ev.pattern = d.pattern;
     return ev;
   }
 }

@@ -29,6 +29,7 @@
  * debug lines no pattern knows to noise, so only truly foreign text is `unknown`.
  */
 import type { Detail, EventDraft, EventKind } from '../event.js';
+import { PatternTable } from './dispatch.js';
 import type { LineParser, Message, ParserSpec } from './types.js';
 
 /** What the wrappers around the message said; patterns may read it. */
@@ -40,11 +41,24 @@ interface Ctx {
 interface Pattern {
   id: string;
   re: RegExp;
+  /** See dispatch.ts: text every match contains (for patterns tried on every line). */
+  needs?: readonly string[] | RegExp;
   make: (m: RegExpExecArray, ctx: Ctx) => EventDraft;
 }
 
 const S = 'sshd' as const;
-const ev = (kind: EventKind, pattern: string, extra: Partial<EventDraft> = {}): EventDraft => ({ kind, program: S, pattern, ...extra });
+/** A draft with every field present, in one order (no spread: drafts keep one shape; the parser is the hot path of a replay). */
+const ev = (kind: EventKind, pattern: string, extra?: Partial<EventDraft>): EventDraft => ({
+  kind,
+  program: S,
+  pattern,
+  time: undefined,
+  pid: extra?.pid,
+  host: extra?.host,
+  port: extra?.port,
+  user: extra?.user,
+  detail: extra?.detail,
+});
 const info = (pattern: string, what: string, extra: Partial<EventDraft> = {}): EventDraft =>
   ev('info', pattern, { ...extra, detail: { what, ...(extra.detail ?? {}) } });
 
@@ -64,11 +78,7 @@ function userState(state: string | undefined, user: string | undefined): Detail 
 
 /** host, port and user, leaving out what is absent. */
 function who(host: string | undefined, port: string | undefined, user?: string): Partial<EventDraft> {
-  const out: Partial<EventDraft> = {};
-  if (host !== undefined && host !== '') out.host = host;
-  if (port !== undefined) out.port = Number(port);
-  if (user !== undefined) out.user = user;
-  return out;
+  return { host: host === '' ? undefined : host, port: port === undefined ? undefined : Number(port), user };
 }
 
 /** `ED25519 SHA256:…` (and certificate details after it) → keyType, fingerprint. */
@@ -120,7 +130,7 @@ function disconnectReason(message: string): { kind: EventKind; detail: Detail } 
 
 const PAM_PREFIX = String.raw`pam_[\w-]+\(sshd(?:-session)?:(\w+)\): `;
 
-const PATTERNS: Pattern[] = [
+export const PATTERNS: Pattern[] = [
   // --- daemon --------------------------------------------------------------------------
   {
     id: 'sshd.server.listening',
@@ -180,6 +190,7 @@ const PATTERNS: Pattern[] = [
   },
   {
     id: 'sshd.server.throttling',
+    needs: ['MaxStartups throttling', ' logging rate-limited: '],
     re: /^(beginning MaxStartups throttling|exited MaxStartups throttling after (\S+), (\d+) connections dropped|in MaxStartups throttling for (\S+), (\d+) connections dropped|(.+?) logging rate-limited: additional (\d+) connections dropped)$/,
     make: (m) => {
       const phase = m[1]!.startsWith('beginning') ? 'begin' : m[1]!.startsWith('exited') ? 'end' : 'ongoing';
@@ -191,6 +202,7 @@ const PATTERNS: Pattern[] = [
   },
   {
     id: 'sshd.server.child-crash',
+    needs: ['ession process ', ': preauth child '],
     re: /^(?:[Ss]ession process (\d+) (?:for (.+?) killed by signal (\d+)|unpriv child crash for (.+?))(.*)|(.+): preauth child (?:exited with status|terminated by signal) (\d+))$/,
     make: (m) => ev('error.other', 'sshd.server.child-crash', { detail: { reason: 'child-crash', message: m[0] } }),
   },
@@ -337,6 +349,7 @@ const PATTERNS: Pattern[] = [
   {
     // 6.7–6.9: `fatal: no matching cipher found: client … server …`, `fatal: Unable to negotiate a key exchange method`, `no hostkey alg`
     id: 'sshd.kex.no-match-old',
+    needs: ['no matching ', 'Unable to negotiate a ', 'no kex alg', 'no hostkey alg'],
     re: /^(?:[\w_]+: )?(?:no matching (cipher|mac|MAC|comp|compression method|key exchange method|host key type) found(?:: client (\S+) server (\S+))?|Unable to negotiate a (key exchange method|host key algorithm|cipher|MAC|compression method)|no (kex|hostkey) alg(?:orithm)?)$/,
     make: (m) =>
       ev('kex.failed', 'sshd.kex.no-match-old', {
@@ -371,6 +384,7 @@ const PATTERNS: Pattern[] = [
   },
   {
     id: 'sshd.kex.gex',
+    needs: ['DH GEX', 'DH grp', 'MONITOR_ANS_MODULI', 'DH_GEX'],
     re: /^(?:[\w_]+: )*(?:(DH GEX group out of range)|(?:Protocol error: )?(no matching DH grp found)|(MONITOR_ANS_MODULI failed)|(DH_GEX group out of range: .*))$/,
     make: (m) =>
       ev('kex.failed', 'sshd.kex.gex', {
@@ -379,6 +393,7 @@ const PATTERNS: Pattern[] = [
   },
   {
     id: 'sshd.kex.moduli',
+    needs: /modul|prime|disappeared/i,
     re: /^(?:WARNING: )?(?:(could not open (.+) \((.*)\), using fixed modulus)|(no suitable primes in (.+))|(line \d+ disappeared in (.+), giving up)|(Bad prime description in line \d+)|(.+: (?:invalid|bad) (?:moduli|modulus|prime).*))$/i,
     make: (m) =>
       ev('error.other', 'sshd.kex.moduli', {
@@ -407,6 +422,7 @@ const PATTERNS: Pattern[] = [
   },
   {
     id: 'sshd.conn.fatal',
+    needs: ['Connection from ', 'Connection to '],
     re: new RegExp(String.raw`^(?:([\w_ ]+): )?Connection (?:from|to) ${PRE}${ADDR} port (\d+): (.*)$`),
     make: (m) => {
       const { kind, detail } = classifyFatal(m[1], m[6]!);
@@ -573,6 +589,7 @@ const PATTERNS: Pattern[] = [
   // --- configuration -------------------------------------------------------------------
   {
     id: 'sshd.config.warning',
+    needs: [' line ', 'Could not load host key: ', 'Unable to load host key'],
     re: /^(?:(\S+) line (\d+): (Deprecated option .*|Unsupported option .*|.*)|Could not load host key: (.*)|Unable to load host key(?: "([^"]*)")?: .*)$/,
     make: (m) =>
       ev('error.other', 'sshd.config.warning', {
@@ -590,6 +607,8 @@ const FALLBACK = {
   unknown: 'sshd.unknown',
 } as const;
 
+const TABLE = new PatternTable(PATTERNS);
+
 const REPEATED = /^message repeated (\d+) times: \[ ?(.*?) ?\]$/;
 const PROGNAME = /^sshd(?:-session|-auth)?: /;
 const LEVEL = /^(error|fatal|debug[1-3]): /;
@@ -597,24 +616,28 @@ const LEVEL = /^(error|fatal|debug[1-3]): /;
 class SshdParser implements LineParser {
   parse(msg: Message): EventDraft[] {
     let text = msg.text.endsWith('\r') ? msg.text.slice(0, -1) : msg.text;
-    const extra: Detail = {};
-    const rep = REPEATED.exec(text);
+    // what the wrappers said, merged into the detail at the end (most lines have none)
+    let extra: Detail | undefined;
+    const rep = text.startsWith('message repeated ') ? REPEATED.exec(text) : null;
     if (rep) {
-      extra.repeated = Number(rep[1]);
+      extra = { repeated: Number(rep[1]) };
       text = rep[2]!;
     }
     const ctx: Ctx = { level: undefined, preauth: false };
-    const suffix = / \[(preauth|postauth)\]$/.exec(text);
-    if (suffix) {
-      extra[suffix[1]!] = true;
-      ctx.preauth = suffix[1] === 'preauth';
-      text = text.slice(0, suffix.index);
+    if (text.endsWith('auth]')) {
+      const suffix = / \[(preauth|postauth)\]$/.exec(text);
+      if (suffix) {
+        (extra ??= {})[suffix[1]!] = true;
+        ctx.preauth = suffix[1] === 'preauth';
+        text = text.slice(0, suffix.index);
+      }
     }
-    if (PROGNAME.test(text)) text = text.replace(PROGNAME, '');
-    const lv = LEVEL.exec(text);
+    if (text.startsWith('sshd') && PROGNAME.test(text)) text = text.replace(PROGNAME, '');
+    const c0 = text.charCodeAt(0);
+    const lv = c0 === 0x65 || c0 === 0x66 || c0 === 0x64 ? LEVEL.exec(text) : null; // e f d
     if (lv) {
       ctx.level = lv[1]!;
-      extra.level = lv[1]!;
+      (extra ??= {}).level = lv[1]!;
       text = text.slice(lv[0].length);
     }
     let d = this.match(text, ctx);
@@ -626,16 +649,13 @@ class SshdParser implements LineParser {
       else if (ctx.level?.startsWith('debug')) d = ev('noise', FALLBACK.debug, { detail: { message: text } });
       else d = ev('unknown', FALLBACK.unknown);
     }
-    if (Object.keys(extra).length) d.detail = { ...(d.detail ?? {}), ...extra };
+    if (extra) d.detail = { ...(d.detail ?? {}), ...extra };
     return [d];
   }
 
   private match(text: string, ctx: Ctx): EventDraft | undefined {
-    for (const p of PATTERNS) {
-      const m = p.re.exec(text);
-      if (m) return p.make(m, ctx);
-    }
-    return undefined;
+    const hit = TABLE.match(text);
+    return hit ? hit[0].make(hit[1], ctx) : undefined;
   }
 
   end(): EventDraft[] {
@@ -656,6 +676,7 @@ export const sshd: ParserSpec = {
     const t = text.replace(/\r$/, '').replace(PROGNAME, '');
     return SNIFF.test(t) ? 0.95 : 0;
   },
+  stateless: true,
   create(): LineParser {
     return new SshdParser();
   },

@@ -44,5 +44,10 @@ export interface ParserSpec {
   sniff(text: string): number;
   /** Every pattern id the parser can report in EventDraft.pattern; each must have a sample. */
   patterns: readonly string[];
+  /**
+   * true when the parser keeps no state between lines (each line stands alone): the router then
+   * shares one instance for every process of the program instead of one per pid.
+   */
+  stateless?: boolean;
   create(): LineParser;
 }
