@@ -34,5 +34,7 @@ export interface Alert {
 export interface Sink {
   readonly name: string;
   deliver(alert: Alert): Promise<void>;
+  /** Writes out what the sink buffered (end of a replay, AlertGate.flush). */
+  writeBuffered?(): void;
   close?(): Promise<void>;
 }

@@ -195,7 +195,8 @@ export function compileRule(spec: RuleSpec, file: string, builtin: boolean, opti
 
 /** An index from program/kind to the rules that can match. */
 export class RuleIndex {
-  private readonly cache = new Map<string, CompiledRule[]>();
+  /** program → kind → rules (nested maps: no key string to build per event). */
+  private readonly cache = new Map<Program, Map<EventKind, CompiledRule[]>>();
   constructor(readonly rules: readonly CompiledRule[]) {
     // Which rules name each rule in `joins` (the gate holds both sides' alerts for the join).
     const byId = new Map(rules.map((r) => [r.id, r]));
@@ -207,11 +208,12 @@ export class RuleIndex {
   }
 
   candidates(program: Program, kind: EventKind): CompiledRule[] {
-    const k = `${program}\u0000${kind}`;
-    let list = this.cache.get(k);
+    let byKind = this.cache.get(program);
+    if (!byKind) this.cache.set(program, (byKind = new Map()));
+    let list = byKind.get(kind);
     if (!list) {
       list = this.rules.filter((r) => r.enabled && (!r.programs || r.programs.has(program)) && (!r.kinds || r.kinds.has(kind)));
-      this.cache.set(k, list);
+      byKind.set(kind, list);
     }
     return list;
   }

@@ -44,10 +44,31 @@ export function allFieldNames(): string[] {
   ];
 }
 
-/** A compiled getter for a checked path. */
+/** A compiled getter for a checked path (the common fields as plain property reads: rules run on every event). */
 export function getter(path: string): (e: Event) => unknown {
   const [head, sub] = path.split('.') as [string, string | undefined];
-  if (sub === undefined) return (e) => (e as unknown as Record<string, unknown>)[head];
+  if (sub === undefined) {
+    switch (head) {
+      case 'program':
+        return (e) => e.program;
+      case 'kind':
+        return (e) => e.kind;
+      case 'host':
+        return (e) => e.host;
+      case 'port':
+        return (e) => e.port;
+      case 'user':
+        return (e) => e.user;
+      case 'pid':
+        return (e) => e.pid;
+      case 'time':
+        return (e) => e.time;
+      case 'pattern':
+        return (e) => e.pattern;
+    }
+    return (e) => (e as unknown as Record<string, unknown>)[head];
+  }
+  if (head === 'connection' && sub === 'id') return (e) => e.connection?.id;
   if (head === 'detail') return (e) => e.detail[sub];
   if (head === 'connection') return (e) => (e.connection as unknown as Record<string, unknown> | undefined)?.[sub];
   if (head === 'raw') return (e) => (e.raw as unknown as Record<string, unknown>)[sub];

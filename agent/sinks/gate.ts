@@ -126,11 +126,16 @@ function withStale(message: string, stale: string | undefined, category: string)
   return stale && category !== 'stale' ? `${message} ${stale}` : message;
 }
 
-export function alertFromHit(hit: RuleHit): Alert {
+/** An alert's id: the rule, its key and the line that triggered it, so a line read again gives the same id. */
+export function alertId(hit: RuleHit): string {
+  const e = hit.event;
+  const origin = `${e.raw.source}#${e.raw.line ?? ''}@${e.raw.offset ?? ''}${e.raw.cursor ?? ''}`;
+  return createHash('sha256').update(`${hit.rule.id}\u0000${hit.key}\u0000${origin}\u0000${e.time}`).digest('hex').slice(0, 20);
+}
+
+export function alertFromHit(hit: RuleHit, id = alertId(hit)): Alert {
   const e = hit.event;
   const r = hit.rule;
-  const origin = `${e.raw.source}#${e.raw.line ?? ''}@${e.raw.offset ?? ''}${e.raw.cursor ?? ''}`;
-  const id = createHash('sha256').update(`${r.id}\u0000${hit.key}\u0000${origin}\u0000${e.time}`).digest('hex').slice(0, 20);
   const alert: Alert = {
     id,
     rule: r.id,
@@ -163,24 +168,28 @@ export class AlertGate {
   }
 
   async accept(hit: RuleHit): Promise<Alert | undefined> {
-    const alert = alertFromHit(hit);
-    if (this.delivered.has(alert.id)) {
+    const id = alertId(hit);
+    if (this.delivered.has(id)) {
       this.counts.duplicates++;
       return undefined;
     }
-    await this.releaseHeld(alert.time);
+    await this.releaseHeld(hit.time);
+    const joins = joinable(hit.rule);
+    // A repeat inside the throttle window only raises a count: its texts are never rendered.
+    let alert = joins ? alertFromHit(hit, id) : undefined;
     // Merged into the partner's alert, which was counted and returned when it came: nothing new.
-    if (joinable(hit.rule) && (await this.joinHeld(hit, alert))) return undefined;
+    if (alert && (await this.joinHeld(hit, alert))) return undefined;
     this.counts.alerts++;
     const throttleKey = `${hit.rule.id}\u0000${keyOf(hit.event, hit.rule.throttle.key)}`;
     const prev = this.shown.get(throttleKey);
-    if (prev && alert.time < prev.until) {
-      prev.alert.count += alert.count;
+    if (prev && hit.time < prev.until) {
+      prev.alert.count += hit.count;
       this.counts.suppressed++;
-      this.markDelivered(alert.id);
-      for (const s of this.o.record) await this.safe(s, { ...prev.alert, time: alert.time });
+      this.markDelivered(id);
+      for (const s of this.o.record) await this.safe(s, { ...prev.alert, time: hit.time });
       return undefined;
     }
+    alert ??= alertFromHit(hit, id);
     const entry: Shown = { alert, until: alert.time + hit.rule.throttle.withinMs, sent: false };
     this.shown.set(throttleKey, entry);
     if (this.shown.size > MAX_THROTTLE_ENTRIES) this.shown.delete(this.shown.keys().next().value!);
@@ -258,6 +267,7 @@ export class AlertGate {
       }
     }
     await Promise.all([...this.pendingSends]);
+    for (const s of this.o.record) s.writeBuffered?.();
   }
 
   private notifiable(alert: Alert): boolean {

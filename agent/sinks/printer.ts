@@ -1,6 +1,8 @@
 /**
  * Prints alerts to a stream (replay): one JSON object per line, or a readable block per alert.
  * Count updates of a throttled alert are not printed again; the summary counts them.
+ * Output is gathered into writes of about 64 KiB (a replay prints thousands of alerts; one write
+ * each cost more than making them); writeBuffered() writes the rest.
  */
 import type { Writable } from 'node:stream';
 import type { Alert, Sink } from '../alert.js';
@@ -8,6 +10,7 @@ import type { Alert, Sink } from '../alert.js';
 export class PrinterSink implements Sink {
   readonly name = 'printer';
   private readonly seen = new Set<string>();
+  private pending = '';
 
   constructor(
     private readonly out: Writable,
@@ -20,19 +23,31 @@ export class PrinterSink implements Sink {
     if (this.seen.size > 20_000) this.seen.delete(this.seen.values().next().value!);
     if (this.json) {
       const { id, rule, severity, category, title, message, remedy, program, host, port, user, key, count, evidence } = alert;
-      this.out.write(
-        JSON.stringify({ rule, severity, category, title, message, remedy, program, host, port, user, time: new Date(alert.time).toISOString(), key, count, id, evidence }) + '\n',
-      );
+      this.put(JSON.stringify({ rule, severity, category, title, message, remedy, program, host, port, user, time: new Date(alert.time).toISOString(), key, count, id, evidence }) + '\n');
       return;
     }
     const where = alert.host ? ` — ${alert.host}${alert.port ? `:${alert.port}` : ''}` : '';
     const ev = alert.evidence[0];
-    this.out.write(
+    this.put(
       `${new Date(alert.time).toISOString()} ${alert.severity.toUpperCase()} [${alert.rule}] ${alert.title}${where}\n` +
         `  ${alert.message}\n` +
         `  What to do: ${alert.remedy}\n` +
         (ev ? `  Line: ${ev.source}${ev.line ? `:${ev.line}` : ''}: ${ev.text}\n` : '') +
         '\n',
     );
+  }
+
+  writeBuffered(): void {
+    if (this.pending) this.out.write(this.pending);
+    this.pending = '';
+  }
+
+  async close(): Promise<void> {
+    this.writeBuffered();
+  }
+
+  private put(text: string): void {
+    this.pending += text;
+    if (this.pending.length >= 65_536) this.writeBuffered();
   }
 }
