@@ -2,10 +2,12 @@
  * Turns validated RuleSpecs into CompiledRules: templates compiled, durations in ms, key paths
  * resolved, and conditions loaded into json-rules-engine (one small engine per condition tree,
  * with our operators registered; `match` itself runs on fast-eval.ts, `explain` on the engine).
+ * json-rules-engine is loaded, and a rule's engine built, only when first used (`rules test`,
+ * CONNWATCH_EVALUATOR=json-rules-engine): the agent and replay start without it.
  * Rules are indexed by the program and kind their top-level `all` requires, so an event is only
  * run against rules that can apply to it.
  */
-import { Engine, type TopLevelCondition } from 'json-rules-engine';
+import type { Engine, TopLevelCondition } from 'json-rules-engine';
 import type { Event, EventKind, Program } from '../event.js';
 import { parseDuration } from './duration.js';
 import { getter } from './fields.js';
@@ -75,16 +77,23 @@ function forEngine(c: Condition): TopLevelCondition {
   return 'all' in top || 'any' in top || 'not' in top ? top : ({ all: [top] } as TopLevelCondition);
 }
 
-function engineFor(c: Condition): { run: (e: Event) => ReturnType<Engine['run']>; } {
-  const engine = new Engine([], { allowUndefinedFacts: true, replaceFactsInEventParams: false });
-  addOperators(engine);
-  engine.addRule({ conditions: forEngine(c), event: { type: 'match' } });
+let jre: Promise<{ Engine: typeof Engine }> | undefined;
+
+function engineFor(c: Condition): { run: (e: Event) => ReturnType<Engine['run']> } {
+  let engine: Promise<Engine> | undefined;
+  const conditions = forEngine(c);
   const paths = [...factsOf(c)].map((p) => [p, getter(p)] as const);
   return {
-    run: (e: Event) => {
+    run: async (e: Event) => {
+      engine ??= (jre ??= import('json-rules-engine')).then(({ Engine }) => {
+        const en = new Engine([], { allowUndefinedFacts: true, replaceFactsInEventParams: false });
+        addOperators(en);
+        en.addRule({ conditions, event: { type: 'match' } });
+        return en;
+      });
       const facts: Record<string, unknown> = {};
       for (const [p, get] of paths) facts[p] = get(e);
-      return engine.run(facts);
+      return (await engine).run(facts);
     },
   };
 }
