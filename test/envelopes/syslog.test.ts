@@ -1,0 +1,59 @@
+/**
+ * The RFC 3339 syslog envelope is read by hand for speed; the regular expression stays as its
+ * definition. Both must agree on every fixture line and on generated lines that bend every part
+ * of the format (fractions of every length, zones, hostnames and identifiers at and past their
+ * limits, pids, odd spaces).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseRfc3339WithRegex, parseSyslog } from '../../agent/envelopes/syslog.js';
+
+const FIXTURES = new URL('../fixtures', import.meta.url).pathname;
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? files(p) : [p];
+  });
+}
+
+describe('syslog RFC 3339 envelope', () => {
+  it('reads every fixture line as the regular expression does', () => {
+    let n = 0;
+    for (const f of files(FIXTURES)) {
+      for (const line of readFileSync(f, 'utf8').split('\n')) {
+        if (!/^\d/.test(line)) continue;
+        expect(parseSyslog(line, 0), line).toEqual(parseRfc3339WithRegex(line));
+        n++;
+      }
+    }
+    expect(n).toBeGreaterThan(500);
+  });
+
+  it('agrees with the regular expression on generated lines that bend every part', () => {
+    let seed = 11;
+    const pick = <T>(xs: readonly T[]): T => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return xs[seed % xs.length]!;
+    };
+    const dates = ['2026-11-21T13:32:07', '2024-02-29T23:59:59', '2026-13-01T00:00:00', '2026-11-21T25:00:00', '2026-1-21T13:32:07', '2026-11-21 13:32:07', '2026-11-21T13:32'];
+    const fracs = ['', '.', '.1', '.12', '.123', '.1234', '.000916', '.123456789', '.1234567890', '.9999'];
+    const zones = ['', 'Z', '+00:00', '-05:30', '+0100', '+01:0', '+1', '+01:00:00', 'z'];
+    const hosts = [' vm', ' host.example', ' ', '  vm', '\tvm', ' vm\u00a0x', ''];
+    const idents = [' sshd', ' sshd-session', ' a'.padEnd(66, 'b'), ' '.padEnd(66, 'c'), ' CRON', ' x]', ' [', ' ', ' kernel'];
+    const pids = ['', '[31957]', '[]', '[1234567890]', '[12345678901]', '[12a]', '[7'];
+    const rests = [': msg', ':msg', ':  two spaces', ': ', ':', ' msg', ': line\nwith newline', ': tab\there'];
+    for (let i = 0; i < 20_000; i++) {
+      const line = pick(dates) + pick(fracs) + pick(zones) + pick(hosts) + pick(idents) + pick(pids) + pick(rests);
+      expect(parseSyslog(line, 0), JSON.stringify(line)).toEqual(parseRfc3339WithRegex(line));
+    }
+  });
+
+  it('keeps the milliseconds Date.parse keeps, across lines of the same second', () => {
+    const a = parseSyslog('2026-11-21T13:32:07.000916+00:00 vm sshd[1]: a', 0)!;
+    const b = parseSyslog('2026-11-21T13:32:07.5+00:00 vm sshd[1]: b', 0)!;
+    const c = parseSyslog('2026-11-21T13:32:07.987654+01:00 vm sshd[1]: c', 0)!;
+    expect([a.time, b.time, c.time]).toEqual([Date.parse('2026-11-21T13:32:07.000+00:00'), Date.parse('2026-11-21T13:32:07.500Z'), Date.parse('2026-11-21T12:32:07.987Z')]);
+  });
+});
