@@ -47,7 +47,8 @@ export function parseSyslog(line: string, referenceTime: number): SyslogParts | 
  * fixture line and on generated hostile ones. The time of the whole second (with its zone) is
  * cached: consecutive lines mostly share it.
  */
-let cachedSecond = '';
+let cachedPrefix = '';
+let cachedZone = '';
 let cachedSecondMs = Number.NaN;
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
@@ -86,7 +87,7 @@ function parseRfc3339(line: string): SyslogParts | undefined {
     else if (digitsAt(line, i + 3, 2)) i += 5;
   }
   if (line.charCodeAt(i) !== 32) return undefined;
-  const zone = line.slice(zoneStart, i);
+  const zoneLen = i - zoneStart;
   // hostname: \S+ then one space
   const hostStart = i + 1;
   let j = hostStart;
@@ -115,10 +116,10 @@ function parseRfc3339(line: string): SyslogParts | undefined {
   k++;
   if (line.charCodeAt(k) === 32) k++;
   // the time: the whole second (cached), plus milliseconds as Date.parse reads them (first three digits)
-  const second = line.slice(0, 19) + zone;
-  if (second !== cachedSecond) {
-    cachedSecond = second;
-    cachedSecondMs = Date.parse(second);
+  if (!(zoneLen === cachedZone.length && line.startsWith(cachedPrefix) && line.startsWith(cachedZone, zoneStart))) {
+    cachedPrefix = line.slice(0, 19);
+    cachedZone = line.slice(zoneStart, i);
+    cachedSecondMs = Date.parse(cachedPrefix + cachedZone);
   }
   if (Number.isNaN(cachedSecondMs)) return undefined;
   let ms = 0;

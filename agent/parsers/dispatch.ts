@@ -210,38 +210,57 @@ export interface TablePattern {
   needs?: readonly string[] | RegExp;
 }
 
-function mayMatch(needs: readonly string[] | RegExp, text: string): boolean {
-  if (needs instanceof RegExp) return needs.test(text);
-  for (const n of needs) if (text.includes(n)) return true;
-  return false;
+/** The `needs` check as one function, made once per pattern. */
+function guardOf(needs: readonly string[] | RegExp): (text: string) => boolean {
+  if (needs instanceof RegExp) return (text) => needs.test(text);
+  if (needs.length === 1) {
+    const [a] = needs as [string];
+    return (text) => text.includes(a);
+  }
+  if (needs.length === 2) {
+    const [a, b] = needs as [string, string];
+    return (text) => text.includes(a) || text.includes(b);
+  }
+  return (text) => needs.some((n) => text.includes(n));
+}
+
+interface Entry<P> {
+  p: P;
+  re: RegExp;
+  guard: ((text: string) => boolean) | undefined;
 }
 
 /** Ordered patterns with the per-first-character candidate lists precomputed. */
 export class PatternTable<P extends TablePattern> {
-  private readonly byChar = new Map<string, readonly P[]>();
+  private readonly byChar = new Map<string, ReadonlyArray<Entry<P>>>();
   /** Patterns whose first character cannot be told: tried for every line. */
-  private readonly any: readonly P[];
+  private readonly any: ReadonlyArray<Entry<P>>;
 
   constructor(readonly patterns: readonly P[]) {
-    const sets = patterns.map((p) => firstChars(p.re));
-    this.any = patterns.filter((_, i) => !sets[i]);
+    const entries = patterns.map((p) => ({ p, re: p.re, guard: p.needs ? guardOf(p.needs) : undefined, first: firstChars(p.re) }));
+    const strip = (xs: typeof entries): Array<Entry<P>> => xs.map(({ p, re, guard }) => ({ p, re, guard }));
+    this.any = strip(entries.filter((x) => !x.first));
     const chars = new Set<string>();
-    for (const s of sets) if (s) for (const c of s) chars.add(c);
-    for (const c of chars) this.byChar.set(c, patterns.filter((_, i) => !sets[i] || sets[i]!.has(c)));
+    for (const x of entries) if (x.first) for (const c of x.first) chars.add(c);
+    for (const c of chars) this.byChar.set(c, strip(entries.filter((x) => !x.first || x.first.has(c))));
   }
 
   /** The patterns that can match `text`, in table order. */
   candidates(text: string): readonly P[] {
-    return (text.length > 0 ? this.byChar.get(text[0]!) : undefined) ?? this.any;
+    return this.entries(text).map((x) => x.p);
   }
 
   /** The first pattern (in table order) that matches, with its match. */
   match(text: string): [P, RegExpExecArray] | undefined {
-    for (const p of this.candidates(text)) {
-      if (p.needs && !mayMatch(p.needs, text)) continue;
-      const m = p.re.exec(text);
-      if (m) return [p, m];
+    for (const x of this.entries(text)) {
+      if (x.guard && !x.guard(text)) continue;
+      const m = x.re.exec(text);
+      if (m) return [x.p, m];
     }
     return undefined;
+  }
+
+  private entries(text: string): ReadonlyArray<Entry<P>> {
+    return (text.length > 0 ? this.byChar.get(text[0]!) : undefined) ?? this.any;
   }
 }
