@@ -14,6 +14,10 @@ import type { ConnectionFacts, Event, Program } from './event.js';
 import { LineRouter } from './parsers/router.js';
 import type { Pipeline } from './pipeline.js';
 import { FileLines } from './sources/file-lines.js';
+import { collectAbove } from './heap.js';
+
+/** Past this much heap, a full collection (see heap.ts): a long replay's memory stays near what it uses. */
+const HEAP_LIMIT_BYTES = 64 * 2 ** 20;
 
 export interface ReplayResult {
   open: Array<{ rule: string; key: string; since: number; deadline: number }>;
@@ -46,7 +50,9 @@ export async function replayFiles(files: readonly string[], pipeline: Pipeline, 
       cursors.push(c);
       advance(c);
     }
+    let lines = 0;
     for (;;) {
+      if ((++lines & 0x1fff) === 0) collectAbove(HEAP_LIMIT_BYTES);
       let best: Cursor | undefined;
       let bestTime = Infinity;
       for (const c of cursors) {
