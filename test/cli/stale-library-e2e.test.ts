@@ -127,6 +127,20 @@ interface Agent {
   stop(): Promise<number | null>;
 }
 
+/** A world of its own under `home`: the client's library (owned by `pkg`), a sentinel library, a dpkg info dir. */
+function world(home: string, name: string, libName: string, pkg: string): { dir: string; lib: string; sentinelLib: string; infoDir: string } {
+  const dir = join(home, name);
+  mkdirSync(dir);
+  const lib = join(dir, libName);
+  buildLib(lib, 1);
+  const sentinelLib = join(dir, 'libsentinel.so.1');
+  buildLib(sentinelLib, 1);
+  const infoDir = join(dir, 'dpkg-info');
+  mkdirSync(infoDir);
+  writeFileSync(join(infoDir, `${pkg}:amd64.list`), `/.\n${dir}\n${lib}\n`);
+  return { dir, lib, sentinelLib, infoDir };
+}
+
 async function startAgent(dir: string, config: object, server: NotifyServer): Promise<Agent> {
   const configDir = join(dir, '.config');
   const stateDir = join(dir, '.local', 'state');
@@ -224,17 +238,11 @@ describe('connwatch run: a client still mapping a library replaced by an upgrade
     let upgradeAt: Date;
 
     beforeAll(async () => {
-      dir = join(home, 'a');
-      mkdirSync(dir);
-      lib = join(dir, 'libfreerdp2.so.2.11.7');
-      buildLib(lib, 1);
-      const sentinelLib = join(dir, 'libsentinel.so.1');
-      buildLib(sentinelLib, 1);
+      let sentinelLib: string;
+      let infoDir: string;
+      ({ dir, lib, sentinelLib, infoDir } = world(home, 'a', 'libfreerdp2.so.2.11.7', 'libfreerdp2-2'));
       tmpLib = join(tmp, 'libtmpdemo.so.1');
       buildLib(tmpLib, 1);
-      const infoDir = join(dir, 'dpkg-info');
-      mkdirSync(infoDir);
-      writeFileSync(join(infoDir, 'libfreerdp2-2:amd64.list'), `/.\n${dir}\n${lib}\n`);
       // owned by a package too, so only the /tmp rule keeps it out
       writeFileSync(join(infoDir, 'libtmpdemo1:amd64.list'), `/.\n${tmp}\n${tmpLib}\n`);
       writeFileSync(join(infoDir, 'unrelated.list'), '/.\n/usr/share/doc/unrelated\n');
@@ -337,15 +345,9 @@ describe('connwatch run: a client still mapping a library replaced by an upgrade
     let agent: Agent;
 
     beforeAll(async () => {
-      dir = join(home, 'b');
-      mkdirSync(dir);
-      lib = join(dir, 'libwinpr2.so.2.11.7');
-      buildLib(lib, 1);
-      const sentinelLib = join(dir, 'libsentinel.so.1');
-      buildLib(sentinelLib, 1);
-      const infoDir = join(dir, 'dpkg-info');
-      mkdirSync(infoDir);
-      writeFileSync(join(infoDir, 'libwinpr2-2:amd64.list'), `/.\n${dir}\n${lib}\n`);
+      let sentinelLib: string;
+      let infoDir: string;
+      ({ dir, lib, sentinelLib, infoDir } = world(home, 'b', 'libwinpr2.so.2.11.7', 'libwinpr2-2'));
       dpkgLog = join(dir, 'dpkg.log');
       writeFileSync(dpkgLog, '');
       client = await startMapper(remmina, [lib]);
