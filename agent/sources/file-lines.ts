@@ -5,8 +5,7 @@
  * " …[cut N bytes]") and its neighbours are kept, and a last line without a newline is delivered
  * with partial: true (a program was waiting when the log ended).
  *
- * `FileLines` is the reader (next() until undefined, then close()); `readFileLines` wraps it as an
- * async iterator for callers that interleave other work.
+ * `FileLines` is the reader: next() until undefined (the file is closed then), or close() early.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { Program } from '../event.js';
@@ -147,14 +146,5 @@ export class FileLines {
     if (this.o.program) line.program = this.o.program;
     if (partial) line.partial = true;
     return line;
-  }
-}
-
-export async function* readFileLines(path: string, o: FileLinesOptions): AsyncGenerator<RawLine> {
-  const lines = new FileLines(path, o);
-  try {
-    for (let l = lines.next(); l; l = lines.next()) yield l;
-  } finally {
-    lines.close();
   }
 }

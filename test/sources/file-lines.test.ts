@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FileLines, readFileLines } from '../../agent/sources/file-lines.js';
+import { FileLines } from '../../agent/sources/file-lines.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'connwatch-file-lines-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -74,11 +74,13 @@ describe('FileLines', () => {
     }
   });
 
-  it('numbers lines from 1, keeps the source and file, and closes at the end', async () => {
+  it('numbers lines from 1, keeps the source and file, and closes at the end', () => {
     const path = join(dir, 'plain.log');
     writeFileSync(path, 'one\ntwo\r\nthree');
+    const reader = new FileLines(path, { receivedAt: 5, program: 'sshd' });
     const lines = [];
-    for await (const l of readFileLines(path, { receivedAt: 5, program: 'sshd' })) lines.push(l);
+    for (let l = reader.next(); l; l = reader.next()) lines.push(l);
+    expect(reader.next()).toBeUndefined();
     expect(lines.map((l) => [l.text, l.position.line, l.position.offset, l.partial ?? false, l.program, l.receivedAt])).toEqual([
       ['one', 1, 0, false, 'sshd', 5],
       ['two', 2, 4, false, 'sshd', 5],
