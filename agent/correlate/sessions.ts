@@ -113,12 +113,12 @@ export class Sessions {
     const startsNew = e.kind === 'connect.lookup' || e.kind === 'connect.start' || e.kind === 'process.start';
     if (conn && startsNew && !STARTED.has(conn.facts.phase) && conn.facts.events > 0) conn = undefined;
     if (!conn) {
-      conn = { facts: newFacts(`c${++this.seq}`, e.time), used: ++this.uses };
+      conn = { facts: newFacts(`c${++this.seq}`, e.time), used: 0 };
       this.byKey.delete(key);
       this.byKey.set(key, conn);
-      if (this.byKey.size > this.maxConnections * 1.1) this.sweep();
     }
     conn.used = ++this.uses;
+    if (this.byKey.size > this.maxConnections * 1.1) this.sweep();
     const f = conn.facts;
     if (e.host !== undefined && (f.host === undefined || e.kind === 'connect.start')) f.host = e.host;
     if (e.port !== undefined && (f.port === undefined || e.kind === 'connect.start')) f.port = e.port;
