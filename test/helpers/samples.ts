@@ -124,3 +124,16 @@ export function compare(expect: Sample['expect'], events: Event[]): string[] {
 function describe(events: Event[]): string {
   return events.length ? events.map((e) => `${e.kind}${e.pattern ? ` (${e.pattern})` : ''}`).join(', ') : 'none';
 }
+
+/** Every event of a whole file, routed line by line as replay would (end of input included). */
+export function routeFile(path: string, program?: Program): Event[] {
+  const lines = readFileSync(path, 'utf8').split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  const router = new LineRouter(program ? { program } : {});
+  const out: Event[] = [];
+  lines.forEach((text, i) => {
+    out.push(...router.route({ sourceId: 'test', text, receivedAt: Date.UTC(2030, 0, 1), position: { source: 'test', file: path, line: i + 1 } }));
+  });
+  out.push(...router.end());
+  return out;
+}

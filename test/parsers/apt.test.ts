@@ -3,30 +3,15 @@
  * history of two `apt-get install` runs (test/fixtures/upgrade/apt-history.log), read with and
  * without telling the router which program wrote it.
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { Event, Program } from '../../agent/event.js';
 import { apt } from '../../agent/parsers/apt.js';
 import { PARSERS } from '../../agent/parsers/registry.js';
-import { LineRouter } from '../../agent/parsers/router.js';
-import { readSamples, runSamples } from '../helpers/samples.js';
+import { readSamples, routeFile, runSamples } from '../helpers/samples.js';
 import { assertEveryPatternHasSample } from './coverage.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const FIXTURE = here('../fixtures/upgrade/apt-history.log');
-
-function routeFile(path: string, program?: Program): Event[] {
-  const lines = readFileSync(path, 'utf8').split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  const router = new LineRouter(program ? { program } : {});
-  const out: Event[] = [];
-  lines.forEach((text, i) => {
-    out.push(...router.route({ sourceId: 'test', text, receivedAt: Date.UTC(2030, 0, 1), position: { source: 'test', file: path, line: i + 1 } }));
-  });
-  out.push(...router.end());
-  return out;
-}
 
 describe('apt history parser', () => {
   const file = readSamples(here('./apt.samples.log'));

@@ -6,26 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { Event } from '../../agent/event.js';
 import { dpkg } from '../../agent/parsers/dpkg.js';
 import { PARSERS } from '../../agent/parsers/registry.js';
-import { LineRouter } from '../../agent/parsers/router.js';
-import { readSamples, runSamples } from '../helpers/samples.js';
+import { readSamples, routeFile, runSamples } from '../helpers/samples.js';
 import { assertEveryPatternHasSample } from './coverage.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-
-function routeFile(path: string): Event[] {
-  const lines = readFileSync(path, 'utf8').split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  const router = new LineRouter();
-  const out: Event[] = [];
-  lines.forEach((text, i) => {
-    out.push(...router.route({ sourceId: 'test', text, receivedAt: Date.UTC(2030, 0, 1), position: { source: 'test', file: path, line: i + 1 } }));
-  });
-  out.push(...router.end());
-  return out;
-}
 
 describe('dpkg parser', () => {
   const file = readSamples(here('./dpkg.samples.log'));
