@@ -23,7 +23,8 @@ import { parseDuration } from '../rules/duration.js';
 import { CheckpointStore } from '../sources/checkpoint.js';
 import { FileTail, type SourceLog } from '../sources/file-tail.js';
 import { DesktopSink } from '../sinks/desktop.js';
-import { AlertGate } from '../sinks/gate.js';
+import { AlertGate, newDeliveredSet } from '../sinks/gate.js';
+import type { RecentSet } from '../recent.js';
 import { HistorySink } from '../sinks/history.js';
 import { programOption, rulesOptions, type CommonRuleFlags } from './common.js';
 import { loadRuleSet, makeRunner } from './setup.js';
@@ -121,7 +122,7 @@ class Agent {
   private readonly tails: FileTail[] = [];
   private readonly journals: JournalSource[] = [];
   private readonly stoppers: Array<() => Promise<void>> = [];
-  private readonly delivered: Set<string>;
+  private readonly delivered: RecentSet<string>;
   private deliveredDirty = false;
   private loaded: ReturnType<typeof loadRuleSet>;
   private readonly status: StatusWriter;
@@ -336,16 +337,16 @@ class Agent {
 
 const MAX_DELIVERED = 5000;
 
-function readDelivered(file: string): Set<string> {
+function readDelivered(file: string): RecentSet<string> {
   try {
     const ids = JSON.parse(readFileSync(file, 'utf8')) as { v: number; ids: string[] };
-    return new Set(Array.isArray(ids.ids) ? ids.ids.slice(-MAX_DELIVERED) : []);
+    return newDeliveredSet(Array.isArray(ids.ids) ? ids.ids.slice(-MAX_DELIVERED) : []);
   } catch {
-    return new Set();
+    return newDeliveredSet();
   }
 }
 
-function writeDelivered(file: string, ids: Set<string>): void {
+function writeDelivered(file: string, ids: RecentSet<string>): void {
   const list = [...ids].slice(-MAX_DELIVERED);
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, JSON.stringify({ v: 1, ids: list }));

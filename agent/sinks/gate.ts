@@ -23,13 +23,14 @@
  * Sinks are called in order for each alert: `record` sinks (history, printers) get every alert
  * and every count update; `notify` sinks (the desktop) get an alert once, after folding.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Alert, Sink } from '../alert.js';
 import { SEVERITIES, type Severity } from '../event.js';
 import type { CompiledRule } from '../rules/compile.js';
 import type { RuleHit } from '../rules/runner.js';
 import { keyOf } from '../rules/runner.js';
 import { renderTemplate } from '../rules/template.js';
+import { RecentMap, RecentSet } from '../recent.js';
 
 export interface GateOptions {
   /** Sinks that see every alert and every update of its count (history, stdout). */
@@ -40,8 +41,8 @@ export interface GateOptions {
   minSeverity?: Severity;
   /** How long a notification waits to fold a burst into one (ms). 0: at once (replay). */
   foldMs?: number;
-  /** Ids already delivered (restored from state): never notified again. */
-  delivered?: Set<string>;
+  /** Ids already delivered (restored from state): never notified again. See newDeliveredSet. */
+  delivered?: RecentSet<string>;
   /** Called when an id was delivered, so the caller can persist it. */
   onDelivered?: (id: string) => void;
   /** Quiet hours: notifications are held (kept in history) while this returns true. */
@@ -71,8 +72,13 @@ interface Held {
 }
 
 const MAX_THROTTLE_ENTRIES = 10_000;
-/** Alert ids remembered for dedupe (a Set keeps insertion order: the oldest go first). */
+/** Alert ids remembered for dedupe (the oldest go first). */
 const MAX_DELIVERED_IDS = 20_000;
+
+/** The set of delivered ids a gate keeps (give it `ids` restored from state). */
+export function newDeliveredSet(ids: Iterable<string> = []): RecentSet<string> {
+  return new RecentSet(MAX_DELIVERED_IDS, ids);
+}
 const MAX_HELD = 1_000;
 const LOOPBACK = /^(?:127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$/i;
 
@@ -130,7 +136,7 @@ function withStale(message: string, stale: string | undefined, category: string)
 export function alertId(hit: RuleHit): string {
   const e = hit.event;
   const origin = `${e.raw.source}#${e.raw.line ?? ''}@${e.raw.offset ?? ''}${e.raw.cursor ?? ''}`;
-  return createHash('sha256').update(`${hit.rule.id}\u0000${hit.key}\u0000${origin}\u0000${e.time}`).digest('hex').slice(0, 20);
+  return hash('sha256', `${hit.rule.id}\u0000${hit.key}\u0000${origin}\u0000${e.time}`, 'hex').slice(0, 20);
 }
 
 export function alertFromHit(hit: RuleHit, id = alertId(hit)): Alert {
@@ -157,14 +163,14 @@ export function alertFromHit(hit: RuleHit, id = alertId(hit)): Alert {
 }
 
 export class AlertGate {
-  private readonly shown = new Map<string, Shown>();
-  private readonly delivered: Set<string>;
+  private readonly shown = new RecentMap<string, Shown>(MAX_THROTTLE_ENTRIES);
+  private readonly delivered: RecentSet<string>;
   private readonly pendingSends = new Set<Promise<void>>();
   private held: Held[] = [];
   readonly counts = { alerts: 0, notified: 0, suppressed: 0, duplicates: 0, joined: 0 };
 
   constructor(private readonly o: GateOptions) {
-    this.delivered = o.delivered ?? new Set();
+    this.delivered = o.delivered ?? newDeliveredSet();
   }
 
   async accept(hit: RuleHit): Promise<Alert | undefined> {
@@ -192,7 +198,6 @@ export class AlertGate {
     alert ??= alertFromHit(hit, id);
     const entry: Shown = { alert, until: alert.time + hit.rule.throttle.withinMs, sent: false };
     this.shown.set(throttleKey, entry);
-    if (this.shown.size > MAX_THROTTLE_ENTRIES) this.shown.delete(this.shown.keys().next().value!);
     this.markDelivered(alert.id);
     if (joinable(hit.rule)) {
       await this.hold(hit, entry);
@@ -291,9 +296,8 @@ export class AlertGate {
   }
 
   private markDelivered(id: string): void {
-    this.delivered.add(id);
     // bounded: a restart re-reads at most the lines since the last checkpoint, far fewer
-    if (this.delivered.size > MAX_DELIVERED_IDS) this.delivered.delete(this.delivered.values().next().value!);
+    this.delivered.add(id);
     this.o.onDelivered?.(id);
   }
 

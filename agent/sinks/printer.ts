@@ -6,10 +6,11 @@
  */
 import type { Writable } from 'node:stream';
 import type { Alert, Sink } from '../alert.js';
+import { RecentSet } from '../recent.js';
 
 export class PrinterSink implements Sink {
   readonly name = 'printer';
-  private readonly seen = new Set<string>();
+  private readonly seen = new RecentSet<string>(20_000);
   private pending = '';
 
   constructor(
@@ -20,7 +21,6 @@ export class PrinterSink implements Sink {
   async deliver(alert: Alert): Promise<void> {
     if (this.seen.has(alert.id)) return;
     this.seen.add(alert.id);
-    if (this.seen.size > 20_000) this.seen.delete(this.seen.values().next().value!);
     if (this.json) {
       const { id, rule, severity, category, title, message, remedy, program, host, port, user, key, count, evidence } = alert;
       this.put(JSON.stringify({ rule, severity, category, title, message, remedy, program, host, port, user, time: new Date(alert.time).toISOString(), key, count, id, evidence }) + '\n');
