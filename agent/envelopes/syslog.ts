@@ -44,16 +44,14 @@ export function parseSyslog(line: string, referenceTime: number): SyslogParts | 
  * The RFC 3339 form, read by hand: it is the first thing done to every line of a Debian auth.log,
  * and the regular expression (kept as RFC3339, the definition) plus Date.parse cost more than the
  * rest of the envelope work. test/envelopes/syslog.test.ts checks both give the same on every
- * fixture line and on generated hostile ones. The time of the whole second (with its zone) is
- * cached: consecutive lines mostly share it.
+ * fixture line and on generated hostile ones. The time is computed from the digits when every
+ * field is in the range where that is plainly right (day up to 28, no leap second, a stated zone);
+ * anything else (a 31st of February, 24:00, a local time) is left to Date.parse, the definition.
  */
-let cachedPrefix = '';
-let cachedZone = '';
-let cachedSecondMs = Number.NaN;
-
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 /** JavaScript's \s. */
 function isSpace(c: number): boolean {
+  if (c > 32 && c < 0xa0) return false; // printable ASCII and the C1 controls: the usual case, one test
   return (
     c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
   );
@@ -62,6 +60,43 @@ function isSpace(c: number): boolean {
 function digitsAt(s: string, at: number, n: number): boolean {
   for (let i = at; i < at + n; i++) if (!isDigit(s.charCodeAt(i))) return false;
   return true;
+}
+
+/** The two digits at `at` as a number (checked to be digits beforehand). */
+const two = (s: string, at: number): number => (s.charCodeAt(at) - 48) * 10 + s.charCodeAt(at + 1) - 48;
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  if (m <= 2) y -= 1;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+}
+
+/**
+ * Milliseconds since the epoch of the whole second `YYYY-MM-DDTHH:MM:SS` at the line's start
+ * with the zone at [zoneStart, zoneEnd) (`Z`, `±HH:MM`, `±HHMM` or none), as Date.parse reads it.
+ */
+function secondOf(line: string, zoneStart: number, zoneEnd: number): number {
+  const month = two(line, 5);
+  const day = two(line, 8);
+  const hour = two(line, 11);
+  const minute = two(line, 14);
+  const second = two(line, 17);
+  let offset = Number.NaN;
+  const zoneLen = zoneEnd - zoneStart;
+  if (zoneLen === 1) offset = 0;
+  else if (zoneLen === 5 || zoneLen === 6) {
+    const oh = two(line, zoneStart + 1);
+    const om = two(line, zoneEnd - 2);
+    if (oh <= 23 && om <= 59) offset = (line.charCodeAt(zoneStart) === 45 ? -1 : 1) * (oh * 60 + om);
+  }
+  if (month < 1 || month > 12 || day < 1 || day > 28 || hour > 23 || minute > 59 || second > 59 || Number.isNaN(offset)) {
+    return Date.parse(line.slice(0, 19) + line.slice(zoneStart, zoneEnd));
+  }
+  const year = two(line, 0) * 100 + two(line, 2);
+  return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute - offset) * 60_000 + second * 1000;
 }
 
 function parseRfc3339(line: string): SyslogParts | undefined {
@@ -87,7 +122,6 @@ function parseRfc3339(line: string): SyslogParts | undefined {
     else if (digitsAt(line, i + 3, 2)) i += 5;
   }
   if (line.charCodeAt(i) !== 32) return undefined;
-  const zoneLen = i - zoneStart;
   // hostname: \S+ then one space
   const hostStart = i + 1;
   let j = hostStart;
@@ -109,24 +143,21 @@ function parseRfc3339(line: string): SyslogParts | undefined {
     let d = k + 1;
     while (d < k + 11 && isDigit(line.charCodeAt(d))) d++;
     if (d === k + 1 || line.charCodeAt(d) !== 93) return undefined;
-    pid = Number(line.slice(k + 1, d));
+    pid = 0;
+    for (let x = k + 1; x < d; x++) pid = pid * 10 + line.charCodeAt(x) - 48;
     k = d + 1;
   }
   if (line.charCodeAt(k) !== 58) return undefined;
   k++;
   if (line.charCodeAt(k) === 32) k++;
-  // the time: the whole second (cached), plus milliseconds as Date.parse reads them (first three digits)
-  if (!(zoneLen === cachedZone.length && line.startsWith(cachedPrefix) && line.startsWith(cachedZone, zoneStart))) {
-    cachedPrefix = line.slice(0, 19);
-    cachedZone = line.slice(zoneStart, i);
-    cachedSecondMs = Date.parse(cachedPrefix + cachedZone);
-  }
-  if (Number.isNaN(cachedSecondMs)) return undefined;
+  // the time: the whole second, plus milliseconds as Date.parse reads them (first three digits)
+  const secondMs = secondOf(line, zoneStart, i);
+  if (Number.isNaN(secondMs)) return undefined;
   let ms = 0;
   if (fracStart !== -1) {
     for (let f = fracStart, scale = 100; f < fracStart + 3; f++, scale /= 10) ms += f < fracEnd ? (line.charCodeAt(f) - 48) * scale : 0;
   }
-  const parts: SyslogParts = { time: cachedSecondMs + ms, hostname, ident, text: line.slice(k) };
+  const parts: SyslogParts = { time: secondMs + ms, hostname, ident, text: line.slice(k) };
   if (pid !== undefined) parts.pid = pid;
   return parts;
 }

@@ -50,6 +50,28 @@ describe('syslog RFC 3339 envelope', () => {
     }
   });
 
+  it('computes the time Date.parse gives for every field at and past its range, in every zone form', () => {
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const d2 = (n: number): string => String(n).padStart(2, '0');
+    const zones = ['Z', '+00:00', '-00:00', '+0000', '-05:30', '+0530', '+14:00', '-12:00', '+23:59', '+24:00', '-0060', '+99:99', ''];
+    let computed = 0;
+    for (let i = 0; i < 30_000; i++) {
+      // years around the epoch, leap centuries and the far ends; every month, day, hour, minute, second up to 99
+      const year = [0, 1, 99, 1600, 1899, 1900, 1969, 1970, 2000, 2024, 2026, 2100, 2400, 9999][rnd(14)]!;
+      const stamp = `${String(year).padStart(4, '0')}-${d2(rnd(14))}-${d2(rnd(33))}T${d2(rnd(26))}:${d2(rnd(62))}:${d2(rnd(62))}`;
+      const zone = zones[rnd(zones.length)]!;
+      const line = `${stamp}.${rnd(1000)}${zone} vm sshd[1]: m`;
+      const want = parseRfc3339WithRegex(line);
+      expect(parseSyslog(line, 0), line).toEqual(want);
+      if (want) computed++;
+    }
+    expect(computed).toBeGreaterThan(10_000);
+  });
+
   it('keeps the milliseconds Date.parse keeps, across lines of the same second', () => {
     const a = parseSyslog('2026-11-21T13:32:07.000916+00:00 vm sshd[1]: a', 0)!;
     const b = parseSyslog('2026-11-21T13:32:07.5+00:00 vm sshd[1]: b', 0)!;
