@@ -68,14 +68,23 @@ export class RecentSet<T> implements Iterable<T> {
   }
 }
 
-/** A Map of at most `max` entries; setting one more forgets the oldest. */
+interface Slot<K, V> {
+  key: K;
+  value: V;
+  live: boolean;
+}
+
+/**
+ * A Map of at most `max` entries; setting one more forgets the oldest. delete() is allowed: the
+ * slot is marked dead in the order and skipped (and dropped when dead slots pile up).
+ */
 export class RecentMap<K, V> {
-  private readonly map = new Map<K, V>();
-  private readonly order: Ring<K>;
+  private readonly map = new Map<K, Slot<K, V>>();
+  private order: Array<Slot<K, V>> = [];
+  private head = 0;
 
   constructor(readonly max: number) {
     if (!(max >= 1)) throw new RangeError(`RecentMap needs room for at least one entry, got ${max}`);
-    this.order = new Ring(max + 1);
   }
 
   get size(): number {
@@ -83,21 +92,48 @@ export class RecentMap<K, V> {
   }
 
   get(k: K): V | undefined {
-    return this.map.get(k);
+    return this.map.get(k)?.value;
+  }
+
+  has(k: K): boolean {
+    return this.map.has(k);
   }
 
   set(k: K, v: V): this {
-    const had = this.map.has(k);
-    this.map.set(k, v);
-    if (!had) {
-      this.order.push(k);
-      if (this.map.size > this.max) this.map.delete(this.order.shift());
+    const slot = this.map.get(k);
+    if (slot) {
+      slot.value = v;
+      return this;
     }
+    const fresh: Slot<K, V> = { key: k, value: v, live: true };
+    this.map.set(k, fresh);
+    this.order.push(fresh);
+    if (this.map.size > this.max) {
+      let oldest = this.order[this.head++]!;
+      while (!oldest.live) oldest = this.order[this.head++]!;
+      oldest.live = false;
+      this.map.delete(oldest.key);
+    }
+    if (this.head > 1024 && this.head * 2 > this.order.length) this.compact();
     return this;
   }
 
+  delete(k: K): boolean {
+    const slot = this.map.get(k);
+    if (!slot) return false;
+    slot.live = false;
+    this.map.delete(k);
+    if (this.order.length - this.head > 2 * this.map.size + 1024) this.compact();
+    return true;
+  }
+
   /** Oldest first. */
-  values(): IterableIterator<V> {
-    return this.map.values();
+  *values(): IterableIterator<V> {
+    for (const slot of this.map.values()) yield slot.value;
+  }
+
+  private compact(): void {
+    this.order = this.order.slice(this.head).filter((s) => s.live);
+    this.head = 0;
   }
 }

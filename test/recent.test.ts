@@ -32,3 +32,35 @@ describe('RecentMap', () => {
     expect(m.size).toBe(2);
   });
 });
+
+describe('RecentMap.delete', () => {
+  it('a deleted key leaves the order; set again, it counts as the newest', () => {
+    const m = new RecentMap<string, number>(2);
+    m.set('a', 1).set('b', 2);
+    expect(m.delete('a')).toBe(true);
+    expect(m.delete('a')).toBe(false);
+    m.set('a', 3).set('c', 4);
+    expect(m.has('b')).toBe(false);
+    expect([...m.values()]).toEqual([3, 4]);
+  });
+
+  it('stays the same as a Map trimmed from its front, over many deletes and sets', () => {
+    const max = 50;
+    const m = new RecentMap<number, number>(max);
+    const ref = new Map<number, number>();
+    let seed = 3;
+    for (let i = 0; i < 100_000; i++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const k = seed % 120;
+      if (seed % 3 === 0) {
+        expect(m.delete(k)).toBe(ref.delete(k));
+      } else {
+        m.set(k, i);
+        ref.set(k, i);
+        if (ref.size > max) ref.delete(ref.keys().next().value!);
+      }
+    }
+    expect([...m.values()]).toEqual([...ref.values()]);
+    expect(m.size).toBe(ref.size);
+  });
+});

@@ -20,6 +20,10 @@ import type { CompiledRule } from './compile.js';
 import { RuleIndex } from './compile.js';
 import { formatDuration } from './duration.js';
 import { getter } from './fields.js';
+import { RecentMap } from '../recent.js';
+
+/** Keys a threshold rule counts at once (addresses of a scan): past this, the oldest are forgotten. */
+const MAX_COUNTER_KEYS = 10_000;
 
 export interface RuleHit {
   rule: CompiledRule;
@@ -43,6 +47,13 @@ interface Window {
   key: string;
   deadline: number;
   timer: Timer;
+}
+
+/** The open windows of one expect rule, by key; the rule is kept here so no window must be looked at to know it. */
+class RuleWindows extends Map<string, Window> {
+  constructor(public rule: CompiledRule) {
+    super();
+  }
 }
 
 const keyGetters = new Map<string, (e: Event) => unknown>();
@@ -69,9 +80,9 @@ export function alertKeyPaths(rule: CompiledRule, e: Event): string[] {
 export class RuleRunner {
   private index: RuleIndex;
   /** rule id → key → window */
-  private windows = new Map<string, Map<string, Window>>();
-  /** rule id → key → match times */
-  private counters = new Map<string, Map<string, number[]>>();
+  private windows = new Map<string, RuleWindows>();
+  /** rule id → key → match times (the oldest keys are forgotten past MAX_COUNTER_KEYS) */
+  private counters = new Map<string, RecentMap<string, number[]>>();
   private readonly hits: RuleHit[] = [];
 
   constructor(
@@ -93,7 +104,10 @@ export class RuleRunner {
       if (!next?.expect) {
         for (const w of ws.values()) this.clock.cancel(w.timer);
         this.windows.delete(id);
-      } else for (const w of ws.values()) w.rule = next;
+      } else {
+        ws.rule = next;
+        for (const w of ws.values()) w.rule = next;
+      }
     }
     for (const id of this.counters.keys()) if (!byId.get(id)?.threshold) this.counters.delete(id);
     this.index = new RuleIndex(rules);
@@ -169,7 +183,7 @@ export class RuleRunner {
   private open(rule: CompiledRule, e: Event): void {
     const key = keyOf(e, rule.expect!.key);
     let ws = this.windows.get(rule.id);
-    if (!ws) this.windows.set(rule.id, (ws = new Map()));
+    if (!ws) this.windows.set(rule.id, (ws = new RuleWindows(rule)));
     if (ws.has(key)) return;
     const deadline = e.time + rule.expect!.withinMs;
     const w: Window = {
@@ -201,10 +215,8 @@ export class RuleRunner {
   /** Windows closed by any later event with the same key. */
   private closeWindows(e: Event): void {
     for (const ws of this.windows.values()) {
-      if (ws.size === 0) continue;
-      const first = ws.values().next().value!;
-      if (first.rule.expect!.match) continue;
-      const w = ws.get(keyOf(e, first.rule.expect!.key));
+      if (ws.size === 0 || ws.rule.expect!.match) continue;
+      const w = ws.get(keyOf(e, ws.rule.expect!.key));
       if (w && w.opener !== e) {
         this.clock.cancel(w.timer);
         ws.delete(w.key);
@@ -213,15 +225,14 @@ export class RuleRunner {
   }
 
   /** Windows closed only by an event meeting expect.conditions (a promise only on json-rules-engine). */
-  private closeWindowsWithConditions(e: Event, maps: Iterable<Map<string, Window>> = this.windows.values()): Promise<void> | undefined {
+  private closeWindowsWithConditions(e: Event, maps: Iterable<RuleWindows> = this.windows.values()): Promise<void> | undefined {
     let seen = 0;
     for (const ws of maps) {
       seen++;
       if (ws.size === 0) continue;
-      const first = ws.values().next().value!;
-      const match = first.rule.expect!.match;
+      const match = ws.rule.expect!.match;
       if (!match) continue;
-      const w = ws.get(keyOf(e, first.rule.expect!.key));
+      const w = ws.get(keyOf(e, ws.rule.expect!.key));
       if (!w || w.opener === e) continue;
       const close = (yes: boolean) => {
         if (!yes) return;
@@ -231,7 +242,7 @@ export class RuleRunner {
       const m = match(e);
       if (typeof m === 'boolean') close(m);
       else {
-        const rest = (Array.isArray(maps) ? (maps as Array<Map<string, Window>>) : [...this.windows.values()]).slice(seen);
+        const rest = (Array.isArray(maps) ? (maps as RuleWindows[]) : [...this.windows.values()]).slice(seen);
         return m.then((yes) => {
           close(yes);
           return this.closeWindowsWithConditions(e, rest);
@@ -245,14 +256,20 @@ export class RuleRunner {
     const t = rule.threshold!;
     const key = keyOf(e, t.key);
     let byKey = this.counters.get(rule.id);
-    if (!byKey) this.counters.set(rule.id, (byKey = new Map()));
-    const times = (byKey.get(key) ?? []).filter((x) => x > e.time - t.withinMs);
+    if (!byKey) this.counters.set(rule.id, (byKey = new RecentMap(MAX_COUNTER_KEYS)));
+    let times = byKey.get(key);
+    if (times) {
+      // drop the times that left the window, in place
+      const since = e.time - t.withinMs;
+      let kept = 0;
+      for (const x of times) if (x > since) times[kept++] = x;
+      times.length = kept;
+    } else times = [];
     times.push(e.time);
     if (times.length >= t.count) {
       byKey.delete(key);
       this.hits.push(this.hit(rule, e, e.time, times.length, { within: formatDuration(t.withinMs) }));
     } else byKey.set(key, times);
-    if (byKey.size > 10_000) byKey.delete(byKey.keys().next().value!);
   }
 
   private hit(rule: CompiledRule, e: Event, time: number, count: number, extra: Record<string, unknown>): RuleHit {
