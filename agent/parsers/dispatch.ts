@@ -13,7 +13,9 @@
  *
  * A pattern that must be tried for every line can say what text any match contains (`needs`: one
  * of these substrings, or a regular expression that a match satisfies), so the lines without it
- * skip the expensive part (a leading `(.+): ` that backtracks over the whole line).
+ * skip the expensive part (a leading `(.+): ` that backtracks over the whole line). All guards of a
+ * table are also folded into one case-insensitive expression, asked once per line: most lines hold
+ * none of those texts, and one scan is cheaper than a search per guard.
  */
 
 class Unknown extends Error {}
@@ -224,6 +226,23 @@ function guardOf(needs: readonly string[] | RegExp): (text: string) => boolean {
   return (text) => needs.some((n) => text.includes(n));
 }
 
+/**
+ * One expression that finds any text some guard needs (a superset: case-insensitive, and every
+ * guard's text), so a line that holds none of them is told so by a single scan instead of a
+ * search per guard. undefined when a guard cannot be folded in (an expression with flags other
+ * than `i`, or with backreferences): then every guard runs.
+ */
+function guardFilterOf(all: ReadonlyArray<readonly string[] | RegExp>): RegExp | undefined {
+  const parts: string[] = [];
+  for (const needs of all) {
+    if (needs instanceof RegExp) {
+      if (!/^i?$/.test(needs.flags) || /\\[1-9k]/.test(needs.source)) return undefined;
+      parts.push(`(?:${needs.source})`);
+    } else for (const n of needs) parts.push(n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  }
+  return parts.length ? new RegExp(parts.join('|'), 'i') : undefined;
+}
+
 interface Entry<P> {
   p: P;
   re: RegExp;
@@ -235,11 +254,14 @@ export class PatternTable<P extends TablePattern> {
   private readonly byChar = new Map<string, ReadonlyArray<Entry<P>>>();
   /** Patterns whose first character cannot be told: tried for every line. */
   private readonly any: ReadonlyArray<Entry<P>>;
+  /** See guardFilterOf. */
+  private readonly guardFilter: RegExp | undefined;
 
   constructor(readonly patterns: readonly P[]) {
     const entries = patterns.map((p) => ({ p, re: p.re, guard: p.needs ? guardOf(p.needs) : undefined, first: firstChars(p.re) }));
     const strip = (xs: typeof entries): Array<Entry<P>> => xs.map(({ p, re, guard }) => ({ p, re, guard }));
     this.any = strip(entries.filter((x) => !x.first));
+    this.guardFilter = guardFilterOf(patterns.flatMap((p) => (p.needs ? [p.needs] : [])));
     const chars = new Set<string>();
     for (const x of entries) if (x.first) for (const c of x.first) chars.add(c);
     for (const c of chars) this.byChar.set(c, strip(entries.filter((x) => !x.first || x.first.has(c))));
@@ -252,8 +274,13 @@ export class PatternTable<P extends TablePattern> {
 
   /** The first pattern (in table order) that matches, with its match. */
   match(text: string): [P, RegExpExecArray] | undefined {
+    // 0: not asked yet, 1: some guard may pass, 2: no guard can pass
+    let guards = 0;
     for (const x of this.entries(text)) {
-      if (x.guard && !x.guard(text)) continue;
+      if (x.guard) {
+        if (guards === 0) guards = this.guardFilter === undefined || this.guardFilter.test(text) ? 1 : 2;
+        if (guards === 2 || !x.guard(text)) continue;
+      }
       const m = x.re.exec(text);
       if (m) return [x.p, m];
     }
