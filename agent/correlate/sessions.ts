@@ -56,14 +56,14 @@ const STARTED = new Set(['start']);
 const CLIENTS = new Set(['plink', 'ssh', 'rdesktop', 'freerdp', 'remmina']);
 const NOT_CONNECTIONS = new Set(['dpkg', 'apt', 'other', 'connwatch']);
 
-interface Conn {
-  facts: ConnectionFacts;
+/** A connection: its facts and, in the same object (one memory access less per event), its last use. */
+interface Conn extends ConnectionFacts {
   /** Order of last use, for the sweep. */
   used: number;
 }
 
-function newFacts(id: string, startedAt: number): ConnectionFacts {
-  return { id, phase: 'start', startedAt, host: undefined, port: undefined, user: undefined, clientVersion: undefined, serverVersion: undefined, events: 0, stale: undefined };
+function newConn(id: string, startedAt: number): Conn {
+  return { id, phase: 'start', startedAt, host: undefined, port: undefined, user: undefined, clientVersion: undefined, serverVersion: undefined, events: 0, stale: undefined, used: 0 };
 }
 
 /** The facts as they are now, for one event (the connection goes on changing). */
@@ -111,15 +111,15 @@ export class Sessions {
     const key = this.keyOf(e);
     let conn = this.byKey.get(key);
     const startsNew = e.kind === 'connect.lookup' || e.kind === 'connect.start' || e.kind === 'process.start';
-    if (conn && startsNew && !STARTED.has(conn.facts.phase) && conn.facts.events > 0) conn = undefined;
+    if (conn && startsNew && !STARTED.has(conn.phase) && conn.events > 0) conn = undefined;
     if (!conn) {
-      conn = { facts: newFacts(`c${++this.seq}`, e.time), used: 0 };
+      conn = newConn(`c${++this.seq}`, e.time);
       this.byKey.delete(key);
       this.byKey.set(key, conn);
     }
     conn.used = ++this.uses;
     if (this.byKey.size > this.maxConnections * 1.1) this.sweep();
-    const f = conn.facts;
+    const f = conn;
     if (e.host !== undefined && (f.host === undefined || e.kind === 'connect.start')) f.host = e.host;
     if (e.port !== undefined && (f.port === undefined || e.kind === 'connect.start')) f.port = e.port;
     if (e.user !== undefined) f.user = e.user;
@@ -140,9 +140,11 @@ export class Sessions {
 
   /** Forgets all but the maxConnections most recently used. */
   private sweep(): void {
-    const uses: number[] = [];
-    for (const c of this.byKey.values()) uses.push(c.used);
-    uses.sort((a, b) => a - b);
+    const uses = new Float64Array(this.byKey.size);
+    let i = 0;
+    for (const c of this.byKey.values()) uses[i++] = c.used;
+    uses.sort(); // numeric: a typed array needs no comparator
+
     const below = uses[this.byKey.size - this.maxConnections]!;
     for (const [k, c] of this.byKey) if (c.used < below) this.byKey.delete(k);
   }
@@ -151,8 +153,8 @@ export class Sessions {
   unfinished(): ConnectionFacts[] {
     return [...this.byKey.values()]
       .sort((a, b) => a.used - b.used)
-      .map((c) => c.facts)
-      .filter((f) => f.phase !== 'closed' && f.phase !== 'failed');
+      .filter((c) => c.phase !== 'closed' && c.phase !== 'failed')
+      .map(snapshot);
   }
 
   private keyOf(e: Event): string | number {
