@@ -32,6 +32,9 @@ export class LineRouter {
   private readonly evicted: EventDraft[] = [];
   private lastKey: string | undefined;
   private lastParser: LineParser | undefined;
+  /** Set by decode(): the parser of the line just decoded, and its instance key. */
+  private spec: ParserSpec | undefined;
+  private key = '';
 
   constructor(options: RouterOptions = {}) {
     this.fixed = options.program ? parserFor(options.program) : undefined;
@@ -44,14 +47,15 @@ export class LineRouter {
 
   route(raw: RawLine): Event[] {
     this.lastRaw = raw;
-    const decoded = this.decode(raw);
-    if ('events' in decoded) return decoded.events;
-    const { msg, spec, key } = decoded;
+    const msg = this.decode(raw);
+    if (Array.isArray(msg)) return msg;
+    const spec = this.spec;
     if (!spec) {
       return [this.finish(raw, msg, { kind: msg.ident ? 'noise' : 'unknown', program: 'other' })];
     }
-    const drafts = this.instance(key, spec).parse(msg);
-    const out = drafts.map((d) => this.finish(raw, msg, d));
+    const drafts = this.instance(this.key, spec).parse(msg);
+    const out: Event[] = [];
+    for (const d of drafts) out.push(this.finish(raw, msg, d));
     if (this.evicted.length) for (const d of this.evicted.splice(0)) out.push(this.finish(raw, msg, d));
     return out;
   }
@@ -68,7 +72,12 @@ export class LineRouter {
     return out;
   }
 
-  private decode(raw: RawLine): { events: Event[] } | { msg: Message; spec: ParserSpec | undefined; key: string } {
+  /**
+   * The message of a line (envelope taken off), with its parser and instance key left in
+   * this.spec and this.key (no object per line to carry them); a process event of a capture
+   * comes back as events.
+   */
+  private decode(raw: RawLine): Message | Event[] {
     const msg: Message = { text: raw.text, referenceTime: raw.receivedAt };
     if (raw.pid !== undefined) msg.pid = raw.pid;
     if (raw.partial) msg.partial = true;
@@ -84,7 +93,7 @@ export class LineRouter {
         program = asProgram(rec.program) ?? program;
         msg.time = rec.t;
         msg.pid = rec.pid;
-        if (rec.event) return { events: [this.processEvent(raw, rec, program)] };
+        if (rec.event) return [this.processEvent(raw, rec, program)];
         msg.text = rec.text ?? '';
         if (rec.partial) msg.partial = true;
         if (rec.cont) msg.continuation = true;
@@ -118,8 +127,9 @@ export class LineRouter {
     } else {
       spec = this.fixed ?? this.detected ?? this.detect(msg.text);
     }
-    const key = !spec ? '' : spec.stateless ? spec.program : `${spec.program}:${msg.pid ?? ''}`;
-    return { msg, spec, key };
+    this.spec = spec;
+    this.key = !spec ? '' : spec.stateless ? spec.program : `${spec.program}:${msg.pid ?? ''}`;
+    return msg;
   }
 
   private detect(text: string): ParserSpec | undefined {
