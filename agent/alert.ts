@@ -33,7 +33,8 @@ export interface Alert {
 /** A sink delivers alerts somewhere: the desktop, the history file, stdout. */
 export interface Sink {
   readonly name: string;
-  deliver(alert: Alert): Promise<void>;
+  /** May finish synchronously (return nothing): the gate then needs no promise for the alert. */
+  deliver(alert: Alert): Promise<void> | void;
   /** Writes out what the sink buffered (end of a replay, AlertGate.flush). */
   writeBuffered?(): void;
   close?(): Promise<void>;

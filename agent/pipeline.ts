@@ -122,10 +122,22 @@ export class Pipeline {
 
   private hits(e: Event, hits: RuleHit[]): Promise<void> | undefined {
     this.o.onEvent?.(e, hits);
-    if (hits.length === 0) return undefined;
-    return (async () => {
-      for (const h of hits) await this.alert(h);
-    })();
+    return this.alertsFrom(hits, 0);
+  }
+
+  /** hits[from…] through the gate, in order; a promise only when the gate returns one. */
+  private alertsFrom(hits: RuleHit[], from: number): Promise<void> | undefined {
+    for (let i = from; i < hits.length; i++) {
+      const a = this.o.gate.accept(hits[i]!);
+      if (a instanceof Promise) {
+        return a.then((x) => {
+          if (x) this.stats.alerts++;
+          return this.alertsFrom(hits, i + 1);
+        });
+      }
+      if (a) this.stats.alerts++;
+    }
+    return undefined;
   }
 
   private async alert(h: RuleHit): Promise<void> {

@@ -173,44 +173,95 @@ export class AlertGate {
     this.delivered = o.delivered ?? newDeliveredSet();
   }
 
-  async accept(hit: RuleHit): Promise<Alert | undefined> {
+  /**
+   * Turns a hit into an alert (or a count on the one shown), records and notifies it. Synchronous
+   * when nothing must be waited for (the usual case of a replay: the printer records at once, no
+   * notification, nothing held); a promise otherwise.
+   */
+  accept(hit: RuleHit): Alert | undefined | Promise<Alert | undefined> {
     const id = alertId(hit);
     if (this.delivered.has(id)) {
       this.counts.duplicates++;
       return undefined;
     }
-    await this.releaseHeld(hit.time);
-    const joins = joinable(hit.rule);
+    const releasing = this.releaseHeld(hit.time);
+    if (releasing || joinable(hit.rule)) return this.acceptJoinable(hit, id, releasing);
+    this.counts.alerts++;
+    const throttleKey = `${hit.rule.id}\u0000${keyOf(hit.event, hit.rule.throttle.key)}`;
+    const prev = this.shown.get(throttleKey);
     // A repeat inside the throttle window only raises a count: its texts are never rendered.
+    if (prev && hit.time < prev.until) return this.repeat(prev, hit, id);
+    const alert = alertFromHit(hit, id);
+    const entry = this.show(throttleKey, hit, alert);
+    const recording = this.recordAll(alert);
+    const notify = this.notifiable(alert);
+    if (!recording && !notify) return alert;
+    return (async () => {
+      await recording;
+      if (notify) await this.notifyLater(entry);
+      return alert;
+    })();
+  }
+
+  /** accept() once held alerts are out, for a rule that may join (or when something was released). */
+  private async acceptJoinable(hit: RuleHit, id: string, releasing: Promise<void> | undefined): Promise<Alert | undefined> {
+    await releasing;
+    const joins = joinable(hit.rule);
     let alert = joins ? alertFromHit(hit, id) : undefined;
     // Merged into the partner's alert, which was counted and returned when it came: nothing new.
     if (alert && (await this.joinHeld(hit, alert))) return undefined;
     this.counts.alerts++;
     const throttleKey = `${hit.rule.id}\u0000${keyOf(hit.event, hit.rule.throttle.key)}`;
     const prev = this.shown.get(throttleKey);
-    if (prev && hit.time < prev.until) {
-      prev.alert.count += hit.count;
-      this.counts.suppressed++;
-      this.markDelivered(id);
-      for (const s of this.o.record) await this.safe(s, { ...prev.alert, time: hit.time });
-      return undefined;
-    }
+    if (prev && hit.time < prev.until) return this.repeat(prev, hit, id);
     alert ??= alertFromHit(hit, id);
-    const entry: Shown = { alert, until: alert.time + hit.rule.throttle.withinMs, sent: false };
-    this.shown.set(throttleKey, entry);
-    this.markDelivered(alert.id);
-    if (joinable(hit.rule)) {
+    const entry = this.show(throttleKey, hit, alert);
+    if (joins) {
       await this.hold(hit, entry);
       return alert;
     }
-    for (const s of this.o.record) await this.safe(s, alert);
-    if (this.notifiable(alert)) {
-      const foldMs = this.o.foldMs ?? 0;
-      if (foldMs > 0) {
-        entry.timer = setTimeout(() => this.track(this.send(entry)), foldMs);
-      } else await this.send(entry);
-    }
+    await this.recordAll(alert);
+    if (this.notifiable(alert)) await this.notifyLater(entry);
     return alert;
+  }
+
+  /** A repeat inside the throttle window: the shown alert's count goes up, and the record sinks hear of it. */
+  private repeat(prev: Shown, hit: RuleHit, id: string): Promise<undefined> | undefined {
+    prev.alert.count += hit.count;
+    this.counts.suppressed++;
+    this.markDelivered(id);
+    const recording = this.recordAll(prev.alert, hit.time);
+    return recording ? recording.then(() => undefined) : undefined;
+  }
+
+  private show(throttleKey: string, hit: RuleHit, alert: Alert): Shown {
+    const entry: Shown = { alert, until: alert.time + hit.rule.throttle.withinMs, sent: false };
+    this.shown.set(throttleKey, entry);
+    this.markDelivered(alert.id);
+    return entry;
+  }
+
+  /** Notifies now, or after foldMs (live: a burst folds into one notification). */
+  private notifyLater(entry: Shown): Promise<void> | undefined {
+    const foldMs = this.o.foldMs ?? 0;
+    if (foldMs > 0) {
+      entry.timer = setTimeout(() => this.track(this.send(entry)), foldMs);
+      return undefined;
+    }
+    return this.send(entry);
+  }
+
+  /**
+   * Every record sink in turn (a sink's own copy when `time` updates it); a promise only when a
+   * sink returns one.
+   */
+  private recordAll(alert: Alert, time?: number, from = 0): Promise<void> | undefined {
+    const sinks = this.o.record;
+    for (let i = from; i < sinks.length; i++) {
+      const p = this.safe(sinks[i]!, time === undefined ? alert : { ...alert, time });
+      if (p) return p.then(() => this.recordAll(alert, time, i + 1));
+    }
+    return undefined;
   }
 
   /** Holds a joinable alert for its window (see the header). */
@@ -248,8 +299,11 @@ export class AlertGate {
   }
 
   /** Held alerts whose window ended before `time` (event time) go out. */
-  private async releaseHeld(time: number): Promise<void> {
-    for (const h of [...this.held]) if (h.deadline < time && !h.timer) await this.release(h);
+  private releaseHeld(time: number): Promise<void> | undefined {
+    if (!this.held.some((h) => h.deadline < time && !h.timer)) return undefined;
+    return (async () => {
+      for (const h of [...this.held]) if (h.deadline < time && !h.timer) await this.release(h);
+    })();
   }
 
   /** A held alert goes out: recorded (again, as an update, when it was merged live) and notified. */
@@ -301,11 +355,15 @@ export class AlertGate {
     this.o.onDelivered?.(id);
   }
 
-  private async safe(sink: Sink, alert: Alert): Promise<void> {
+  /** A sink's delivery, its failure logged and never thrown; a promise only when the sink returned one. */
+  private safe(sink: Sink, alert: Alert): Promise<void> | undefined {
+    const failed = (err: unknown): void => this.o.log?.('error', `sink ${sink.name} failed for alert ${alert.rule}: ${(err as Error).message}`);
     try {
-      await sink.deliver(alert);
+      const p = sink.deliver(alert);
+      return p ? p.catch(failed) : undefined;
     } catch (err) {
-      this.o.log?.('error', `sink ${sink.name} failed for alert ${alert.rule}: ${(err as Error).message}`);
+      failed(err);
+      return undefined;
     }
   }
 }

@@ -18,7 +18,7 @@ export class PrinterSink implements Sink {
     private readonly json: boolean,
   ) {}
 
-  async deliver(alert: Alert): Promise<void> {
+  deliver(alert: Alert): void {
     if (this.seen.has(alert.id)) return;
     this.seen.add(alert.id);
     if (this.json) {
