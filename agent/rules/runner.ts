@@ -56,6 +56,8 @@ class RuleWindows extends Map<string, Window> {
   }
 }
 
+const NO_HITS = Object.freeze([]) as unknown as RuleHit[];
+
 const keyGetters = new Map<string, (e: Event) => unknown>();
 export function keyOf(e: Event, paths: readonly string[]): string {
   let out = '';
@@ -120,8 +122,11 @@ export class RuleRunner {
    */
   evaluate(e: Event): RuleHit[] | Promise<RuleHit[]> {
     this.clock.advanceTo(e.time);
-    this.closeWindows(e);
-    const closing = this.closeWindowsWithConditions(e);
+    let closing: Promise<void> | undefined;
+    if (this.windows.size > 0) {
+      this.closeWindows(e);
+      closing = this.closeWindowsWithConditions(e);
+    }
     const candidates = this.index.candidates(e.program, e.kind);
     if (closing) return closing.then(() => this.matchFrom(e, candidates, 0));
     return this.matchFrom(e, candidates, 0);
@@ -150,6 +155,8 @@ export class RuleRunner {
 
   /** Hits produced by the clock alone (live: a window expired while no event came). */
   drain(): RuleHit[] {
+    // most events hit nothing: one shared empty list (frozen: a caller that pushed to it would throw)
+    if (this.hits.length === 0) return NO_HITS;
     return this.hits.splice(0, this.hits.length);
   }
 
