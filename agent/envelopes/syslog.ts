@@ -25,9 +25,39 @@ const TRADITIONAL =
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const DAY_MS = 86_400_000;
 
+/**
+ * parseSyslog, written into `into` (the router's message) instead of a new object: text, time,
+ * ident, hostname, and pid when the line states one. false (and `into` untouched) when the line
+ * has no syslog envelope.
+ */
+export function parseSyslogInto(line: string, referenceTime: number, into: Target): boolean {
+  const c0 = line.charCodeAt(0);
+  if (c0 >= 48 && c0 <= 57) return parseRfc3339(line, into);
+  const s = parseSyslog(line, referenceTime);
+  if (!s) return false;
+  into.text = s.text;
+  into.time = s.time;
+  into.ident = s.ident;
+  into.hostname = s.hostname;
+  if (s.pid !== undefined) into.pid = s.pid;
+  return true;
+}
+
+/** Where parseRfc3339 writes what it read. */
+interface Target {
+  text: string;
+  time?: number;
+  ident?: string;
+  hostname?: string;
+  pid?: number;
+}
+
 export function parseSyslog(line: string, referenceTime: number): SyslogParts | undefined {
   const c0 = line.charCodeAt(0);
-  if (c0 >= 48 && c0 <= 57) return parseRfc3339(line);
+  if (c0 >= 48 && c0 <= 57) {
+    const parts: SyslogParts = { time: 0, hostname: '', ident: '', text: '' };
+    return parseRfc3339(line, parts) ? parts : undefined;
+  }
   const m = TRADITIONAL.exec(line);
   if (!m) return undefined;
   const month = MONTHS.indexOf(m[1]!);
@@ -99,10 +129,11 @@ function secondOf(line: string, zoneStart: number, zoneEnd: number): number {
   return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute - offset) * 60_000 + second * 1000;
 }
 
-function parseRfc3339(line: string): SyslogParts | undefined {
+/** The RFC 3339 form, written into `into` (untouched when the line is not of that form). */
+function parseRfc3339(line: string, into: Target): boolean {
   // YYYY-MM-DDTHH:MM:SS
-  if (!(digitsAt(line, 0, 4) && line.charCodeAt(4) === 45 && digitsAt(line, 5, 2) && line.charCodeAt(7) === 45 && digitsAt(line, 8, 2))) return undefined;
-  if (!(line.charCodeAt(10) === 84 && digitsAt(line, 11, 2) && line.charCodeAt(13) === 58 && digitsAt(line, 14, 2) && line.charCodeAt(16) === 58 && digitsAt(line, 17, 2))) return undefined;
+  if (!(digitsAt(line, 0, 4) && line.charCodeAt(4) === 45 && digitsAt(line, 5, 2) && line.charCodeAt(7) === 45 && digitsAt(line, 8, 2))) return false;
+  if (!(line.charCodeAt(10) === 84 && digitsAt(line, 11, 2) && line.charCodeAt(13) === 58 && digitsAt(line, 14, 2) && line.charCodeAt(16) === 58 && digitsAt(line, 17, 2))) return false;
   let i = 19;
   let fracStart = -1;
   let fracEnd = -1;
@@ -110,7 +141,7 @@ function parseRfc3339(line: string): SyslogParts | undefined {
     fracStart = i + 1;
     let j = fracStart;
     while (j < fracStart + 9 && isDigit(line.charCodeAt(j))) j++;
-    if (j === fracStart) return undefined; // "." without digits: the regex's optional group fails, and "." is no space
+    if (j === fracStart) return false; // "." without digits: the regex's optional group fails, and "." is no space
     fracEnd = j;
     i = j;
   }
@@ -121,12 +152,12 @@ function parseRfc3339(line: string): SyslogParts | undefined {
     if (line.charCodeAt(i + 3) === 58 && digitsAt(line, i + 4, 2)) i += 6;
     else if (digitsAt(line, i + 3, 2)) i += 5;
   }
-  if (line.charCodeAt(i) !== 32) return undefined;
+  if (line.charCodeAt(i) !== 32) return false;
   // hostname: \S+ then one space
   const hostStart = i + 1;
   let j = hostStart;
   while (j < line.length && !isSpace(line.charCodeAt(j))) j++;
-  if (j === hostStart || line.charCodeAt(j) !== 32) return undefined;
+  if (j === hostStart || line.charCodeAt(j) !== 32) return false;
   const hostname = line.slice(hostStart, j);
   // ident: [^\s[\]:]{1,64}, then an optional [pid], then ":" and an optional space
   const identStart = j + 1;
@@ -136,30 +167,33 @@ function parseRfc3339(line: string): SyslogParts | undefined {
     if (c === 91 || c === 93 || c === 58 || isSpace(c)) break;
   }
   const identLen = k - identStart;
-  if (identLen < 1 || identLen > 64) return undefined;
+  if (identLen < 1 || identLen > 64) return false;
   const ident = line.slice(identStart, k);
   let pid: number | undefined;
   if (line.charCodeAt(k) === 91) {
     let d = k + 1;
     while (d < k + 11 && isDigit(line.charCodeAt(d))) d++;
-    if (d === k + 1 || line.charCodeAt(d) !== 93) return undefined;
+    if (d === k + 1 || line.charCodeAt(d) !== 93) return false;
     pid = 0;
     for (let x = k + 1; x < d; x++) pid = pid * 10 + line.charCodeAt(x) - 48;
     k = d + 1;
   }
-  if (line.charCodeAt(k) !== 58) return undefined;
+  if (line.charCodeAt(k) !== 58) return false;
   k++;
   if (line.charCodeAt(k) === 32) k++;
   // the time: the whole second, plus milliseconds as Date.parse reads them (first three digits)
   const secondMs = secondOf(line, zoneStart, i);
-  if (Number.isNaN(secondMs)) return undefined;
+  if (Number.isNaN(secondMs)) return false;
   let ms = 0;
   if (fracStart !== -1) {
     for (let f = fracStart, scale = 100; f < fracStart + 3; f++, scale /= 10) ms += f < fracEnd ? (line.charCodeAt(f) - 48) * scale : 0;
   }
-  const parts: SyslogParts = { time: secondMs + ms, hostname, ident, text: line.slice(k) };
-  if (pid !== undefined) parts.pid = pid;
-  return parts;
+  into.time = secondMs + ms;
+  into.hostname = hostname;
+  into.ident = ident;
+  into.text = line.slice(k);
+  if (pid !== undefined) into.pid = pid;
+  return true;
 }
 
 /** The reference definition of the RFC 3339 form (parseRfc3339 reads the same by hand). */

@@ -10,11 +10,13 @@ import type { Event, EventDraft, Program } from '../event.js';
 import type { RawLine } from '../sources/raw-line.js';
 import { isJournalEntry, parseJournal } from '../envelopes/journal.js';
 import { asProgram, isCaptureRecord, type CaptureRecord } from '../envelopes/wrap-capture.js';
-import { parseSyslog } from '../envelopes/syslog.js';
+import { parseSyslogInto } from '../envelopes/syslog.js';
 import type { LineParser, Message, ParserSpec } from './types.js';
 import { PARSERS, parserFor, parserForIdent } from './registry.js';
 
 const MAX_JSON_LINE = 1 << 20;
+/** The detail of an event whose parser gave none: shared, so frozen (nothing downstream writes to a detail). */
+const NO_DETAIL: Event['detail'] = Object.freeze({});
 /** Parser instances kept per source (one per program and pid). */
 const MAX_INSTANCES = 512;
 
@@ -78,11 +80,18 @@ export class LineRouter {
    * comes back as events.
    */
   private decode(raw: RawLine): Message | Event[] {
-    const msg: Message = { text: raw.text, referenceTime: raw.receivedAt };
-    if (raw.pid !== undefined) msg.pid = raw.pid;
-    if (raw.partial) msg.partial = true;
-    if (raw.continuation) msg.continuation = true;
-    if (raw.stream) msg.stream = raw.stream;
+    // every field from the start, in one order: messages keep one shape (no property added later)
+    const msg: Message = {
+      text: raw.text,
+      time: undefined,
+      pid: raw.pid,
+      ident: undefined,
+      hostname: undefined,
+      partial: raw.partial ? true : undefined,
+      continuation: raw.continuation ? true : undefined,
+      stream: raw.stream ? raw.stream : undefined,
+      referenceTime: raw.receivedAt,
+    };
     let program: Program | undefined = raw.program;
     const envelope = raw.envelope ?? 'auto';
 
@@ -109,14 +118,7 @@ export class LineRouter {
         if (j.comm && !msg.ident) msg.ident = j.comm;
       }
     } else if (envelope === 'auto' || envelope === 'syslog') {
-      const s = parseSyslog(raw.text, raw.receivedAt);
-      if (s) {
-        msg.text = s.text;
-        msg.time = s.time;
-        msg.ident = s.ident;
-        msg.hostname = s.hostname;
-        if (s.pid !== undefined) msg.pid = s.pid;
-      }
+      parseSyslogInto(raw.text, raw.receivedAt, msg);
     }
 
     let spec: ParserSpec | undefined;
@@ -214,7 +216,7 @@ export class LineRouter {
       host: d.host,
       port: d.port,
       user: d.user,
-      detail: d.detail ?? {},
+      detail: d.detail ?? NO_DETAIL,
       pattern: d.pattern,
       connection: undefined,
       raw: { text: raw.text, source: pos.source, file: pos.file, line: pos.line, offset: pos.offset, cursor: pos.cursor },

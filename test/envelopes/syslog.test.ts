@@ -7,7 +7,13 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseRfc3339WithRegex, parseSyslog } from '../../agent/envelopes/syslog.js';
+import { parseRfc3339WithRegex, parseSyslog, parseSyslogInto } from '../../agent/envelopes/syslog.js';
+
+/** What parseSyslogInto (the router's way) writes into a message, as parseSyslog's parts. */
+function viaInto(line: string): unknown {
+  const msg: { text: string; time?: number; ident?: string; hostname?: string; pid?: number } = { text: line };
+  return parseSyslogInto(line, 0, msg) ? msg : undefined;
+}
 
 const FIXTURES = new URL('../fixtures', import.meta.url).pathname;
 
@@ -25,6 +31,7 @@ describe('syslog RFC 3339 envelope', () => {
       for (const line of readFileSync(f, 'utf8').split('\n')) {
         if (!/^\d/.test(line)) continue;
         expect(parseSyslog(line, 0), line).toEqual(parseRfc3339WithRegex(line));
+        expect(viaInto(line), line).toEqual(parseRfc3339WithRegex(line));
         n++;
       }
     }
@@ -46,7 +53,9 @@ describe('syslog RFC 3339 envelope', () => {
     const rests = [': msg', ':msg', ':  two spaces', ': ', ':', ' msg', ': line\nwith newline', ': tab\there'];
     for (let i = 0; i < 20_000; i++) {
       const line = pick(dates) + pick(fracs) + pick(zones) + pick(hosts) + pick(idents) + pick(pids) + pick(rests);
-      expect(parseSyslog(line, 0), JSON.stringify(line)).toEqual(parseRfc3339WithRegex(line));
+      const want = parseRfc3339WithRegex(line);
+      expect(parseSyslog(line, 0), JSON.stringify(line)).toEqual(want);
+      expect(viaInto(line), JSON.stringify(line)).toEqual(want);
     }
   });
 
