@@ -185,7 +185,13 @@ export class AlertGate {
       return undefined;
     }
     const releasing = this.releaseHeld(hit.time);
-    if (releasing || joinable(hit.rule)) return this.acceptJoinable(hit, id, releasing);
+    if (releasing) return releasing.then(() => this.acceptNow(hit, id));
+    return this.acceptNow(hit, id);
+  }
+
+  /** accept() once the held alerts that are due went out. */
+  private acceptNow(hit: RuleHit, id: string): Alert | undefined | Promise<Alert | undefined> {
+    if (joinable(hit.rule)) return this.acceptJoinable(hit, id);
     this.counts.alerts++;
     const throttleKey = `${hit.rule.id}\u0000${keyOf(hit.event, hit.rule.throttle.key)}`;
     const prev = this.shown.get(throttleKey);
@@ -203,26 +209,24 @@ export class AlertGate {
     })();
   }
 
-  /** accept() once held alerts are out, for a rule that may join (or when something was released). */
-  private async acceptJoinable(hit: RuleHit, id: string, releasing: Promise<void> | undefined): Promise<Alert | undefined> {
-    await releasing;
-    const joins = joinable(hit.rule);
-    let alert = joins ? alertFromHit(hit, id) : undefined;
+  /** A rule that joins: merged into a held partner's alert, or held itself for the partner. */
+  private acceptJoinable(hit: RuleHit, id: string): Alert | undefined | Promise<Alert | undefined> {
+    const alert = alertFromHit(hit, id);
     // Merged into the partner's alert, which was counted and returned when it came: nothing new.
-    if (alert && (await this.joinHeld(hit, alert))) return undefined;
+    const joined = this.joinHeld(hit, alert);
+    if (joined instanceof Promise) return joined.then((merged) => (merged ? undefined : this.holdNew(hit, id, alert)));
+    if (joined) return undefined;
+    return this.holdNew(hit, id, alert);
+  }
+
+  private holdNew(hit: RuleHit, id: string, alert: Alert): Alert | undefined | Promise<Alert | undefined> {
     this.counts.alerts++;
     const throttleKey = `${hit.rule.id}\u0000${keyOf(hit.event, hit.rule.throttle.key)}`;
     const prev = this.shown.get(throttleKey);
     if (prev && hit.time < prev.until) return this.repeat(prev, hit, id);
-    alert ??= alertFromHit(hit, id);
     const entry = this.show(throttleKey, hit, alert);
-    if (joins) {
-      await this.hold(hit, entry);
-      return alert;
-    }
-    await this.recordAll(alert);
-    if (this.notifiable(alert)) await this.notifyLater(entry);
-    return alert;
+    const holding = this.hold(hit, entry);
+    return holding ? holding.then(() => alert) : alert;
   }
 
   /** A repeat inside the throttle window: the shown alert's count goes up, and the record sinks hear of it. */
@@ -265,20 +269,24 @@ export class AlertGate {
   }
 
   /** Holds a joinable alert for its window (see the header). */
-  private async hold(hit: RuleHit, entry: Shown): Promise<void> {
+  private hold(hit: RuleHit, entry: Shown): Promise<void> | undefined {
     const windowMs = Math.max(hit.rule.join?.withinMs ?? 0, ...hit.rule.joinedBy.values());
     const live = (this.o.foldMs ?? 0) > 0;
     const h: Held = { hit, entry, deadline: entry.alert.time + windowMs, recorded: live, merged: false, notify: this.notifiable(entry.alert) };
-    if (live) {
-      for (const s of this.o.record) await this.safe(s, entry.alert);
-      h.timer = setTimeout(() => this.track(this.release(h)), Math.max(windowMs, this.o.foldMs ?? 0));
-    }
-    this.held.push(h);
-    if (this.held.length > MAX_HELD) this.track(this.release(this.held[0]!));
+    const keep = (): void => {
+      if (live) h.timer = setTimeout(() => this.track(this.release(h)), Math.max(windowMs, this.o.foldMs ?? 0));
+      this.held.push(h);
+      if (this.held.length > MAX_HELD) this.track(this.release(this.held[0]!));
+    };
+    // live, the first alert is recorded at once (see the header), and only then held
+    const recording = live ? this.recordAll(entry.alert) : undefined;
+    if (recording) return recording.then(keep);
+    keep();
+    return undefined;
   }
 
   /** Merges `alert` into a held partner, when there is one; returns the merged alert (already delivered). */
-  private async joinHeld(hit: RuleHit, alert: Alert): Promise<Alert | undefined> {
+  private joinHeld(hit: RuleHit, alert: Alert): Alert | undefined | Promise<Alert | undefined> {
     for (const h of this.held) {
       const w = joinWindow(h.hit.rule, hit.rule);
       if (!w || Math.abs(h.entry.alert.time - alert.time) > w.withinMs) continue;
@@ -292,28 +300,36 @@ export class AlertGate {
       for (const x of [h.hit, hit]) this.shown.set(`${x.rule.id}\u0000${keyOf(x.event, x.rule.throttle.key)}`, h.entry);
       this.markDelivered(alert.id);
       this.counts.joined++;
-      await this.release(h);
-      return merged;
+      const releasing = this.release(h);
+      return releasing ? releasing.then(() => merged) : merged;
     }
     return undefined;
   }
 
-  /** Held alerts whose window ended before `time` (event time) go out. */
+  /** Held alerts whose window ended before `time` (event time) go out, oldest first. */
   private releaseHeld(time: number): Promise<void> | undefined {
-    if (!this.held.some((h) => h.deadline < time && !h.timer)) return undefined;
-    return (async () => {
-      for (const h of [...this.held]) if (h.deadline < time && !h.timer) await this.release(h);
-    })();
+    if (this.held.length === 0) return undefined;
+    const due = this.held.filter((h) => h.deadline < time && !h.timer);
+    return due.length ? this.releaseAll(due, 0) : undefined;
+  }
+
+  private releaseAll(hs: Held[], from: number): Promise<void> | undefined {
+    for (let i = from; i < hs.length; i++) {
+      const p = this.release(hs[i]!);
+      if (p) return p.then(() => this.releaseAll(hs, i + 1));
+    }
+    return undefined;
   }
 
   /** A held alert goes out: recorded (again, as an update, when it was merged live) and notified. */
-  private async release(h: Held): Promise<void> {
+  private release(h: Held): Promise<void> | undefined {
     const i = this.held.indexOf(h);
-    if (i < 0) return;
+    if (i < 0) return undefined;
     this.held.splice(i, 1);
     if (h.timer) clearTimeout(h.timer);
-    if (h.merged || !h.recorded) for (const s of this.o.record) await this.safe(s, h.entry.alert);
-    if (h.notify) await this.send(h.entry);
+    const recording = h.merged || !h.recorded ? this.recordAll(h.entry.alert) : undefined;
+    if (!h.notify) return recording;
+    return recording ? recording.then(() => this.send(h.entry)) : this.send(h.entry);
   }
 
   /** Sends what is still folding, and waits for sends in flight (shutdown, end of replay). */
@@ -344,7 +360,8 @@ export class AlertGate {
     for (const s of this.o.notify) await this.safe(s, { ...entry.alert });
   }
 
-  private track(p: Promise<void>): void {
+  private track(p: Promise<void> | undefined): void {
+    if (!p) return;
     this.pendingSends.add(p);
     void p.finally(() => this.pendingSends.delete(p));
   }
