@@ -124,6 +124,9 @@ class Agent {
   private readonly stoppers: Array<() => Promise<void>> = [];
   private readonly delivered: RecentSet<string>;
   private deliveredDirty = false;
+  /** See saveState. */
+  private statusSignature = '';
+  private statusLookedAt = 0;
   private loaded: ReturnType<typeof loadRuleSet>;
   private readonly status: StatusWriter;
   private timers: NodeJS.Timeout[] = [];
@@ -314,11 +317,23 @@ class Agent {
     });
   }
 
+  /**
+   * Every second: the delivered ids when they changed, and the status file when the counts moved.
+   * What the counts do not show (a source's file appearing or rotating without a line) is picked
+   * up by a full look every 30 s, so an idle agent builds no status every second.
+   */
   private async saveState(): Promise<void> {
     if (this.deliveredDirty) {
       this.deliveredDirty = false;
       writeDelivered(this.p.deliveredFile, this.delivered);
     }
+    const s = this.pipeline.stats;
+    const g = this.gate.counts;
+    const signature = `${s.lines} ${s.events} ${s.alerts} ${g.alerts} ${g.notified} ${g.suppressed} ${g.duplicates} ${this.lastAlert?.time} ${this.desktop?.status.state}`;
+    const now = Date.now();
+    if (signature === this.statusSignature && now - this.statusLookedAt < 30_000) return;
+    this.statusSignature = signature;
+    this.statusLookedAt = now;
     this.writeStatus();
   }
 

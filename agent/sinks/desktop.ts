@@ -24,7 +24,7 @@
  * notify-send waits at most for D-Bus's reply timeout (25 s) when a server hangs. A notification
  * the server rejects for no known reason is tried 3 times, then given up with a warning.
  */
-import NotifySend from 'node-notifier/notifiers/notifysend.js';
+import type NotifySend from 'node-notifier/notifiers/notifysend.js';
 
 type NotifySendOptions = ConstructorParameters<typeof NotifySend>[0];
 import type { Alert, Sink } from '../alert.js';
@@ -186,8 +186,10 @@ export class DesktopSink implements Sink {
    * suppressOsdCheck: without it node-notifier looks notify-send up once and, if it is missing,
    * refuses for the life of the process, so installing libnotify-bin later would not help.
    * (The option exists in notifysend.js but not in @types/node-notifier.)
+   * Loaded with the first notification: node-notifier and its dependencies add about 10 MB to
+   * the resident memory of an agent that may stay quiet for days.
    */
-  private readonly notifier = new NotifySend({ suppressOsdCheck: true } as NotifySendOptions);
+  private notifier: Promise<NotifySend> | undefined;
   private readonly logger: SinkLogger;
   private readonly maxPending: number;
   private readonly env: NodeJS.ProcessEnv;
@@ -321,15 +323,20 @@ export class DesktopSink implements Sink {
       'app-name': APP_NAME,
     };
     const path = this.env.PATH;
-    return new Promise<Attempt>((resolve) => {
-      try {
-        withProcessEnv({ DBUS_SESSION_BUS_ADDRESS: bus.address, PATH: path }, () => {
-          this.notifier.notify(options, (err: unknown) => resolve(classify(err, bus.address, path)));
-        });
-      } catch (err) {
-        resolve(classify(err instanceof Error ? err : new Error(String(err)), bus.address, path));
-      }
-    });
+    this.notifier ??= import('node-notifier/notifiers/notifysend.js').then(({ default: Notifier }) => new Notifier({ suppressOsdCheck: true } as NotifySendOptions));
+    return this.notifier.then(
+      (notifier) =>
+        new Promise<Attempt>((resolve) => {
+          try {
+            withProcessEnv({ DBUS_SESSION_BUS_ADDRESS: bus.address, PATH: path }, () => {
+              notifier.notify(options, (err: unknown) => resolve(classify(err, bus.address, path)));
+            });
+          } catch (err) {
+            resolve(classify(err instanceof Error ? err : new Error(String(err)), bus.address, path));
+          }
+        }),
+      (err: unknown) => classify(err instanceof Error ? err : new Error(String(err)), bus.address, path),
+    );
   }
 }
 

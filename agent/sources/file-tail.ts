@@ -10,8 +10,12 @@
  *
  * How changes are seen: chokidar 5 watches the directory (or its nearest existing ancestor when
  * it does not exist yet), every event triggers a scan and a second scan `recheckMs` later
- * (chokidar drops a change within 50 ms of the previous one), and a scan runs every `pollMs`
- * anyway. A scan stats each path and compares device and inode with the open file:
+ * (chokidar drops a change within 50 ms of the previous one), and a safety scan runs every
+ * `pollMs` anyway. While the watcher works and nothing happens (no event, no line, no rotated file
+ * still being read), the pause between safety scans doubles up to `maxPollMs`, so an idle agent
+ * with many sources costs no measurable CPU; any event or line brings it back to `pollMs`.
+ * Without a working watcher (watch: false, or a watcher error such as the inotify limit) it
+ * stays at `pollMs`. A scan stats each path and compares device and inode with the open file:
  *
  * - append: read from the saved position to the end, complete lines only;
  * - rename + create, delete + create, symlink retargeted: the old file stays open and is read
@@ -66,6 +70,8 @@ export interface FileTailOptions {
   fromStart?: boolean;
   /** Periodic scan interval (default 1000 ms). */
   pollMs?: number;
+  /** Longest pause between safety scans while the watcher works and all is quiet (default 30 s). */
+  maxPollMs?: number;
   /** Scan again this long after the last change event (default 150 ms). */
   recheckMs?: number;
   /** Deliver a line with no newline yet as partial after this long without growth (default 500 ms; 0 = never). */
@@ -88,6 +94,8 @@ export interface FileTailStatus {
   pattern: string;
   running: boolean;
   linesDelivered: number;
+  /** Pause before the next safety scan (grows while all is quiet; see the header). */
+  safetyScanMs: number;
   files: Array<{ path: string; dev: number; ino: number; offset: number; size: number; rotated: boolean; truncations: number }>;
   problems: Array<{ path: string; code: string; message: string }>;
 }
@@ -109,12 +117,18 @@ const CHECKPOINT_SCHEMA = 1;
 export class FileTail {
   readonly sourceId: string;
   private readonly pattern: string;
-  private readonly opts: Required<Pick<FileTailOptions, 'pollMs' | 'recheckMs' | 'partialFlushMs' | 'rotatedQuietMs' | 'maxLineBytes' | 'readBudgetBytes'>> & FileTailOptions;
+  private readonly opts: Required<Pick<FileTailOptions, 'pollMs' | 'maxPollMs' | 'recheckMs' | 'partialFlushMs' | 'rotatedQuietMs' | 'maxLineBytes' | 'readBudgetBytes'>> & FileTailOptions;
   private readonly tracked = new Map<string, Tracked>();
   private sink: LineSink | undefined;
   private watcher: FSWatcher | undefined;
   private watchedDir: string | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
+  /** Pause before the next safety scan (see the header). */
+  private pollDelay = 0;
+  /** A watcher event came since the last safety scan. */
+  private stirred = false;
+  /** The watcher reported an error: it may miss changes, so polling stays fast. */
+  private watcherFailed = false;
   private recheckTimer: NodeJS.Timeout | undefined;
   private partialTimer: NodeJS.Timeout | undefined;
   private running = false;
@@ -131,6 +145,7 @@ export class FileTail {
     this.sourceId = options.sourceId ?? `file:${this.pattern}`;
     this.opts = {
       pollMs: 1000,
+      maxPollMs: 30_000,
       recheckMs: 150,
       partialFlushMs: 500,
       rotatedQuietMs: 30_000,
@@ -155,7 +170,8 @@ export class FileTail {
     }
     this.firstScanDone = true;
     this.kick();
-    this.pollTimer = setInterval(() => this.kick(), this.opts.pollMs);
+    this.pollDelay = this.opts.pollMs;
+    this.schedulePoll();
     if (this.opts.watch !== false) await this.ensureWatcher();
   }
 
@@ -163,7 +179,7 @@ export class FileTail {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    clearInterval(this.pollTimer);
+    clearTimeout(this.pollTimer);
     clearTimeout(this.recheckTimer);
     clearTimeout(this.partialTimer);
     await this.watcher?.close().catch(() => undefined);
@@ -197,17 +213,42 @@ export class FileTail {
       }
       if (t.problem) problems.push({ path: t.path, code: t.problem.code, message: t.problem.message });
     }
-    return { sourceId: this.sourceId, pattern: this.pattern, running: this.running, linesDelivered: this.delivered, files, problems };
+    return { sourceId: this.sourceId, pattern: this.pattern, running: this.running, linesDelivered: this.delivered, safetyScanMs: this.pollDelay, files, problems };
   }
 
   /** Ask for a scan now (and one more shortly after), e.g. on a change event. */
   kick(recheck = false): void {
     if (!this.running) return;
     if (recheck) {
+      this.stirred = true;
+      if (this.pollDelay > this.opts.pollMs) {
+        this.pollDelay = this.opts.pollMs;
+        this.schedulePoll();
+      }
       clearTimeout(this.recheckTimer);
       this.recheckTimer = setTimeout(() => this.kick(), this.opts.recheckMs);
     }
     void this.scan();
+  }
+
+  private schedulePoll(): void {
+    clearTimeout(this.pollTimer);
+    if (!this.running) return;
+    this.pollTimer = setTimeout(() => void this.poll(), this.pollDelay);
+  }
+
+  /** The safety scan; then the next one sooner or later (see the header). */
+  private async poll(): Promise<void> {
+    const delivered = this.delivered;
+    const stirred = this.stirred;
+    this.stirred = false;
+    await this.scan();
+    let draining = false;
+    for (const t of this.tracked.values()) if (t.draining.length > 0) draining = true;
+    const watched = this.opts.watch !== false && this.watcher !== undefined && !this.watcherFailed;
+    const quiet = watched && !stirred && !draining && this.delivered === delivered;
+    this.pollDelay = quiet ? Math.min(this.pollDelay * 2, this.opts.maxPollMs) : this.opts.pollMs;
+    this.schedulePoll();
   }
 
   private scan(): Promise<void> {
@@ -479,7 +520,10 @@ export class FileTail {
     const depth = dir === base ? Math.max(0, rest.length - 1) : 0;
     const w = watch(dir, { ignoreInitial: true, depth, persistent: true, ignorePermissionErrors: true });
     w.on('all', () => this.kick(true));
-    w.on('error', (err) => this.opts.log('debug', `${this.sourceId}: watcher: ${messageOf(err)}`, { source: this.sourceId }));
+    w.on('error', (err) => {
+      this.watcherFailed = true;
+      this.opts.log('debug', `${this.sourceId}: watcher: ${messageOf(err)}`, { source: this.sourceId });
+    });
     this.watcher = w;
     if (!hasGlob(this.pattern) && dir !== base) {
       this.opts.log('debug', `${this.sourceId}: ${base} does not exist yet; watching ${dir}`, { source: this.sourceId });

@@ -49,6 +49,32 @@ describe('FileTail', () => {
     expect(out.lines[2]?.position.offset).toBe(7);
   });
 
+  it('spaces its safety scans out while all is quiet, and comes back to pollMs on a change', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'a.log');
+    writeFileSync(f, '');
+    const { tail, out } = await tailOf(f, join(dir, 'ck.json'), { fromStart: true, pollMs: 50, maxPollMs: 400 });
+    // quiet: 50 → 100 → 200 → 400 ms, and no further
+    await waitFor(() => tail.status().safetyScanMs === 400, 'the pause to reach maxPollMs', 5000);
+    await sleep(1000);
+    expect(tail.status().safetyScanMs).toBe(400);
+    appendFileSync(f, 'news\n');
+    await waitFor(() => out.lines.length === 1, 'the line');
+    expect(tail.status().safetyScanMs).toBe(50);
+    expect(out.raw()).toEqual(['news']);
+  });
+
+  it('keeps polling at pollMs when it has no watcher to rely on', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'a.log');
+    writeFileSync(f, '');
+    const { tail, out } = await tailOf(f, join(dir, 'ck.json'), { fromStart: true, pollMs: 50, maxPollMs: 400, watch: false });
+    await sleep(800);
+    expect(tail.status().safetyScanMs).toBe(50);
+    appendFileSync(f, 'news\n');
+    await waitFor(() => out.lines.length === 1, 'the line', 2000);
+  });
+
   it('starts at the end of an existing file on first start, and sees a waiting prompt there', async () => {
     const dir = tempDir();
     const f = join(dir, 'a.log');
