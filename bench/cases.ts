@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, percentile, procCpuTicks, procStatusKb, run, type RunResult } from './measure.js';
 import { startBenchNotifyServer } from './notify-server.js';
+import { AGENT_NODE_OPTIONS } from '../agent/cli/service.js';
 
 export interface Tool {
   name: string;
@@ -69,7 +70,8 @@ interface Agent {
 async function startAgent(cli: string, args: string[], env: NodeJS.ProcessEnv): Promise<Agent> {
   const dir = mkdtempSync(join(tmpdir(), 'connwatch-bench-agent-'));
   for (const d of ['config', 'state', 'runtime']) mkdirSync(join(dir, d), { mode: 0o700 });
-  const child = spawn(process.execPath, [cli, 'run', '--no-defaults', ...args], {
+  // started as the user service starts it (the unit's ExecStart: node options, then the agent)
+  const child = spawn(process.execPath, [...AGENT_NODE_OPTIONS, cli, 'run', '--no-defaults', ...args], {
     env: { ...env, HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), XDG_STATE_HOME: join(dir, 'state'), XDG_RUNTIME_DIR: join(dir, 'runtime') },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { loadRuleFile } from '../../agent/rules/load.js';
+import { AGENT_NODE_OPTIONS } from '../../agent/cli/service.js';
 import { ROOT } from '../helpers/cli.js';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -27,5 +28,7 @@ it('the two newcomer commands are near the top and exist', () => {
   expect(top).toContain('npm test');
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   expect(pkg.scripts.start).toMatch(/connwatch|main\.js run/);
+  // npm start runs the agent with the node options the user service gives it
+  expect(pkg.scripts.start).toBe(`node ${AGENT_NODE_OPTIONS.join(' ')} dist/agent/cli/main.js run`);
   expect(pkg.scripts.test).toBeTruthy();
 });

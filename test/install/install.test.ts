@@ -31,7 +31,7 @@ describe('connwatch install', () => {
     expect(systemctlCalls(h)).toEqual(['--user daemon-reload', '--user enable --now connwatch.service']);
     const unit = readFileSync(unitPath(h), 'utf8');
     expect(unit.split('\n')[0]).toMatch(/connwatch-managed/);
-    expect(unit).toMatch(/^ExecStart="\/.*node" "\/.*\/dist\/agent\/cli\/main\.js" run$/m);
+    expect(unit).toMatch(/^ExecStart="\/.*node" --max-semi-space-size=1 "\/.*\/dist\/agent\/cli\/main\.js" run$/m);
     expect(unit).toContain(`ReadWritePaths="${join(h.home, '.local', 'state', 'connwatch')}"`);
     expect(readFileSync(join(h.home, '.config', 'connwatch', 'config.json'), 'utf8')).toBe('{}\n');
     const example = JSON.parse(readFileSync(join(h.home, '.config', 'connwatch', 'config.example.json'), 'utf8')) as { sources: Array<{ path?: string }> };

@@ -14,7 +14,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseExecLine } from '../../agent/cli/service.js';
+import { AGENT_NODE_OPTIONS, parseExecLine } from '../../agent/cli/service.js';
 import { FIXTURES, runCli, waitFor } from '../helpers/cli.js';
 import { startNotifyServer, type NotifyServer } from '../helpers/notify-server.js';
 import { tempHome, type TempHome } from './home.js';
@@ -61,9 +61,9 @@ describe('the installed unit', () => {
     expect(v.output).toBe('');
     expect(v.code).toBe(0);
     const argv = parseExecLine(unitLines(readFileSync(unit, 'utf8'), 'ExecStart')[0]!);
-    expect(argv).toEqual([process.execPath, expect.stringMatching(/\/dist\/agent\/cli\/main\.js$/), 'run']);
+    expect(argv).toEqual([process.execPath, ...AGENT_NODE_OPTIONS, expect.stringMatching(/\/dist\/agent\/cli\/main\.js$/), 'run']);
     expect(existsSync(argv[0]!)).toBe(true);
-    expect(existsSync(argv[1]!)).toBe(true);
+    expect(existsSync(argv[1 + AGENT_NODE_OPTIONS.length]!)).toBe(true);
   });
 
   it('quotes paths with a space, % and $ so systemd reads them back unchanged', async () => {
