@@ -11,6 +11,7 @@
  *   BENCH_ALERTS=1000      alerts in the live latency case (0: skip)
  *   BENCH_INTERVAL_MS=40   pause between appended lines in the latency case
  *   BENCH_IDLE_SECONDS=60  length of the idle case (0: skip)
+ *   BENCH_IDLE_SETTLE=15   start-up left out before the idle minute (reported on its own)
  *   BENCH_SEED=20260301    PRNG seed
  *   BENCH_OUT=FILE         where to write the results (default bench/results.md; quick: a temp file)
  *   BENCH_CASES=a,b        only these of sshd, client, big, latency, idle
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
   const alerts = num('BENCH_ALERTS', quick ? 20 : 1000);
   const interval = num('BENCH_INTERVAL_MS', 40);
   const idleSeconds = num('BENCH_IDLE_SECONDS', quick ? 3 : 60);
+  const idleSettle = num('BENCH_IDLE_SETTLE', quick ? 2 : 15);
   const seed = num('BENCH_SEED', 20260301);
   const only = process.env.BENCH_CASES ? new Set(process.env.BENCH_CASES.split(',')) : undefined;
   const want = (c: string) => !only || only.has(c);
@@ -125,9 +127,13 @@ async function main(): Promise<void> {
       log(`  p50 ${report.latency.p50.toFixed(1)} ms, p99 ${report.latency.p99.toFixed(1)} ms`);
     }
     if (want('idle') && idleSeconds > 0) {
-      log(`idle agent: ${idleSeconds} s`);
-      report.idle = await idle(CLI, idleSeconds);
-      log(`  RSS ${report.idle.rssMb.toFixed(1)} MB, ${report.idle.cpuTicks} CPU ticks`);
+      report.idle = [];
+      for (const config of ['one-file', 'defaults'] as const) {
+        log(`idle agent (${config}): ${idleSettle} s to settle, then ${idleSeconds} s`);
+        const r = await idle(CLI, idleSeconds, idleSettle, config);
+        report.idle.push(r);
+        log(`  RSS ${r.rssMb.toFixed(1)} MB (max ${r.maxRssMb.toFixed(1)}), ${r.cpuTicks} CPU ticks`);
+      }
     }
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -36,5 +36,8 @@ describe('npm run bench (BENCH_QUICK=1)', () => {
     // the replay really read the generated lines, and notifications really arrived
     expect(md).toMatch(/connwatch replay: 5000 lines, \d+ events/);
     expect(md).toMatch(/(\d+) of \1 notifications arrived/);
+    // both idle agents were measured: the one-file agent (the targets) and the default sources
+    expect(md).toMatch(/\| one quiet file .*\| \d+\.\d MB \|/);
+    expect(md).toMatch(/\| its default sources .*\| \d+\.\d MB \|/);
   }, 300_000);
 });
