@@ -127,6 +127,23 @@ export class RecentMap<K, V> {
     return true;
   }
 
+  /** Forgets the oldest entries while `stale` says so of the oldest; returns how many went. */
+  forgetOldestWhile(stale: (value: V) => boolean): number {
+    let n = 0;
+    while (this.head < this.order.length) {
+      const oldest = this.order[this.head]!;
+      if (oldest.live) {
+        if (!stale(oldest.value)) break;
+        oldest.live = false;
+        this.map.delete(oldest.key);
+        n++;
+      }
+      this.head++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.order.length) this.compact();
+    return n;
+  }
+
   /** Oldest first. */
   *values(): IterableIterator<V> {
     for (const slot of this.map.values()) yield slot.value;

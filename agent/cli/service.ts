@@ -143,6 +143,9 @@ export function templatePath(root = packageRoot()): string {
  */
 export const AGENT_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=1'];
 
+/** Node options of the `connwatch` command itself, in the shebang of agent/cli/main.ts (see there). */
+export const CLI_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=4'];
+
 export function renderUnit(template: string, u: UnitInputs): string {
   const exec = [systemdQuote(u.node, { dollar: true }), ...AGENT_NODE_OPTIONS, systemdQuote(u.agent, { dollar: true }), 'run'].join(' ');
   const env = Object.entries(u.environment)

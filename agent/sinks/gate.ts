@@ -72,6 +72,12 @@ interface Held {
 }
 
 const MAX_THROTTLE_ENTRIES = 10_000;
+/**
+ * A shown alert is forgotten this long after its throttle window ended (it throttles nothing any
+ * more; kept a while for logs whose time steps back). Without it, a long replay kept the last
+ * 10,000 alerts with their texts: a third of its live heap.
+ */
+const SHOWN_AFTER_WINDOW_MS = 3_600_000;
 /** Alert ids remembered for dedupe (the oldest go first). */
 const MAX_DELIVERED_IDS = 20_000;
 
@@ -191,6 +197,7 @@ export class AlertGate {
 
   /** accept() once the held alerts that are due went out. */
   private acceptNow(hit: RuleHit, id: string): Alert | undefined | Promise<Alert | undefined> {
+    this.shown.forgetOldestWhile((e) => e.until + SHOWN_AFTER_WINDOW_MS < hit.time && (e.sent || !e.timer));
     if (joinable(hit.rule)) return this.acceptJoinable(hit, id);
     this.counts.alerts++;
     const throttleKey = `${hit.rule.id}\u0000${keyOf(hit.event, hit.rule.throttle.key)}`;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { loadRuleFile } from '../../agent/rules/load.js';
-import { AGENT_NODE_OPTIONS } from '../../agent/cli/service.js';
+import { AGENT_NODE_OPTIONS, CLI_NODE_OPTIONS } from '../../agent/cli/service.js';
 import { ROOT } from '../helpers/cli.js';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -30,5 +30,9 @@ it('the two newcomer commands are near the top and exist', () => {
   expect(pkg.scripts.start).toMatch(/connwatch|main\.js run/);
   // npm start runs the agent with the node options the user service gives it
   expect(pkg.scripts.start).toBe(`node ${AGENT_NODE_OPTIONS.join(' ')} dist/agent/cli/main.js run`);
+  // the connwatch command runs with CLI_NODE_OPTIONS, from its shebang (tsc keeps it in dist)
+  const shebang = `#!/usr/bin/env -S node ${CLI_NODE_OPTIONS.join(' ')}`;
+  expect(readFileSync(join(ROOT, 'agent/cli/main.ts'), 'utf8').split('\n')[0]).toBe(shebang);
+  expect(readFileSync(join(ROOT, 'dist/agent/cli/main.js'), 'utf8').split('\n')[0]).toBe(shebang);
   expect(pkg.scripts.test).toBeTruthy();
 });
