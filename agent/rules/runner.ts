@@ -21,6 +21,7 @@ import { RuleIndex } from './compile.js';
 import { formatDuration } from './duration.js';
 import { getter } from './fields.js';
 import { RecentMap } from '../recent.js';
+import { ownCopy } from '../heap.js';
 
 /** Keys a threshold rule counts at once (addresses of a scan): past this, the oldest are forgotten. */
 const MAX_COUNTER_KEYS = 10_000;
@@ -261,7 +262,7 @@ export class RuleRunner {
 
   private count(rule: CompiledRule, e: Event): void {
     const t = rule.threshold!;
-    const key = keyOf(e, t.key);
+    let key = keyOf(e, t.key);
     let byKey = this.counters.get(rule.id);
     if (!byKey) this.counters.set(rule.id, (byKey = new RecentMap(MAX_COUNTER_KEYS)));
     let times = byKey.get(key);
@@ -271,7 +272,10 @@ export class RuleRunner {
       let kept = 0;
       for (const x of times) if (x > since) times[kept++] = x;
       times.length = kept;
-    } else times = [];
+    } else {
+      times = [];
+      key = ownCopy(key); // kept until it counts out or is forgotten: not a slice of its line
+    }
     times.push(e.time);
     if (times.length >= t.count) {
       byKey.delete(key);
