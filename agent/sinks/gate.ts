@@ -247,6 +247,9 @@ export class AlertGate {
 
   private show(throttleKey: string, hit: RuleHit, alert: Alert): Shown {
     const entry: Shown = { alert, until: alert.time + hit.rule.throttle.withinMs, sent: false };
+    // a new window for the key: it becomes the newest entry, so the 10,000 cap forgets idle keys
+    // first (a key kept at its first place, like an alert without host, was forgotten again and again)
+    this.shown.delete(throttleKey);
     this.shown.set(throttleKey, entry);
     this.markDelivered(alert.id);
     return entry;
