@@ -27,12 +27,13 @@ export class StatusWriter {
     mkdirSync(dirname(file), { recursive: true });
   }
 
-  write(status: AgentStatus, force = false): void {
+  /** 'later' when the last write was under a second ago: nothing written, ask again. */
+  write(status: AgentStatus, force = false): 'written' | 'unchanged' | 'later' {
     const now = Date.now();
-    if (!force && now - this.last < 1000) return;
+    if (!force && now - this.last < 1000) return 'later';
     // an idle agent does not rewrite an unchanged file every second; updatedAt = last change
     const content = JSON.stringify({ ...status, updatedAt: 0 });
-    if (!force && content === this.lastContent) return;
+    if (!force && content === this.lastContent) return 'unchanged';
     this.lastContent = content;
     this.last = now;
     const tmp = `${this.file}.tmp-${process.pid}`;
@@ -42,6 +43,7 @@ export class StatusWriter {
     } catch {
       // the status file is a convenience; the agent goes on without it
     }
+    return 'written';
   }
 }
 

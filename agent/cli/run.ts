@@ -303,8 +303,8 @@ class Agent {
     this.stoppers.push(() => watcher.close());
   }
 
-  private writeStatus(): void {
-    this.status.write({
+  private writeStatus(): ReturnType<StatusWriter['write']> {
+    return this.status.write({
       pid: process.pid,
       startedAt: this.status.startedAt,
       updatedAt: Date.now(),
@@ -332,9 +332,10 @@ class Agent {
     const signature = `${s.lines} ${s.events} ${s.alerts} ${g.alerts} ${g.notified} ${g.suppressed} ${g.duplicates} ${this.lastAlert?.time} ${this.desktop?.status.state}`;
     const now = Date.now();
     if (signature === this.statusSignature && now - this.statusLookedAt < 30_000) return;
+    // a status written under a second ago is not rewritten yet: keep asking until it is
+    if (this.writeStatus() === 'later') return;
     this.statusSignature = signature;
     this.statusLookedAt = now;
-    this.writeStatus();
   }
 
   async stop(): Promise<void> {
