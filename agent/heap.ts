@@ -42,8 +42,9 @@ export function collectAbove(limitBytes: number): boolean {
 
 /**
  * The same text in a string of its own. A substring (a host sliced from a log line) keeps its
- * whole line alive, and a rendered template is a tree of its pieces; a string kept for long (an
- * alert shown, a counter's key) is copied flat with this, so it holds only its own characters.
+ * whole line alive; a string kept for long without its line (a threshold counter's key) is copied
+ * with this, so it holds only its own characters. (Not for rendered alert texts: they share their
+ * template's constant pieces, and a flat copy of each was larger.)
  */
 export function ownCopy(s: string): string {
   // a one-character prefix makes a new string; slicing it off makes V8 copy the characters out

@@ -3,70 +3,12 @@
  * trimmed with `delete(keys().next().value)` would — without its cost. V8 leaves a deleted entry
  * as a hole at the front of the table until the next rehash, and `keys().next()` walks over every
  * hole: with 20,000 ids and one eviction per alert, a replay spent more time finding the oldest
- * id than making the alert. Here the insertion order is kept beside the table in a ring of keys.
+ * id than making the alert. Here the insertion order is kept beside the table, in a list of
+ * slots that deletions only mark.
  *
  * Order is that of first insertion: setting an existing key of a RecentMap changes its value, not
  * its place (as Map.set does).
  */
-
-class Ring<K> {
-  private readonly keys: Array<K | undefined>;
-  private head = 0;
-  private count = 0;
-
-  constructor(private readonly capacity: number) {
-    this.keys = new Array<K | undefined>(capacity);
-  }
-
-  push(k: K): void {
-    this.keys[(this.head + this.count) % this.capacity] = k;
-    this.count++;
-  }
-
-  shift(): K {
-    const k = this.keys[this.head] as K;
-    this.keys[this.head] = undefined;
-    this.head = (this.head + 1) % this.capacity;
-    this.count--;
-    return k;
-  }
-}
-
-/** A Set of at most `max` members; adding one more forgets the oldest. */
-export class RecentSet<T> implements Iterable<T> {
-  private readonly set = new Set<T>();
-  private readonly order: Ring<T>;
-
-  constructor(
-    readonly max: number,
-    initial: Iterable<T> = [],
-  ) {
-    if (!(max >= 1)) throw new RangeError(`RecentSet needs room for at least one member, got ${max}`);
-    this.order = new Ring(max + 1);
-    for (const x of initial) this.add(x);
-  }
-
-  get size(): number {
-    return this.set.size;
-  }
-
-  has(x: T): boolean {
-    return this.set.has(x);
-  }
-
-  add(x: T): this {
-    if (this.set.has(x)) return this;
-    this.set.add(x);
-    this.order.push(x);
-    if (this.set.size > this.max) this.set.delete(this.order.shift());
-    return this;
-  }
-
-  /** Oldest first. */
-  [Symbol.iterator](): IterableIterator<T> {
-    return this.set.values();
-  }
-}
 
 interface Slot<K, V> {
   key: K;
@@ -149,8 +91,42 @@ export class RecentMap<K, V> {
     for (const slot of this.map.values()) yield slot.value;
   }
 
+  /** Oldest first. */
+  keys(): IterableIterator<K> {
+    return this.map.keys();
+  }
+
   private compact(): void {
     this.order = this.order.slice(this.head).filter((s) => s.live);
     this.head = 0;
+  }
+}
+
+/** A Set of at most `max` members; adding one more forgets the oldest (a RecentMap without values). */
+export class RecentSet<T> implements Iterable<T> {
+  private readonly members: RecentMap<T, true>;
+
+  constructor(max: number, initial: Iterable<T> = []) {
+    if (!(max >= 1)) throw new RangeError(`RecentSet needs room for at least one member, got ${max}`);
+    this.members = new RecentMap(max);
+    for (const x of initial) this.add(x);
+  }
+
+  get size(): number {
+    return this.members.size;
+  }
+
+  has(x: T): boolean {
+    return this.members.has(x);
+  }
+
+  add(x: T): this {
+    this.members.set(x, true);
+    return this;
+  }
+
+  /** Oldest first. */
+  [Symbol.iterator](): IterableIterator<T> {
+    return this.members.keys();
   }
 }

@@ -138,8 +138,8 @@ export function templatePath(root = packageRoot()): string {
  * Node options of the agent (`connwatch run`), in the unit's ExecStart and `npm start` alike.
  * A 1 MiB young generation: the agent spends its life waiting, and V8 otherwise grows the young
  * generation during start-up (rule files, first scans) and keeps it for the first seconds, which
- * was most of the gap between an idle agent's 61 MB and 56 MB. Replay is a separate command and
- * keeps V8's default (it allocates fast and gains from a large young generation).
+ * was most of the gap between an idle agent's 61 MB and 56 MB. Other commands (replay) run with
+ * CLI_NODE_OPTIONS from the shebang.
  */
 export const AGENT_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=1'];
 

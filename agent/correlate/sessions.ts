@@ -144,7 +144,6 @@ export class Sessions {
     let i = 0;
     for (const c of this.byKey.values()) uses[i++] = c.used;
     uses.sort(); // numeric: a typed array needs no comparator
-
     const below = uses[this.byKey.size - this.maxConnections]!;
     for (const [k, c] of this.byKey) if (c.used < below) this.byKey.delete(k);
   }

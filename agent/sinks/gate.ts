@@ -138,6 +138,11 @@ function withStale(message: string, stale: string | undefined, category: string)
   return stale && category !== 'stale' ? `${message} ${stale}` : message;
 }
 
+/** The throttle window a hit falls in: its rule and the values of the rule's throttle key. */
+function throttleKeyOf(hit: RuleHit): string {
+  return `${hit.rule.id}\u0000${keyOf(hit.event, hit.rule.throttle.key)}`;
+}
+
 /** An alert's id: the rule, its key and the line that triggered it, so a line read again gives the same id. */
 export function alertId(hit: RuleHit): string {
   const e = hit.event;
@@ -200,7 +205,7 @@ export class AlertGate {
     this.shown.forgetOldestWhile((e) => e.until + SHOWN_AFTER_WINDOW_MS < hit.time && (e.sent || !e.timer));
     if (joinable(hit.rule)) return this.acceptJoinable(hit, id);
     this.counts.alerts++;
-    const throttleKey = `${hit.rule.id}\u0000${keyOf(hit.event, hit.rule.throttle.key)}`;
+    const throttleKey = throttleKeyOf(hit);
     const prev = this.shown.get(throttleKey);
     // A repeat inside the throttle window only raises a count: its texts are never rendered.
     if (prev && hit.time < prev.until) return this.repeat(prev, hit, id);
@@ -228,7 +233,7 @@ export class AlertGate {
 
   private holdNew(hit: RuleHit, id: string, alert: Alert): Alert | undefined | Promise<Alert | undefined> {
     this.counts.alerts++;
-    const throttleKey = `${hit.rule.id}\u0000${keyOf(hit.event, hit.rule.throttle.key)}`;
+    const throttleKey = throttleKeyOf(hit);
     const prev = this.shown.get(throttleKey);
     if (prev && hit.time < prev.until) return this.repeat(prev, hit, id);
     const entry = this.show(throttleKey, hit, alert);
@@ -307,7 +312,7 @@ export class AlertGate {
       h.entry.alert = merged;
       h.merged = true;
       // Repeats of either side within its throttle window now count into the merged alert.
-      for (const x of [h.hit, hit]) this.shown.set(`${x.rule.id}\u0000${keyOf(x.event, x.rule.throttle.key)}`, h.entry);
+      for (const x of [h.hit, hit]) this.shown.set(throttleKeyOf(x), h.entry);
       this.markDelivered(alert.id);
       this.counts.joined++;
       const releasing = this.release(h);

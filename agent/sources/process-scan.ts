@@ -337,7 +337,8 @@ export class ProcessScan {
     const events: Event[] = [];
     const pids = names.filter((n) => /^\d+$/.test(n)).map(Number);
     const found: Finding[] = [];
-    // A few processes at a time: the reads are tiny, the wait is the thread pool's round trip.
+    // A few processes at a time: owner, comm and exe are read at once (synchronously), the maps and
+    // stat of the watched ones through the thread pool, in parallel.
     for (let i = 0; i < pids.length; i += PARALLEL) {
       const batch = await Promise.all(pids.slice(i, i + PARALLEL).map((pid) => this.inspectQuietly(pid, boot)));
       for (const f of batch) if (f) found.push(f);
