@@ -8,25 +8,15 @@ import { describe, expect, it } from 'vitest';
 import { PARSERS } from '../../agent/parsers/registry.js';
 import { RDESKTOP_FALLBACK_PATTERNS, rdesktop } from '../../agent/parsers/rdesktop.js';
 import { fixtureFiles, routeFile } from '../helpers/rdp-server.js';
-import { readSamples, runSamples } from '../helpers/samples.js';
-import { assertEveryPatternHasSample } from './coverage.js';
+import { readSamples } from '../helpers/samples.js';
+import { checkSamples } from './coverage.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const RDP = here('../fixtures/rdp');
 const files = [...fixtureFiles(RDP).filter((f) => f.includes('rdesktop') && !f.endsWith('server.log')), join(RDP, 'incidents/rdesktop-1.8-credssp.txt')];
 
 describe('rdesktop parser', () => {
-  const { results, patterns } = runSamples(readSamples(here('./rdesktop.samples.log')));
-
-  it('gives every sample line the events written above it', () => {
-    const bad = results.filter((r) => r.problems.length).map((r) => `line ${r.sample.lineNo}: ${r.sample.text}\n  ${r.problems.join('\n  ')}`);
-    expect(bad).toEqual([]);
-    expect(results.length).toBeGreaterThanOrEqual(50);
-  });
-
-  it('has a sample for every pattern id', () => {
-    assertEveryPatternHasSample(rdesktop, patterns);
-  });
+  checkSamples(rdesktop, readSamples(here('./rdesktop.samples.log')), 50);
 
   it('is recognised from either wording of the CredSSP failure and from 1.9 prefixes', () => {
     for (const line of ['ERROR: CredSSP: Initialize failed, do you have correct kerberos tgt initialized ?', 'Core(error): tcp_connect(), unable to connect to 127.0.0.1', 'Failed to initialize NLA, do you have correct Kerberos TGT initialized ?']) {
