@@ -361,10 +361,11 @@ export class AlertGate {
   }
 
   private notifiable(alert: Alert): boolean {
+    if (this.o.notify.length === 0) return false; // replay, `rules test`: nothing to notify, nothing to work out
     const min = this.o.minSeverity ?? 'warning';
     if (SEVERITIES.indexOf(alert.severity) < SEVERITIES.indexOf(min)) return false;
     if (this.o.quiet?.(new Date()) && alert.severity !== 'critical') return false;
-    return this.o.notify.length > 0;
+    return true;
   }
 
   private async send(entry: Shown): Promise<void> {
