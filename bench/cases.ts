@@ -35,22 +35,24 @@ export interface ToolResult {
 }
 
 export async function throughput(file: string, lines: number, tools: readonly Tool[], reps: number, log: (m: string) => void): Promise<ToolResult[]> {
-  const out: ToolResult[] = [];
-  for (const t of tools) {
-    const seconds: number[] = [];
-    const rss: number[] = [];
-    let note: string | undefined;
-    for (let i = 0; i < reps; i++) {
+  const runs = tools.map(() => ({ seconds: [] as number[], rss: [] as number[], note: undefined as string | undefined }));
+  // Round by round (each tool once per round), not all runs of one tool and then the next: this
+  // machine's speed drifts over minutes, and a drift must not fall on one tool only.
+  for (let i = 0; i < reps; i++) {
+    for (const [k, t] of tools.entries()) {
       const r = await run(t.cmd, t.args(file), t.env ? { env: t.env } : {});
       if (r.code !== 0) throw new Error(`${t.name} exited with ${r.code}: ${r.stderr.slice(-2000)}`);
-      note = t.check?.(r) ?? note;
-      seconds.push(r.seconds);
-      if (r.maxRssMb !== undefined) rss.push(r.maxRssMb);
+      const acc = runs[k]!;
+      acc.note = t.check?.(r) ?? acc.note;
+      acc.seconds.push(r.seconds);
+      if (r.maxRssMb !== undefined) acc.rss.push(r.maxRssMb);
       log(`  ${t.name}: ${r.seconds.toFixed(2)} s${r.maxRssMb ? `, ${r.maxRssMb.toFixed(0)} MB` : ''}`);
     }
-    out.push({ name: t.name, seconds, linesPerSec: lines / median(seconds), maxRssMb: rss.length ? Math.max(...rss) : undefined, ...(note ? { note } : {}) });
   }
-  return out;
+  return tools.map((t, k) => {
+    const { seconds, rss, note } = runs[k]!;
+    return { name: t.name, seconds, linesPerSec: lines / median(seconds), maxRssMb: rss.length ? Math.max(...rss) : undefined, ...(note ? { note } : {}) };
+  });
 }
 
 /** The summary line `connwatch replay` prints on stderr. */

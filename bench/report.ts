@@ -75,7 +75,7 @@ const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
 export function render(root: string, r: Report): string {
   const out: string[] = ['# connwatch benchmark results', '', r.quick ? '> BENCH_QUICK=1: small inputs, one repetition — a smoke run, not a measurement.\n' : ''];
   out.push('Produced by `npm run bench` (bench/run.ts); how to read it: docs/performance.md.', '', '## Machine', '', ...machine(root), '');
-  out.push(`Seed ${r.seed}; ${r.reps} repetition(s) per tool, medians; ${r.rules} built-in rules loaded; whole run ${r.seconds.toFixed(0)} s.`, '');
+  out.push(`Seed ${r.seed}; ${r.reps} repetition(s) per tool, run round by round, medians; ${r.rules} built-in rules loaded; whole run ${r.seconds.toFixed(0)} s.`, '');
   const targets: string[] = [];
   if (r.sshd) {
     const s = r.sshd;

@@ -5,7 +5,7 @@
  *
  * Environment:
  *   BENCH_QUICK=1          small inputs, one repetition (CI smoke run; writes to a temp file)
- *   BENCH_REPS=3           repetitions per tool in the throughput cases
+ *   BENCH_REPS=5           repetitions per tool in the throughput cases (round by round)
  *   BENCH_LINES=200000     lines of the sshd and client logs
  *   BENCH_BIG_MB=1024      size of the big log for peak memory (0: skip)
  *   BENCH_ALERTS=1000      alerts in the live latency case (0: skip)
@@ -70,7 +70,7 @@ function replayTool(name: string, env?: NodeJS.ProcessEnv): Tool {
 async function main(): Promise<void> {
   const started = Date.now();
   const quick = process.env.BENCH_QUICK === '1';
-  const reps = num('BENCH_REPS', quick ? 1 : 3);
+  const reps = num('BENCH_REPS', quick ? 1 : 5);
   const lines = num('BENCH_LINES', quick ? 5000 : 200_000);
   const bigMb = num('BENCH_BIG_MB', quick ? 5 : 1024);
   const alerts = num('BENCH_ALERTS', quick ? 20 : 1000);
