@@ -2,22 +2,16 @@
  * Prints alerts to a stream (replay): one JSON object per line, or a readable block per alert.
  * Count updates of a throttled alert are not printed again; the summary counts them.
  * Output is gathered into writes of about 64 KiB (a replay prints thousands of alerts; one write
- * each cost more than making them), encoded into the block as each alert is printed (a 64 KiB
- * string built with += had to be flattened and encoded again at every write); writeBuffered()
- * writes the rest.
+ * each cost more than making them); writeBuffered() writes the rest.
  */
 import type { Writable } from 'node:stream';
 import type { Alert, Sink } from '../alert.js';
 import { RecentSet } from '../recent.js';
 
-const BLOCK_BYTES = 64 * 1024;
-
 export class PrinterSink implements Sink {
   readonly name = 'printer';
   private readonly seen = new RecentSet<string>(20_000);
-  /** The block being filled, and how many bytes of it are used; a new block after each write (the stream may keep it). */
-  private block = Buffer.allocUnsafe(BLOCK_BYTES);
-  private used = 0;
+  private pending = '';
 
   constructor(
     private readonly out: Writable,
@@ -44,10 +38,8 @@ export class PrinterSink implements Sink {
   }
 
   writeBuffered(): void {
-    if (this.used === 0) return;
-    this.out.write(this.block.subarray(0, this.used));
-    this.block = Buffer.allocUnsafe(BLOCK_BYTES);
-    this.used = 0;
+    if (this.pending) this.out.write(this.pending);
+    this.pending = '';
   }
 
   async close(): Promise<void> {
@@ -55,9 +47,7 @@ export class PrinterSink implements Sink {
   }
 
   private put(text: string): void {
-    // a UTF-16 unit takes at most 3 bytes in UTF-8
-    if (this.used + text.length * 3 > BLOCK_BYTES) this.writeBuffered();
-    if (text.length * 3 > BLOCK_BYTES) this.out.write(text);
-    else this.used += this.block.write(text, this.used);
+    this.pending += text;
+    if (this.pending.length >= 65_536) this.writeBuffered();
   }
 }
