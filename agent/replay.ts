@@ -14,10 +14,8 @@ import type { ConnectionFacts, Event, Program } from './event.js';
 import { LineRouter } from './parsers/router.js';
 import type { Pipeline } from './pipeline.js';
 import { FileLines } from './sources/file-lines.js';
-import { collectAbove } from './heap.js';
+import { HeapWatch } from './heap.js';
 
-/** Past this much heap, a full collection (see heap.ts): a long replay's memory stays near what it uses. */
-const HEAP_LIMIT_BYTES = 64 * 2 ** 20;
 
 export interface ReplayResult {
   open: Array<{ rule: string; key: string; since: number; deadline: number }>;
@@ -51,8 +49,10 @@ export async function replayFiles(files: readonly string[], pipeline: Pipeline, 
       advance(c);
     }
     let lines = 0;
+    const heap = new HeapWatch();
     for (;;) {
-      if ((++lines & 0x1fff) === 0) collectAbove(HEAP_LIMIT_BYTES);
+      // a full collection now and then (see heap.ts): a long replay's memory stays near what it uses
+      if ((++lines & 0x1fff) === 0) heap.check();
       let best: Cursor | undefined;
       let bestTime = Infinity;
       for (const c of cursors) {
