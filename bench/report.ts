@@ -66,7 +66,15 @@ function table(results: readonly ToolResult[], base: string | undefined): string
       `| ${r.name} | ${(sorted[sorted.length >> 1] ?? 0).toFixed(2)} | ${r.seconds.map((s) => s.toFixed(2)).join(', ')} | ${n0(r.linesPerSec)} | ${cw ? `${(cw.linesPerSec / r.linesPerSec).toFixed(2)}×` : '—'} | ${mb(r.maxRssMb)} |`,
     );
   }
-  if (ref && cw) rows.push('', `**connwatch replay ÷ ${ref.name}: ${(cw.linesPerSec / ref.linesPerSec).toFixed(1)}×** lines/s.`);
+  if (ref && cw) {
+    rows.push('', `**connwatch replay ÷ ${ref.name}: ${(cw.linesPerSec / ref.linesPerSec).toFixed(1)}×** lines/s.`);
+    if (cw.seconds.length > 1 && ref.seconds.length === cw.seconds.length) {
+      // the runs of one round ran next to each other (see throughput in cases.ts)
+      const rounds = cw.seconds.map((t, i) => `${(ref.seconds[i]! / t).toFixed(1)}×`).join(', ');
+      const best = Math.min(...ref.seconds) / Math.min(...cw.seconds);
+      rows.push('', `Round by round: ${rounds}; best run against best run: ${best.toFixed(1)}×. The median above is the measure; noise on a shared machine only ever adds time, so the best runs tell what the code does when the machine leaves it alone.`);
+    }
+  }
   return rows;
 }
 
