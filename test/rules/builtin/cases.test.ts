@@ -124,6 +124,20 @@ export const CASES: Case[] = [
   // ---- FreeRDP / Remmina, real captures
   { name: 'xfreerdp with a wrong NLA password', files: [`${RDP11}/b-xfreerdp-wrong-password/client.stderr`], expect: ['freerdp.errconnect.transport'] },
   { name: 'Remmina 1.4.29 with a wrong NLA password', files: ['rdp/13-remmina-nla-wrong-password/a-wrong-password/client.stdout'], program: 'remmina', expect: ['freerdp.errconnect.transport'] },
+  // the shadow server logs ERRCONNECT_CONNECT_TRANSPORT_FAILED when a client goes away: not a client's failure
+  ...[
+    'a3-rdesktop-answer-yes-to-cert',
+    'a3-rdesktop-answer-yes-to-cert/first-attempt-xvfb-reset',
+    'b-xfreerdp-wrong-password',
+    'c2-xfreerdp-correct-password-log-level-INFO',
+    'c2-xfreerdp-correct-password-log-level-INFO/first-run-stdout-block-buffered',
+    'd2-xfreerdp-default-cert-handling-stdin-devnull',
+  ].map((d): Case => ({ name: `FreeRDP shadow server log on its own (${d})`, files: [`${RDP11}/${d}/server.log`], expect: [] })),
+  {
+    name: 'xfreerdp with a wrong NLA password, its log and the shadow server log replayed together',
+    files: [`${RDP11}/b-xfreerdp-wrong-password/client.stderr`, `${RDP11}/b-xfreerdp-wrong-password/server.log`],
+    expect: ['freerdp.errconnect.transport'],
+  },
   {
     name: 'xfreerdp with stdin /dev/null at the certificate question (TLS error joined in)',
     files: [`${RDP11}/d2-xfreerdp-default-cert-handling-stdin-devnull/client.stderr`],
