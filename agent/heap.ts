@@ -7,7 +7,7 @@
  * generation with the allocation rate: a 1 GiB replay peaked at about 245 MB resident. replay.ts
  * asks a HeapWatch every 8,192 lines; it collects once the heap has grown 16 MB past what the last
  * collection left alive (and not below 40 MB), so the peak follows the live size: a 1 GiB replay
- * peaks at 130–140 MB instead of 154–161 MB with the fixed 64 MB limit this replaced, at the same
+ * peaks at 131–138 MB instead of 150–157 MB with the fixed 64 MB limit this replaced, at the same
  * speed within the run-to-run noise (a full collection every ~130,000 lines, ~25 ms each). A
  * fixed low limit would collect at every check once the live size reached it; this one cannot.
  * The young generation is the other large part: the connwatch command runs with 4 MiB
