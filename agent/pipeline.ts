@@ -14,6 +14,7 @@ import type { RawLine } from './sources/raw-line.js';
 import { Sessions } from './correlate/sessions.js';
 import type { RuleHit, RuleRunner } from './rules/runner.js';
 import type { AlertGate } from './sinks/gate.js';
+import { inOrder } from './in-order.js';
 
 export interface PipelineStats {
   lines: number;
@@ -49,7 +50,7 @@ export class Pipeline {
   handleLine(raw: RawLine, router: LineRouter): Promise<Event[]> {
     return this.serial(async () => {
       const events = router.route(raw);
-      await this.processAll(events, 0, true);
+      await this.processAll(events);
       return events;
     });
   }
@@ -59,33 +60,21 @@ export class Pipeline {
    * Returns undefined when it is done already, else a promise of when it is.
    */
   handleRouted(events: Event[]): Promise<void> | undefined {
-    if (this.pending > 0) return this.serial(() => this.processAll(events, 0, true));
-    const wait = this.processAll(events, 0, true);
+    if (this.pending > 0) return this.serial(() => this.processAll(events));
+    const wait = this.processAll(events);
     return wait ? this.serial(() => wait) : undefined;
   }
 
-  /** Counts the line (first call), then handles events[from…]; synchronous until something must wait. */
-  private processAll(events: Event[], from: number, count: boolean): Promise<void> | undefined {
-    if (count) {
-      this.stats.lines++;
-      for (const e of events) {
-        if (e.kind === 'unknown') {
-          this.stats.unknown++;
-          break;
-        }
+  /** Counts the line, then handles its events in order; synchronous until something must wait. */
+  private processAll(events: Event[]): Promise<void> | undefined {
+    this.stats.lines++;
+    for (const e of events) {
+      if (e.kind === 'unknown') {
+        this.stats.unknown++;
+        break;
       }
     }
-    for (let i = from; i < events.length; i++) {
-      const wait = this.process(events[i]!);
-      if (wait) {
-        const rest = i + 1;
-        return (async () => {
-          await wait;
-          await this.processAll(events, rest, false);
-        })();
-      }
-    }
-    return undefined;
+    return inOrder(events, this.processOne);
   }
 
   /** Handles an event that did not come from a line (process scan). */
@@ -96,7 +85,7 @@ export class Pipeline {
   /** Delivers hits produced by the clock alone (live: a window ran out while nothing came). */
   tick(): Promise<void> {
     return this.serial(async () => {
-      for (const h of this.o.runner.drain()) await this.alert(h);
+      await inOrder(this.o.runner.drain(), this.acceptOne);
     });
   }
 
@@ -105,7 +94,7 @@ export class Pipeline {
     return this.serial(async () => {
       for (const r of routers) for (const e of r.end()) await this.process(e);
       const { hits, open } = this.o.runner.endOfInput();
-      for (const h of hits) await this.alert(h);
+      await inOrder(hits, this.acceptOne);
       await this.o.gate.flush();
       return open;
     });
@@ -122,28 +111,23 @@ export class Pipeline {
 
   private hits(e: Event, hits: RuleHit[]): Promise<void> | undefined {
     this.o.onEvent?.(e, hits);
-    return this.alertsFrom(hits, 0);
+    return inOrder(hits, this.acceptOne);
   }
 
-  /** hits[from…] through the gate, in order; a promise only when the gate returns one. */
-  private alertsFrom(hits: RuleHit[], from: number): Promise<void> | undefined {
-    for (let i = from; i < hits.length; i++) {
-      const a = this.o.gate.accept(hits[i]!);
-      if (a instanceof Promise) {
-        return a.then((x) => {
-          if (x) this.stats.alerts++;
-          return this.alertsFrom(hits, i + 1);
-        });
-      }
-      if (a) this.stats.alerts++;
+  /** process(), made once for inOrder. */
+  private readonly processOne = (e: Event): Promise<void> | undefined => this.process(e);
+
+  /** A hit through the gate, counted when it made an alert; a promise only when the gate returns one. */
+  private readonly acceptOne = (h: RuleHit): Promise<void> | undefined => {
+    const a = this.o.gate.accept(h);
+    if (a instanceof Promise) {
+      return a.then((x) => {
+        if (x) this.stats.alerts++;
+      });
     }
-    return undefined;
-  }
-
-  private async alert(h: RuleHit): Promise<void> {
-    const a = await this.o.gate.accept(h);
     if (a) this.stats.alerts++;
-  }
+    return undefined;
+  };
 
   private serial<T>(fn: () => Promise<T> | T): Promise<T> {
     this.pending++;

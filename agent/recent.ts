@@ -56,7 +56,7 @@ export class RecentMap<K, V> {
       oldest.live = false;
       this.map.delete(oldest.key);
     }
-    if (this.head > 1024 && this.head * 2 > this.order.length) this.compact();
+    this.compactWhenMostlyPassed();
     return this;
   }
 
@@ -82,7 +82,7 @@ export class RecentMap<K, V> {
       }
       this.head++;
     }
-    if (this.head > 1024 && this.head * 2 > this.order.length) this.compact();
+    this.compactWhenMostlyPassed();
     return n;
   }
 
@@ -94,6 +94,11 @@ export class RecentMap<K, V> {
   /** Oldest first. */
   keys(): IterableIterator<K> {
     return this.map.keys();
+  }
+
+  /** The order list once more than half of it (and over 1,024 slots) lies behind the head. */
+  private compactWhenMostlyPassed(): void {
+    if (this.head > 1024 && this.head * 2 > this.order.length) this.compact();
   }
 
   private compact(): void {

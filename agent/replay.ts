@@ -16,7 +16,6 @@ import type { Pipeline } from './pipeline.js';
 import { FileLines } from './sources/file-lines.js';
 import { HeapWatch } from './heap.js';
 
-
 export interface ReplayResult {
   open: Array<{ rule: string; key: string; since: number; deadline: number }>;
   unfinished: ConnectionFacts[];

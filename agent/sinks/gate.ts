@@ -31,6 +31,7 @@ import type { RuleHit } from '../rules/runner.js';
 import { keyOf } from '../rules/runner.js';
 import { renderTemplate } from '../rules/template.js';
 import { RecentMap, RecentSet } from '../recent.js';
+import { inOrder } from '../in-order.js';
 
 export interface GateOptions {
   /** Sinks that see every alert and every update of its count (history, stdout). */
@@ -274,13 +275,8 @@ export class AlertGate {
    * Every record sink in turn (a sink's own copy when `time` updates it); a promise only when a
    * sink returns one.
    */
-  private recordAll(alert: Alert, time?: number, from = 0): Promise<void> | undefined {
-    const sinks = this.o.record;
-    for (let i = from; i < sinks.length; i++) {
-      const p = this.safe(sinks[i]!, time === undefined ? alert : { ...alert, time });
-      if (p) return p.then(() => this.recordAll(alert, time, i + 1));
-    }
-    return undefined;
+  private recordAll(alert: Alert, time?: number): Promise<void> | undefined {
+    return inOrder(this.o.record, (sink) => this.safe(sink, time === undefined ? alert : { ...alert, time }));
   }
 
   /** Holds a joinable alert for its window (see the header). */
@@ -325,15 +321,7 @@ export class AlertGate {
   private releaseHeld(time: number): Promise<void> | undefined {
     if (this.held.length === 0) return undefined;
     const due = this.held.filter((h) => h.deadline < time && !h.timer);
-    return due.length ? this.releaseAll(due, 0) : undefined;
-  }
-
-  private releaseAll(hs: Held[], from: number): Promise<void> | undefined {
-    for (let i = from; i < hs.length; i++) {
-      const p = this.release(hs[i]!);
-      if (p) return p.then(() => this.releaseAll(hs, i + 1));
-    }
-    return undefined;
+    return due.length ? inOrder(due, (h) => this.release(h)) : undefined;
   }
 
   /** A held alert goes out: recorded (again, as an update, when it was merged live) and notified. */

@@ -19,9 +19,10 @@
  *
  * Cost: one readdir of /proc; per process of ours its comm and exe link, read synchronously (a
  * few bytes of proc each: on a 66-process machine a scan went from about 15 ms to about 3 ms of
- * CPU); stat and maps only for processes that match. Scans run every `intervalMs` (60 s), right after start(), and
- * `soonDelayMs` after the last package line that replaced files (scanSoon, debounced), never
- * two at once. A (pid, stale file set) is reported once; again only when the set changes.
+ * CPU); stat and maps only for processes that match. Scans run every `intervalMs` (60 s), right
+ * after start(), and `soonDelayMs` after the last package line that replaced files (scanSoon,
+ * debounced), never two at once. A (pid, stale file set) is reported once; again only when the
+ * set changes.
  */
 import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
