@@ -16,10 +16,11 @@
  *   BENCH_OUT=FILE         where to write the results (default bench/results.md; quick: a temp file)
  *   BENCH_CASES=a,b        only these of sshd, client, big, latency, idle
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLI_NODE_OPTIONS } from '../agent/cli/service.js';
 import { loadRules } from '../agent/rules/load.js';
 import { builtinRulesDir } from '../agent/rules/load.js';
 import { idle, latency, replaySummary, throughput, type Tool } from './cases.js';
@@ -45,23 +46,12 @@ const READLINE = `
 const rl = require('node:readline').createInterface({ input: require('node:fs').createReadStream(process.argv[1]), crlfDelay: Infinity });
 let n = 0; rl.on('line', () => n++); rl.on('close', () => console.error('lines ' + n));`;
 
-/**
- * The node options in the CLI's shebang (`#!/usr/bin/env -S node OPTIONS`): `connwatch replay`
- * runs with them, so the bench does too (with this node, not the first on PATH).
- */
-function shebangOptions(file: string): string[] {
-  const first = readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
-  const m = /^#!\/usr\/bin\/env(?: -S)? node((?: \S+)*)$/.exec(first);
-  if (!m) throw new Error(`${file}: unexpected first line ${JSON.stringify(first)}`);
-  return m[1]!.split(' ').filter(Boolean);
-}
-
 function replayTool(name: string, env?: NodeJS.ProcessEnv): Tool {
-  const options = shebangOptions(CLI);
   return {
     name,
     cmd: process.execPath,
-    args: (f) => [...options, CLI, 'replay', f],
+    // the node options of the connwatch command's shebang (test/docs/readme.test.ts keeps the two equal), with this node
+    args: (f) => [...CLI_NODE_OPTIONS, CLI, 'replay', f],
     ...(env ? { env } : {}),
     check: (r) => replaySummary(r),
   };
