@@ -23,7 +23,17 @@ export interface Report {
   reps: number;
   seed: number;
   rules: number;
-  sshd?: { file: string; lines: number; bytes: number; failureLines: number; shapes: { failure: number; ordinary: number; sources: number }; results: ToolResult[]; summary?: string };
+  sshd?: {
+    file: string;
+    lines: number;
+    bytes: number;
+    failureLines: number;
+    shapes: { failure: number; ordinary: number; sources: number };
+    results: ToolResult[];
+    /** The same tools on an empty file and on the log's first quarter: start-up against the rate per line. */
+    steady?: { quarterLines: number; empty: ToolResult[]; quarter: ToolResult[] };
+    summary?: string;
+  };
   client?: { lines: number; bytes: number; runs: number; results: ToolResult[]; summary?: string };
   big?: { mb: number; lines: number; result: ToolResult; summary?: string };
   latency?: LatencyResult;
@@ -78,6 +88,39 @@ function table(results: readonly ToolResult[], base: string | undefined): string
   return rows;
 }
 
+const med = (r: ToolResult | undefined): number => {
+  const sorted = [...(r?.seconds ?? [])].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1] ?? Number.NaN;
+};
+
+/**
+ * Start-up against the rate per line: each tool's median on an empty file, on the first quarter
+ * and on the whole log, and its lines/s after the first quarter (what is left once start-up and
+ * warm-up are paid). Medians of different rounds, so a difference carries their noise.
+ */
+function steadyTable(lines: number, whole: readonly ToolResult[], st: NonNullable<NonNullable<Report['sshd']>['steady']>): string[] {
+  const rows = [
+    '### Start-up and the rate per line',
+    '',
+    `The same two tools on an empty file and on the log's first ${n0(st.quarterLines)} lines; lines/s after the first quarter = the lines after it ÷ (whole − first quarter).`,
+    '',
+    `| tool | empty file s | first ${n0(st.quarterLines)} lines s | all ${n0(lines)} lines s | lines/s after the first quarter |`,
+    '|---|---:|---:|---:|---:|',
+  ];
+  const rate = new Map<string, number>();
+  for (const e of st.empty) {
+    const q = st.quarter.find((x) => x.name === e.name);
+    const w = whole.find((x) => x.name === e.name);
+    const r = (lines - st.quarterLines) / (med(w) - med(q));
+    rate.set(e.name, r);
+    rows.push(`| ${e.name} | ${med(e).toFixed(2)} | ${med(q).toFixed(2)} | ${med(w).toFixed(2)} | ${Number.isFinite(r) && r > 0 ? n0(r) : '—'} |`);
+  }
+  const [a, b] = [...rate.values()];
+  if (a !== undefined && b !== undefined && a > 0 && b > 0) rows.push('', `After the first quarter: connwatch replay ÷ ${st.empty[1]?.name}: ${(a / b).toFixed(1)}× lines/s.`);
+  rows.push('');
+  return rows;
+}
+
 const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
 
 export function render(root: string, r: Report): string {
@@ -96,6 +139,7 @@ export function render(root: string, r: Report): string {
       '',
       s.summary ? `connwatch's own summary (last run): \`${s.summary}\`` : '',
       '',
+      ...(s.steady ? steadyTable(s.lines, s.results, s.steady) : []),
     );
     const cw = s.results.find((x) => x.name === 'connwatch replay');
     const f2b = s.results.find((x) => x.name === 'fail2ban-regex sshd.conf');

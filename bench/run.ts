@@ -16,7 +16,7 @@
  *   BENCH_OUT=FILE         where to write the results (default bench/results.md; quick: a temp file)
  *   BENCH_CASES=a,b        only these of sshd, client, big, latency, idle
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +57,21 @@ function replayTool(name: string, env?: NodeJS.ProcessEnv): Tool {
   };
 }
 
+/** Writes the first `n` lines of `from` to `to`; returns how many it wrote. */
+function writeHead(from: string, to: string, n: number): number {
+  const buf = readFileSync(from);
+  let at = 0;
+  let k = 0;
+  while (k < n) {
+    const nl = buf.indexOf(0x0a, at);
+    if (nl === -1) break;
+    at = nl + 1;
+    k++;
+  }
+  writeFileSync(to, buf.subarray(0, at));
+  return k;
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const quick = process.env.BENCH_QUICK === '1';
@@ -90,11 +105,21 @@ async function main(): Promise<void> {
         { name: 'wc -l (floor)', cmd: 'wc', args: (f) => ['-l', f] },
       ];
       const results = await throughput(file, w.lines, tools, reps, log);
+      // Start-up against the rate per line: connwatch and fail2ban-regex again on an empty file and
+      // on the log's first quarter (the whole log's runs above give the third point).
+      const pair = [tools[0]!, tools[2]!];
+      const empty = join(work, 'empty.log');
+      writeFileSync(empty, '');
+      const quarter = join(work, 'auth-quarter.log');
+      const quarterLines = writeHead(file, quarter, Math.floor(w.lines / 4));
+      log(`start-up and steady rate: an empty file and the first ${quarterLines} lines`);
+      const steady = { quarterLines, empty: await throughput(empty, 0, pair, reps, log), quarter: await throughput(quarter, quarterLines, pair, reps, log) };
       report.sshd = {
         file,
         ...w,
         shapes: { failure: shapes.failure.length, ordinary: shapes.ordinary.length, sources: shapes.sources.length },
         results,
+        steady,
         ...(results[0]?.note ? { summary: results[0].note } : {}),
       };
     }

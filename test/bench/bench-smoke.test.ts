@@ -36,6 +36,10 @@ describe('npm run bench (BENCH_QUICK=1)', () => {
     // the replay really read the generated lines, and notifications really arrived
     expect(md).toMatch(/connwatch replay: 5000 lines, \d+ events/);
     expect(md).toMatch(/(\d+) of \1 notifications arrived/);
+    // start-up and the rate per line: both tools on the empty file and on the first quarter
+    expect(md).toContain('### Start-up and the rate per line');
+    expect(md).toMatch(/\| connwatch replay \| \d+\.\d\d \| \d+\.\d\d \| \d+\.\d\d \| [\d,—]+ \|/);
+    expect(md).toMatch(/\| fail2ban-regex sshd\.conf \| \d+\.\d\d \| \d+\.\d\d \| \d+\.\d\d \| [\d,—]+ \|/);
     // both idle agents were measured: the one-file agent (the targets) and the default sources
     expect(md).toMatch(/\| one quiet file .*\| \d+\.\d MB \|/);
     expect(md).toMatch(/\| its default sources .*\| \d+\.\d MB \|/);
