@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { IdleResult, LatencyResult, ToolResult } from './cases.js';
+import { median } from './measure.js';
 import { AGENT_NODE_OPTIONS } from '../agent/cli/service.js';
 
 export interface Targets {
@@ -71,9 +72,8 @@ function table(results: readonly ToolResult[], base: string | undefined): string
   const cw = results.find((r) => r.name.startsWith('connwatch replay'));
   const rows = ['| tool | median s | runs (s) | lines/s | connwatch ÷ tool | peak RSS |', '|---|---:|---|---:|---:|---:|'];
   for (const r of results) {
-    const sorted = [...r.seconds].sort((a, b) => a - b);
     rows.push(
-      `| ${r.name} | ${(sorted[sorted.length >> 1] ?? 0).toFixed(2)} | ${r.seconds.map((s) => s.toFixed(2)).join(', ')} | ${n0(r.linesPerSec)} | ${cw ? `${(cw.linesPerSec / r.linesPerSec).toFixed(2)}×` : '—'} | ${mb(r.maxRssMb)} |`,
+      `| ${r.name} | ${med(r).toFixed(2)} | ${r.seconds.map((s) => s.toFixed(2)).join(', ')} | ${n0(r.linesPerSec)} | ${cw ? `${(cw.linesPerSec / r.linesPerSec).toFixed(2)}×` : '—'} | ${mb(r.maxRssMb)} |`,
     );
   }
   if (ref && cw) {
@@ -88,10 +88,8 @@ function table(results: readonly ToolResult[], base: string | undefined): string
   return rows;
 }
 
-const med = (r: ToolResult | undefined): number => {
-  const sorted = [...(r?.seconds ?? [])].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1] ?? Number.NaN;
-};
+/** A tool's median time, NaN when it has no runs. */
+const med = (r: ToolResult | undefined): number => (r?.seconds.length ? median(r.seconds) : Number.NaN);
 
 /**
  * Start-up against the rate per line: each tool's median on an empty file, on the first quarter
@@ -107,16 +105,16 @@ function steadyTable(lines: number, whole: readonly ToolResult[], st: NonNullabl
     `| tool | empty file s | first ${n0(st.quarterLines)} lines s | all ${n0(lines)} lines s | lines/s after the first quarter |`,
     '|---|---:|---:|---:|---:|',
   ];
-  const rate = new Map<string, number>();
-  for (const e of st.empty) {
-    const q = st.quarter.find((x) => x.name === e.name);
-    const w = whole.find((x) => x.name === e.name);
-    const r = (lines - st.quarterLines) / (med(w) - med(q));
-    rate.set(e.name, r);
-    rows.push(`| ${e.name} | ${med(e).toFixed(2)} | ${med(q).toFixed(2)} | ${med(w).toFixed(2)} | ${Number.isFinite(r) && r > 0 ? n0(r) : '—'} |`);
-  }
-  const [a, b] = [...rate.values()];
-  if (a !== undefined && b !== undefined && a > 0 && b > 0) rows.push('', `After the first quarter: connwatch replay ÷ ${st.empty[1]?.name}: ${(a / b).toFixed(1)}× lines/s.`);
+  const rates = st.empty.map((e) => {
+    const q = med(st.quarter.find((x) => x.name === e.name));
+    const w = med(whole.find((x) => x.name === e.name));
+    const rate = (lines - st.quarterLines) / (w - q);
+    const ok = Number.isFinite(rate) && rate > 0;
+    rows.push(`| ${e.name} | ${med(e).toFixed(2)} | ${q.toFixed(2)} | ${w.toFixed(2)} | ${ok ? n0(rate) : '—'} |`);
+    return { name: e.name, rate: ok ? rate : undefined };
+  });
+  const [cw, ref] = rates;
+  if (cw?.rate && ref?.rate) rows.push('', `After the first quarter: ${cw.name} ÷ ${ref.name}: ${(cw.rate / ref.rate).toFixed(1)}× lines/s.`);
   rows.push('');
   return rows;
 }

@@ -46,6 +46,12 @@ const READLINE = `
 const rl = require('node:readline').createInterface({ input: require('node:fs').createReadStream(process.argv[1]), crlfDelay: Infinity });
 let n = 0; rl.on('line', () => n++); rl.on('close', () => console.error('lines ' + n));`;
 
+/** The floors every throughput case is measured against: reading the lines at all. */
+const FLOORS: readonly Tool[] = [
+  { name: 'node readline loop (floor)', cmd: process.execPath, args: (f) => ['-e', READLINE, f] },
+  { name: 'wc -l (floor)', cmd: 'wc', args: (f) => ['-l', f] },
+];
+
 function replayTool(name: string, env?: NodeJS.ProcessEnv): Tool {
   return {
     name,
@@ -97,17 +103,18 @@ async function main(): Promise<void> {
       const file = join(work, 'auth.log');
       const w = writeSshdLog(file, shapes, { seed, lines, failureShare: 0.3 });
       log(`sshd log: ${w.lines} lines, ${(w.bytes / 2 ** 20).toFixed(1)} MiB, ${w.failureLines} failure lines`);
+      const connwatch = replayTool('connwatch replay');
+      const fail2ban: Tool = { name: 'fail2ban-regex sshd.conf', cmd: 'fail2ban-regex', args: (f) => [f, '/etc/fail2ban/filter.d/sshd.conf'] };
       const tools: Tool[] = [
-        replayTool('connwatch replay'),
+        connwatch,
         replayTool('connwatch replay, CONNWATCH_EVALUATOR=json-rules-engine', { ...process.env, CONNWATCH_EVALUATOR: 'json-rules-engine' }),
-        { name: 'fail2ban-regex sshd.conf', cmd: 'fail2ban-regex', args: (f) => [f, '/etc/fail2ban/filter.d/sshd.conf'] },
-        { name: 'node readline loop (floor)', cmd: process.execPath, args: (f) => ['-e', READLINE, f] },
-        { name: 'wc -l (floor)', cmd: 'wc', args: (f) => ['-l', f] },
+        fail2ban,
+        ...FLOORS,
       ];
       const results = await throughput(file, w.lines, tools, reps, log);
       // Start-up against the rate per line: connwatch and fail2ban-regex again on an empty file and
       // on the log's first quarter (the whole log's runs above give the third point).
-      const pair = [tools[0]!, tools[2]!];
+      const pair = [connwatch, fail2ban];
       const empty = join(work, 'empty.log');
       writeFileSync(empty, '');
       const quarter = join(work, 'auth-quarter.log');
@@ -131,7 +138,7 @@ async function main(): Promise<void> {
       const results = await throughput(
         file,
         w.lines,
-        [replayTool('connwatch replay'), { name: 'node readline loop (floor)', cmd: process.execPath, args: (f) => ['-e', READLINE, f] }, { name: 'wc -l (floor)', cmd: 'wc', args: (f) => ['-l', f] }],
+        [replayTool('connwatch replay'), ...FLOORS],
         reps,
         log,
       );
