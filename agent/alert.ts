@@ -28,6 +28,14 @@ export interface Alert {
   count: number;
   /** The raw lines that led to it (at most a few, newest last), with their origin. */
   evidence: Array<{ text: string; source: string; line?: number }>;
+  /**
+   * A client connwatch saw waiting (a hang of a captured client): its pid and its start time
+   * (clock ticks since boot, /proc/PID/stat field 22), so "stop the waiting client" can never
+   * signal another process that got the same pid later.
+   */
+  process?: { pid: number; start: number; program: Program };
+  /** Other alerts of the same attempt or story, folded into this one's notification (their rule ids). */
+  also?: string[];
 }
 
 /** A sink delivers alerts somewhere: the desktop, the history file, stdout. */

@@ -8,6 +8,7 @@
  * notifications sent, positions saved.
  */
 import { existsSync, readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve as resolvePath, sep } from 'node:path';
 import type { Command } from 'commander';
 import { watch } from 'chokidar';
 import { loadConfig, resolveConfig, type Config, type ResolvedSource } from '../config/config.js';
@@ -22,7 +23,9 @@ import { Pipeline } from '../pipeline.js';
 import { parseDuration } from '../rules/duration.js';
 import { CheckpointStore } from '../sources/checkpoint.js';
 import { FileTail, type SourceLog } from '../sources/file-tail.js';
-import { DesktopSink } from '../sinks/desktop.js';
+import { DesktopSink, type NoticeAction } from '../sinks/desktop.js';
+import { runNoticeAction } from '../sinks/notice-actions.js';
+import { Silences } from '../sinks/silences.js';
 import { AlertGate, newDeliveredSet } from '../sinks/gate.js';
 import type { RecentSet } from '../recent.js';
 import { HistorySink } from '../sinks/history.js';
@@ -60,7 +63,7 @@ export function registerRun(program: Command): void {
     .option('--from-start', 'read files that already exist from their start, not their end')
     .option('--no-notify', 'do not show desktop notifications (history only)')
     .option('--min-severity <level>', 'lowest severity that is notified (info, warning, error, critical)')
-    .option('--fold <duration>', 'wait this long to fold a burst of alerts into one notification')
+    .option('--fold <duration>', 'least time between two updates of one notification (the first is shown at once)')
     .option('--partial-flush <duration>', 'show a line that has no newline yet (a prompt) after this long', '500ms')
     .option('--retry-notify <duration>', 'while notifications cannot be shown, try again this often', '30s')
     .option('-v, --verbose', 'log every alert and source event');
@@ -133,6 +136,7 @@ class Agent {
   private scan: ProcessScan | undefined;
   private lastAlert: { rule: string; title: string; time: number } | undefined;
   private readonly packages: PackageHistory;
+  private readonly silences: Silences;
 
   constructor(
     private readonly config: Config,
@@ -149,10 +153,14 @@ class Agent {
     this.clock = new WallClock({ onTick: () => void this.pipeline.tick() });
     const foldMs = flags.fold !== undefined ? parseDuration(flags.fold) : config.foldMs;
     if (foldMs === undefined) throw new ConnwatchError('USAGE', `--fold must be a duration like "2s", got "${flags.fold}"`);
+    this.silences = new Silences(join(p.stateDir, 'silences.json'), (m) => log.warn(m));
     this.desktop =
       flags.notify === false
         ? undefined
-        : new DesktopSink({ logger: { warn: (m) => log.warn(m), info: (m) => log.info(m) } });
+        : new DesktopSink({
+            logger: { warn: (m) => log.warn(m), info: (m) => log.info(m) },
+            onAction: (id, action) => this.onNoticeAction(id, action),
+          });
     this.gate = new AlertGate({
       record: [
         new HistorySink(p.historyFile),
@@ -170,6 +178,7 @@ class Agent {
       delivered: this.delivered,
       onDelivered: () => (this.deliveredDirty = true),
       quiet: (now) => inQuietHours(config.quietHours, now),
+      silenced: (rule, host, now) => this.silences.has(rule, host, now),
       log: (level, m) => log[level](m),
     });
     this.pipeline = new Pipeline({
@@ -184,6 +193,20 @@ class Agent {
       },
     });
     this.status = new StatusWriter(p.statusFile);
+  }
+
+  /** A person chose an action on a notification (desktop.ts, notice-actions.ts). */
+  private onNoticeAction(alertId: string, action: NoticeAction): void {
+    const alert = this.gate.board?.storyOf(alertId);
+    if (!alert) {
+      this.log.warn(`notification action "${action}" for alert ${alertId}: that alert is no longer remembered; nothing done`);
+      return;
+    }
+    try {
+      this.log.info(`notification action "${action}": ${runNoticeAction(alert, action, { dir: join(this.p.stateDir, 'evidence'), silences: this.silences, log: (l, m) => this.log[l](m) })}`);
+    } catch (err) {
+      this.log.warn(`notification action "${action}" for alert ${alertId} failed: ${messageOf(err)}`);
+    }
   }
 
   private loadRules(previous?: ReturnType<typeof loadRuleSet>) {
@@ -286,9 +309,23 @@ class Agent {
     }
   }
 
+  /**
+   * Reloads the rules when a rule file or directory changes. A rules directory may not exist yet
+   * (the first own rule is often written after the agent started) or may be deleted and made
+   * again: its parent is watched, created when missing, and any change at or below the rules
+   * directory reloads. Paths given with --rules are watched as they are.
+   */
   private watchRules(): void {
-    const dirs = this.config.ruleDirs.concat(this.flags.rules ?? []);
-    const watcher = watch(dirs, { ignoreInitial: true, depth: 0 });
+    const userDir = resolvePath(this.config.ruleDirs[0]!);
+    const parent = dirname(userDir);
+    try {
+      mkdirSync(parent, { recursive: true });
+    } catch (err) {
+      this.log.warn(`cannot create ${parent} to watch your rule files there: ${messageOf(err)}`);
+    }
+    const direct = [...this.config.ruleDirs.slice(1), ...(this.flags.rules ?? [])].map((d) => resolvePath(d));
+    const wanted = (abs: string) => abs === parent || abs === userDir || abs.startsWith(userDir + sep) || direct.some((d) => abs === d || abs.startsWith(d + sep));
+    const watcher = watch([parent, ...direct], { ignoreInitial: true, depth: 1, ignored: (path: string) => !wanted(resolvePath(path)) });
     let timer: NodeJS.Timeout | undefined;
     const reload = () => {
       clearTimeout(timer);

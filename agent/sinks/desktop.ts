@@ -1,114 +1,43 @@
 /**
- * Desktop sink: shows alerts as freedesktop notifications through node-notifier 10's NotifySend
- * (notify-send from libnotify-bin 0.7/0.8, Linux and *BSD).
+ * Desktop sink: shows alerts as freedesktop notifications.
  *
- * What a notification carries (formatNotification):
- * - summary: "<title> (×<count>) — <host>" (the count only for a folded burst), one line, ≤ 120 chars;
- * - body: message, a blank line, remedy; ≤ 1000 chars, the remedy keeps up to 400 of them;
- *   all text goes through escape.ts (markup, control characters, leading dashes, backslashes);
- * - urgency: info → low, warning and error → normal, critical → critical; expiry 10 s (info),
- *   30 s (warning, error), never for critical (it stays until dismissed);
- * - category hint: "network" for info, "network.error" for every failure family that concerns
- *   a connection, "x-connwatch.stale" for stale libraries (the specification has no category
- *   for software updates; vendor categories start with "x-");
- * - app name "connwatch" and a stock icon from the Icon Naming Specification.
- * node-notifier's NotifySend passes exactly urgency, expire-time, icon, category, app-name and
- * one hint; we leave the hint unused. It cannot pass actions or replaces-id (no buttons, no
- * updating a shown notification).
+ * One notification per story: the gate's notice board (notices.ts) delivers an alert, and later
+ * the same alert id again when its story grew (the other end's line, a repeat, a higher
+ * severity). The first delivery of an id shows a notification; a later one REPLACES it on screen
+ * (freedesktop replaces_id), so a person sees one notification that stays true, not a second.
+ *
+ * Backends (chosen at every attempt, so installing libnotify-bin later helps at once):
+ * - notify-send 0.8 or later (notify-send.ts): --print-id, --replace-id and actions; the
+ *   server's capabilities decide whether the body is markup-escaped and whether actions are
+ *   offered (evidence, silence for a day, and for a waiting client: stop it);
+ * - node-notifier 10's NotifySend for an older notify-send (0.7): no replace, no actions; an
+ *   update is shown as a new notification.
+ *
+ * What a notification carries: see desktop-format.ts (summary with count and host, body with
+ * message and remedy, urgency, expiry, category hint, icon); all text through escape.ts.
  *
  * Delivery never loses an alert: when notify-send is missing, no session bus is found or no
- * notification server answers, the alert stays in a bounded pending queue, the status turns
- * "unavailable" (onStatus, status), one warning with the fix is logged, and retryPending() or
- * the next deliver() shows the pending alerts in order once notifications work again (the
- * caller decides when to retry, e.g. on a timer). Deliveries run one at a time, in order; one
+ * notification server answers, the alert stays in a bounded pending queue (a later version of
+ * the same id takes its earlier one's place), the status turns "unavailable" (onStatus, status),
+ * one warning with the fix is logged, and retryPending() or the next deliver() shows the pending
+ * alerts in order once notifications work again. Deliveries run one at a time, in order; one
  * notify-send waits at most for D-Bus's reply timeout (25 s) when a server hangs. A notification
  * the server rejects for no known reason is tried 3 times, then given up with a warning.
  */
+import type { ChildProcess } from 'node:child_process';
 import type NotifySend from 'node-notifier/notifiers/notifysend.js';
 
 type NotifySendOptions = ConstructorParameters<typeof NotifySend>[0];
 import type { Alert, Sink } from '../alert.js';
-import type { Category, Severity } from '../event.js';
 import { ConnwatchError } from '../errors.js';
-import {
-  BODY_MAX,
-  REMEDY_MAX,
-  SUMMARY_MAX,
-  cap,
-  codePoints,
-  neutraliseLeadingDash,
-  notifySendBodyArg,
-  notifySendSummaryArg,
-  oneLine,
-  tidyLines,
-} from './escape.js';
+import { RecentMap } from '../recent.js';
+import { formatNotification, type DesktopNotification } from './desktop-format.js';
+import { cap, notifySendBodyArg, notifySendSummaryArg, oneLine } from './escape.js';
+import { APP_NAME, notifySendIsFull, serverCapabilities, showWithNotifySend, type BusEnv, type ShowResult } from './notify-send.js';
 import { IMPORT_ENV_HINT, findSessionBus } from './session-bus.js';
 
-export const APP_NAME = 'connwatch';
-
-export type Urgency = 'low' | 'normal' | 'critical';
-
-/** A notification as a person sees it (visible text, before wire escaping). */
-export interface DesktopNotification {
-  summary: string;
-  body: string;
-  urgency: Urgency;
-  /** 0: stays until dismissed. */
-  expireSeconds: number;
-  category: string;
-  icon: string;
-}
-
-const URGENCY: Record<Severity, Urgency> = { info: 'low', warning: 'normal', error: 'normal', critical: 'critical' };
-const EXPIRE_SECONDS: Record<Severity, number> = { info: 10, warning: 30, error: 30, critical: 0 };
-
-const ICON: Record<Category, string> = {
-  hang: 'network-error',
-  negotiation: 'network-error',
-  network: 'network-error',
-  server: 'network-error',
-  hostkey: 'security-low',
-  certificate: 'security-low',
-  security: 'security-low',
-  auth: 'dialog-password',
-  stale: 'software-update-available',
-  other: 'dialog-warning',
-};
-
-function categoryHint(alert: Alert): string {
-  if (alert.category === 'stale') return 'x-connwatch.stale';
-  return alert.severity === 'info' ? 'network' : 'network.error';
-}
-
-const HOST_MAX = 60;
-
-/** The visible summary: title, burst count, host. The title gives way first when it is too long. */
-export function formatSummary(alert: Pick<Alert, 'title' | 'count' | 'host'>): string {
-  const host = alert.host ? cap(oneLine(alert.host), HOST_MAX) : '';
-  const suffix = (alert.count > 1 ? ` (×${alert.count})` : '') + (host ? ` — ${host}` : '');
-  const title = cap(oneLine(alert.title) || 'connwatch alert', Math.max(1, SUMMARY_MAX - codePoints(suffix)));
-  return neutraliseLeadingDash(cap(title + suffix, SUMMARY_MAX));
-}
-
-/** The visible body: message, blank line, remedy; the remedy keeps its room however long the message. */
-export function formatBody(alert: Pick<Alert, 'message' | 'remedy'>): string {
-  const remedy = cap(tidyLines(alert.remedy), REMEDY_MAX);
-  const room = BODY_MAX - (remedy ? codePoints(remedy) + 2 : 0);
-  const message = cap(tidyLines(alert.message), room);
-  const body = [message, remedy].filter((s) => s !== '').join('\n\n');
-  return neutraliseLeadingDash(body) || '(no details)';
-}
-
-export function formatNotification(alert: Alert): DesktopNotification {
-  return {
-    summary: formatSummary(alert),
-    body: formatBody(alert),
-    urgency: URGENCY[alert.severity],
-    expireSeconds: EXPIRE_SECONDS[alert.severity],
-    category: categoryHint(alert),
-    icon: alert.severity === 'info' ? 'dialog-information' : ICON[alert.category],
-  };
-}
+export { APP_NAME } from './notify-send.js';
+export { formatBody, formatNotification, formatSummary, type DesktopNotification, type Urgency } from './desktop-format.js';
 
 /** Why notifications cannot be shown right now. */
 export type UnavailableReason = 'notify-send-missing' | 'no-bus' | 'no-server' | 'failed';
@@ -124,6 +53,23 @@ export interface SinkLogger {
   info(message: string): unknown;
 }
 
+/** The actions a notification can offer; the agent carries them out (notice-actions.ts). */
+export type NoticeAction = 'evidence' | 'silence' | 'stop';
+
+const ACTION_LABELS: Record<NoticeAction, string> = {
+  evidence: 'Show the log lines',
+  silence: 'Silence for a day',
+  stop: 'Stop the waiting client',
+};
+
+/** The actions an alert's notification offers: a waiting client only when its pid was seen waiting. */
+export function actionsFor(alert: Alert): NoticeAction[] {
+  if (alert.rule === 'connwatch.summary') return [];
+  const out: NoticeAction[] = ['evidence', 'silence'];
+  if (alert.category === 'hang' && alert.process) out.push('stop');
+  return out;
+}
+
 export interface DesktopSinkOptions {
   logger?: SinkLogger;
   /** Alerts kept while notifications are unavailable; the oldest give way. Default 100. */
@@ -132,6 +78,8 @@ export interface DesktopSinkOptions {
   env?: NodeJS.ProcessEnv;
   /** Called whenever the status changes (unknown → available/unavailable and back). */
   onStatus?: (status: DesktopStatus) => void;
+  /** Offer actions where the server shows them; called with the alert's id when one is chosen. */
+  onAction?: (alertId: string, action: NoticeAction) => void;
 }
 
 interface Pending {
@@ -140,10 +88,20 @@ interface Pending {
   failures: number;
 }
 
-type Attempt = { ok: true } | { ok: false; reason: UnavailableReason; error: ConnwatchError };
+/** A notification on screen: its server id, and the notify-send waiting for its actions. */
+interface OnScreen {
+  id: number;
+  waiter?: ChildProcess;
+}
+
+type Attempt = { ok: true; id: number; waiter?: ChildProcess } | { ok: false; reason: UnavailableReason; error: ConnwatchError };
 
 /** An alert that makes notify-send fail for no known reason is given up after this many tries. */
 const MAX_FAILURES = 3;
+/** Notifications whose ids are kept for replacing (the oldest are forgotten; an update then shows anew). */
+const MAX_ON_SCREEN = 500;
+/** notify-send processes kept waiting for actions at once; past this, a notification has no buttons. */
+const MAX_WAITERS = 20;
 
 const stderrLogger: SinkLogger = {
   warn: (m) => process.stderr.write(`connwatch: warning: ${m}\n`),
@@ -183,29 +141,34 @@ function stderrOf(err: Error): string {
 export class DesktopSink implements Sink {
   readonly name = 'desktop';
   /**
-   * suppressOsdCheck: without it node-notifier looks notify-send up once and, if it is missing,
-   * refuses for the life of the process, so installing libnotify-bin later would not help.
-   * (The option exists in notifysend.js but not in @types/node-notifier.)
-   * Loaded with the first notification: an agent that shows none does not load node-notifier
-   * (about 1.5 MB resident beside the rest of the agent).
+   * node-notifier, for a notify-send older than 0.8. suppressOsdCheck: without it node-notifier
+   * looks notify-send up once and, if it is missing, refuses for the life of the process.
+   * Loaded only when needed (about 1.5 MB resident).
    */
   private notifier: Promise<NotifySend> | undefined;
   private readonly logger: SinkLogger;
   private readonly maxPending: number;
   private readonly env: NodeJS.ProcessEnv;
   private readonly onStatus: ((status: DesktopStatus) => void) | undefined;
+  private readonly onAction: DesktopSinkOptions['onAction'];
   private readonly queue: Pending[] = [];
+  private readonly onScreen = new RecentMap<string, OnScreen>(MAX_ON_SCREEN);
+  private readonly waiters = new Set<ChildProcess>();
+  /** Capabilities per bus address, asked once (again after a failure: the server may have changed). */
+  private readonly caps = new Map<string, Set<string> | undefined>();
   private chain: Promise<unknown> = Promise.resolve();
   private current: DesktopStatus = { state: 'unknown' };
   private warnedReason: UnavailableReason | undefined;
   private droppedSinceWarning = 0;
   private deliveredTotal = 0;
+  private replacedTotal = 0;
 
   constructor(options: DesktopSinkOptions = {}) {
     this.logger = options.logger ?? stderrLogger;
     this.maxPending = Math.max(1, options.maxPending ?? 100);
     this.env = options.env ?? process.env;
     this.onStatus = options.onStatus;
+    this.onAction = options.onAction;
   }
 
   get status(): DesktopStatus {
@@ -217,8 +180,14 @@ export class DesktopSink implements Sink {
     return this.queue.map((p) => p.alert);
   }
 
+  /** Notifications shown (new ones and replacements). */
   get delivered(): number {
     return this.deliveredTotal;
+  }
+
+  /** Of those, how many replaced one already on screen. */
+  get replaced(): number {
+    return this.replacedTotal;
   }
 
   async deliver(alert: Alert): Promise<void> {
@@ -244,6 +213,8 @@ export class DesktopSink implements Sink {
 
   async close(): Promise<void> {
     await this.serial(async () => undefined);
+    for (const w of this.waiters) w.kill('SIGTERM');
+    this.waiters.clear();
     if (this.queue.length > 0) {
       this.logger.warn(`${this.queue.length} alert(s) were never shown on the desktop; \`connwatch alerts\` lists them.`);
     }
@@ -255,7 +226,13 @@ export class DesktopSink implements Sink {
     return run;
   }
 
+  /** A later version of an alert waiting in the queue takes its place: the person sees the newest. */
   private enqueue(p: Pending): void {
+    const i = this.queue.findIndex((q) => q.alert.id === p.alert.id);
+    if (i >= 0) {
+      this.queue[i] = { ...p, failures: this.queue[i]!.failures };
+      return;
+    }
     this.queue.push(p);
     while (this.queue.length > this.maxPending) {
       this.queue.shift();
@@ -267,11 +244,12 @@ export class DesktopSink implements Sink {
     let delivered = 0;
     while (this.queue.length > 0) {
       const head = this.queue[0] as Pending;
-      const attempt = await this.attempt(head.notification);
+      const attempt = await this.attempt(head);
       if (attempt.ok) {
         this.queue.shift();
         delivered++;
         this.deliveredTotal++;
+        this.remember(head.alert.id, attempt);
         continue;
       }
       this.becomeUnavailable(attempt.reason, attempt.error);
@@ -284,6 +262,23 @@ export class DesktopSink implements Sink {
     // A queue emptied only by giving up proves nothing about the server: the status stays.
     if (delivered > 0) this.becomeAvailable(delivered);
     return delivered;
+  }
+
+  /** The notification now on screen for this alert id; the waiter of the one it replaced is ended. */
+  private remember(alertId: string, shown: { id: number; waiter?: ChildProcess }): void {
+    const before = this.onScreen.get(alertId);
+    if (before?.waiter && before.waiter !== shown.waiter) before.waiter.kill('SIGTERM');
+    this.onScreen.delete(alertId);
+    this.onScreen.set(alertId, { id: shown.id, ...(shown.waiter ? { waiter: shown.waiter } : {}) });
+    const w = shown.waiter;
+    if (w) {
+      this.waiters.add(w);
+      w.once('exit', () => {
+        this.waiters.delete(w);
+        const now = this.onScreen.get(alertId);
+        if (now?.waiter === w) delete now.waiter;
+      });
+    }
   }
 
   private becomeUnavailable(reason: UnavailableReason, error: ConnwatchError): void {
@@ -309,9 +304,43 @@ export class DesktopSink implements Sink {
     this.onStatus?.(this.current);
   }
 
-  private attempt(n: DesktopNotification): Promise<Attempt> {
+  private async attempt(p: Pending): Promise<Attempt> {
     const bus = findSessionBus(this.env);
-    if (!bus.found) return Promise.resolve({ ok: false, reason: 'no-bus', error: bus.error });
+    if (!bus.found) return { ok: false, reason: 'no-bus', error: bus.error };
+    const path = this.env.PATH;
+    if (!(await notifySendIsFull(path))) return this.attemptNodeNotifier(p.notification, bus.address, path);
+    const env: BusEnv = { PATH: path, DBUS_SESSION_BUS_ADDRESS: bus.address };
+    if (!this.caps.has(bus.address)) this.caps.set(bus.address, await serverCapabilities(env));
+    const caps = this.caps.get(bus.address);
+    const before = this.onScreen.get(p.alert.id);
+    const actions =
+      this.onAction && caps?.has('actions') && this.waiters.size < MAX_WAITERS
+        ? actionsFor(p.alert).map((a): [string, string] => [a, ACTION_LABELS[a]])
+        : [];
+    const id = p.alert.id;
+    const result: ShowResult = await showWithNotifySend(
+      {
+        notification: p.notification,
+        ...(before ? { replaceId: before.id } : {}),
+        actions,
+        // unknown capabilities: escape, as a server that reads markup would need
+        markup: caps === undefined || caps.has('body-markup'),
+      },
+      env,
+      (key) => {
+        if (key === 'evidence' || key === 'silence' || key === 'stop') this.onAction?.(id, key);
+      },
+    );
+    if (result.ok) {
+      if (before) this.replacedTotal++;
+      return result.waiter ? { ok: true, id: result.id, waiter: result.waiter } : { ok: true, id: result.id };
+    }
+    this.caps.delete(bus.address);
+    return classify(result.error, bus.address, path);
+  }
+
+  /** notify-send 0.7: node-notifier, no replace and no actions. */
+  private attemptNodeNotifier(n: DesktopNotification, address: string, path: string | undefined): Promise<Attempt> {
     const options = {
       title: notifySendSummaryArg(n.summary),
       message: notifySendBodyArg(n.body),
@@ -322,30 +351,29 @@ export class DesktopSink implements Sink {
       icon: n.icon,
       'app-name': APP_NAME,
     };
-    const path = this.env.PATH;
     this.notifier ??= import('node-notifier/notifiers/notifysend.js').then(({ default: Notifier }) => new Notifier({ suppressOsdCheck: true } as NotifySendOptions));
     return this.notifier.then(
       (notifier) =>
         new Promise<Attempt>((resolve) => {
           try {
-            withProcessEnv({ DBUS_SESSION_BUS_ADDRESS: bus.address, PATH: path }, () => {
-              notifier.notify(options, (err: unknown) => resolve(classify(err, bus.address, path)));
+            withProcessEnv({ DBUS_SESSION_BUS_ADDRESS: address, PATH: path }, () => {
+              notifier.notify(options, (err: unknown) => resolve(classify(err, address, path)));
             });
           } catch (err) {
-            resolve(classify(asError(err), bus.address, path));
+            resolve(classify(asError(err), address, path));
           }
         }),
-      (err: unknown) => classify(asError(err), bus.address, path),
+      (err: unknown) => classify(asError(err), address, path),
     );
   }
 }
 
 const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
-/** Maps node-notifier's callback error onto a reason and an error a person can act on. */
+/** Maps notify-send's (or node-notifier's) error onto a reason and an error a person can act on. */
 export function classify(err: unknown, address: string, path: string | undefined): Attempt {
   // node-notifier calls back with notify-send's stderr (a string, usually empty) on success.
-  if (!(err instanceof Error)) return { ok: true };
+  if (!(err instanceof Error)) return { ok: true, id: 0 };
   const exitCode = (err as Error & { code?: unknown }).code;
   const stderr = stderrOf(err);
   const unavailable = (reason: UnavailableReason, message: string, hint: string): Attempt => ({
@@ -353,7 +381,7 @@ export function classify(err: unknown, address: string, path: string | undefined
     reason,
     error: new ConnwatchError(reason === 'failed' ? 'NOTIFY_FAILED' : 'NOTIFY_UNAVAILABLE', message, { hint, cause: err }),
   });
-  if (exitCode === 127 || /notify-send: (command )?not found/.test(stderr)) {
+  if (exitCode === 127 || exitCode === 'ENOENT' || /notify-send: (command )?not found/.test(stderr)) {
     return unavailable(
       'notify-send-missing',
       `Desktop notifications are unavailable: notify-send is not installed (not found in PATH=${path ?? ''}).`,

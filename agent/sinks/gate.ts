@@ -21,7 +21,15 @@
  *     when a later alert is past the window, or at flush(), so replay prints what live shows.
  *
  * Sinks are called in order for each alert: `record` sinks (history, printers) get every alert
- * and every count update; `notify` sinks (the desktop) get an alert once, after folding.
+ * and every update of it (a count, a merged partner), under the same id. `notify` sinks (the
+ * desktop) are reached through the NoticeBoard (notices.ts), live: the first alert of warning or
+ * above of an attempt is shown at once, never held for a join or a fold, and what comes later for
+ * the same attempt updates that notification in place.
+ *
+ * Counts are attempts: a repeat inside the throttle window raises "(×N)" only when it comes from
+ * another attempt (another correlation key) than the ones already counted; a second rule hit or
+ * a second line of the same attempt does not. A threshold alert stands for one occurrence (its
+ * message says how many lines: {count}).
  */
 import { hash } from 'node:crypto';
 import type { Alert, Sink } from '../alert.js';
@@ -32,15 +40,20 @@ import { keyOf } from '../rules/runner.js';
 import { renderTemplate } from '../rules/template.js';
 import { RecentMap, RecentSet } from '../recent.js';
 import { inOrder } from '../in-order.js';
+import { NoticeBoard } from './notices.js';
+import { evidenceText, waitingProcess } from './evidence.js';
 
 export interface GateOptions {
   /** Sinks that see every alert and every update of its count (history, stdout). */
   record: Sink[];
-  /** Sinks that notify a person (desktop), once per alert after folding and throttling. */
+  /** Sinks that notify a person (desktop): one notification per story, updated in place (notices.ts). */
   notify: Sink[];
   /** Minimum severity that is notified. Default "warning". */
   minSeverity?: Severity;
-  /** How long a notification waits to fold a burst into one (ms). 0: at once (replay). */
+  /**
+   * Live (> 0) or replay (0). Live, it is also the least time between two updates of one
+   * notification; the first notification of a story never waits.
+   */
   foldMs?: number;
   /** Ids already delivered (restored from state): never notified again. See newDeliveredSet. */
   delivered?: RecentSet<string>;
@@ -48,15 +61,24 @@ export interface GateOptions {
   onDelivered?: (id: string) => void;
   /** Quiet hours: notifications are held (kept in history) while this returns true. */
   quiet?: (now: Date) => boolean;
+  /** A rule silenced for a host (a notification's "silence for a day"). */
+  silenced?: (rule: string, host: string | undefined, now: number) => boolean;
+  /** Wall clock of the notice board (tests). */
+  now?: () => number;
   log?: (level: 'warn' | 'error' | 'info', message: string) => void;
 }
 
 interface Shown {
   alert: Alert;
   until: number;
-  timer?: NodeJS.Timeout;
+  /** The attempts (correlation keys) counted into alert.count; bounded, see MAX_ATTEMPT_KEYS. */
+  attempts: Set<string>;
+  /** Replay: the record waits until its join window passed (see Held). */
   sent: boolean;
 }
+
+/** Attempt keys one throttle window remembers; past this every repeat counts. */
+const MAX_ATTEMPT_KEYS = 256;
 
 /** An alert of a joinable rule, waiting for its partner from the other end. */
 interface Held {
@@ -68,7 +90,6 @@ interface Held {
   recorded: boolean;
   /** The partner's alert was merged in. */
   merged: boolean;
-  notify: boolean;
   timer?: NodeJS.Timeout;
 }
 
@@ -165,9 +186,14 @@ export function alertFromHit(hit: RuleHit, id = alertId(hit)): Alert {
     program: e.program,
     time: hit.time,
     key: hit.key,
-    count: hit.count,
-    evidence: [{ text: e.raw.text.slice(0, 500), source: e.raw.file ?? e.raw.source, ...(e.raw.line !== undefined ? { line: e.raw.line } : {}) }],
+    // one occurrence: a threshold's number of lines is in its message ({count}), not a "(×N)"
+    count: 1,
+    evidence: [{ text: evidenceText(e.raw.text).slice(0, 500), source: e.raw.file ?? e.raw.source, ...(e.raw.line !== undefined ? { line: e.raw.line } : {}) }],
   };
+  if (r.spec.category === 'hang') {
+    const waiting = waitingProcess(e);
+    if (waiting) alert.process = waiting;
+  }
   if (e.host !== undefined) alert.host = e.host;
   if (e.port !== undefined) alert.port = e.port;
   if (e.user !== undefined) alert.user = e.user;
@@ -177,18 +203,34 @@ export function alertFromHit(hit: RuleHit, id = alertId(hit)): Alert {
 export class AlertGate {
   private readonly shown = new RecentMap<string, Shown>(MAX_THROTTLE_ENTRIES);
   private readonly delivered: RecentSet<string>;
-  private readonly pendingSends = new Set<Promise<void>>();
   private held: Held[] = [];
+  /** Live notifications (undefined without notify sinks: replay, `rules test`). */
+  readonly board: NoticeBoard | undefined;
   readonly counts = { alerts: 0, notified: 0, suppressed: 0, duplicates: 0, joined: 0 };
 
   constructor(private readonly o: GateOptions) {
     this.delivered = o.delivered ?? newDeliveredSet();
+    if (o.notify.length > 0) {
+      this.board = new NoticeBoard({
+        sinks: o.notify,
+        ...(o.minSeverity ? { minSeverity: o.minSeverity } : {}),
+        updateMs: o.foldMs ?? 0,
+        ...(o.quiet ? { quiet: o.quiet } : {}),
+        ...(o.silenced ? { silenced: o.silenced } : {}),
+        ...(o.now ? { now: o.now } : {}),
+        ...(o.log ? { log: o.log } : {}),
+        onShown: () => this.counts.notified++,
+      });
+    }
+  }
+
+  private get live(): boolean {
+    return (this.o.foldMs ?? 0) > 0;
   }
 
   /**
-   * Turns a hit into an alert (or a count on the one shown), records and notifies it. Synchronous
-   * when nothing must be waited for (the usual case of a replay: the printer records at once, no
-   * notification, nothing held); a promise otherwise.
+   * Turns a hit into an alert (or a count on the one shown), records it and offers it to the
+   * notice board. Synchronous unless a record sink returns a promise.
    */
   accept(hit: RuleHit): Alert | undefined | Promise<Alert | undefined> {
     const id = alertId(hit);
@@ -203,7 +245,7 @@ export class AlertGate {
 
   /** accept() once the held alerts that are due went out. */
   private acceptNow(hit: RuleHit, id: string): Alert | undefined | Promise<Alert | undefined> {
-    this.shown.forgetOldestWhile((e) => e.until + SHOWN_AFTER_WINDOW_MS < hit.time && (e.sent || !e.timer));
+    this.shown.forgetOldestWhile((e) => e.until + SHOWN_AFTER_WINDOW_MS < hit.time && e.sent);
     if (joinable(hit.rule)) return this.acceptJoinable(hit, id);
     this.counts.alerts++;
     const throttleKey = throttleKeyOf(hit);
@@ -211,15 +253,21 @@ export class AlertGate {
     // A repeat inside the throttle window only raises a count: its texts are never rendered.
     if (prev && hit.time < prev.until) return this.repeat(prev, hit, id);
     const alert = alertFromHit(hit, id);
-    const entry = this.show(throttleKey, hit, alert);
-    const recording = this.recordAll(alert);
-    const notify = this.notifiable(alert);
-    if (!recording && !notify) return alert;
-    return (async () => {
-      await recording;
-      if (notify) await this.notifyLater(entry);
+    this.show(throttleKey, hit, alert, true);
+    return this.tell(alert, hit.key);
+  }
+
+  /** Records an alert (new, or a new version of one) and offers it to the board; the alert back. */
+  private tell(alert: Alert, attempt: string, time?: number): Alert | Promise<Alert> {
+    const recording = this.recordAll(alert, time);
+    if (!recording) {
+      this.board?.offer(alert, attempt);
       return alert;
-    })();
+    }
+    return recording.then(() => {
+      this.board?.offer(alert, attempt);
+      return alert;
+    });
   }
 
   /** A rule that joins: merged into a held partner's alert, or held itself for the partner. */
@@ -237,38 +285,34 @@ export class AlertGate {
     const throttleKey = throttleKeyOf(hit);
     const prev = this.shown.get(throttleKey);
     if (prev && hit.time < prev.until) return this.repeat(prev, hit, id);
-    const entry = this.show(throttleKey, hit, alert);
+    const entry = this.show(throttleKey, hit, alert, this.live);
     const holding = this.hold(hit, entry);
     return holding ? holding.then(() => alert) : alert;
   }
 
-  /** A repeat inside the throttle window: the shown alert's count goes up, and the record sinks hear of it. */
+  /**
+   * A repeat inside the throttle window: the shown alert's count goes up when it is another
+   * attempt, and the record sinks and the board hear of it.
+   */
   private repeat(prev: Shown, hit: RuleHit, id: string): Promise<undefined> | undefined {
-    prev.alert.count += hit.count;
     this.counts.suppressed++;
     this.markDelivered(id);
-    const recording = this.recordAll(prev.alert, hit.time);
-    return recording ? recording.then(() => undefined) : undefined;
+    if (prev.attempts.has(hit.key)) return undefined;
+    if (prev.attempts.size < MAX_ATTEMPT_KEYS) prev.attempts.add(hit.key);
+    prev.alert.count += 1;
+    if (!prev.sent) return undefined; // replay: the held record goes out with its count
+    const told = this.tell(prev.alert, hit.key, hit.time);
+    return told instanceof Promise ? told.then(() => undefined) : undefined;
   }
 
-  private show(throttleKey: string, hit: RuleHit, alert: Alert): Shown {
-    const entry: Shown = { alert, until: alert.time + hit.rule.throttle.withinMs, sent: false };
+  private show(throttleKey: string, hit: RuleHit, alert: Alert, sent: boolean): Shown {
+    const entry: Shown = { alert, until: alert.time + hit.rule.throttle.withinMs, attempts: new Set([hit.key]), sent };
     // a new window for the key: it becomes the newest entry, so the 10,000 cap forgets idle keys
     // first (a key kept at its first place, like an alert without host, was forgotten again and again)
     this.shown.delete(throttleKey);
     this.shown.set(throttleKey, entry);
     this.markDelivered(alert.id);
     return entry;
-  }
-
-  /** Notifies now, or after foldMs (live: a burst folds into one notification). */
-  private notifyLater(entry: Shown): Promise<void> | undefined {
-    const foldMs = this.o.foldMs ?? 0;
-    if (foldMs > 0) {
-      entry.timer = setTimeout(() => this.track(this.send(entry)), foldMs);
-      return undefined;
-    }
-    return this.send(entry);
   }
 
   /**
@@ -279,19 +323,26 @@ export class AlertGate {
     return inOrder(this.o.record, (sink) => this.safe(sink, time === undefined ? alert : { ...alert, time }));
   }
 
-  /** Holds a joinable alert for its window (see the header). */
+  /**
+   * Keeps a joinable alert for its window, so that its partner from the other end merges into
+   * it. Live, the alert was recorded and shown at once (the header); replay holds the record on
+   * event time.
+   */
   private hold(hit: RuleHit, entry: Shown): Promise<void> | undefined {
     const windowMs = Math.max(hit.rule.join?.withinMs ?? 0, ...hit.rule.joinedBy.values());
-    const live = (this.o.foldMs ?? 0) > 0;
-    const h: Held = { hit, entry, deadline: entry.alert.time + windowMs, recorded: live, merged: false, notify: this.notifiable(entry.alert) };
+    const h: Held = { hit, entry, deadline: entry.alert.time + windowMs, recorded: this.live, merged: false };
     const keep = (): void => {
-      if (live) h.timer = setTimeout(() => this.track(this.release(h)), Math.max(windowMs, this.o.foldMs ?? 0));
+      if (this.live) h.timer = setTimeout(() => this.release(h), windowMs);
+      h.timer?.unref?.();
       this.held.push(h);
-      if (this.held.length > MAX_HELD) this.track(this.release(this.held[0]!));
+      if (this.held.length > MAX_HELD) void this.release(this.held[0]!);
     };
-    // live, the first alert is recorded at once (see the header), and only then held
-    const recording = live ? this.recordAll(entry.alert) : undefined;
-    if (recording) return recording.then(keep);
+    if (!this.live) {
+      keep();
+      return undefined;
+    }
+    const told = this.tell(entry.alert, hit.key);
+    if (told instanceof Promise) return told.then(keep);
     keep();
     return undefined;
   }
@@ -309,10 +360,17 @@ export class AlertGate {
       h.merged = true;
       // Repeats of either side within its throttle window now count into the merged alert.
       for (const x of [h.hit, hit]) this.shown.set(throttleKeyOf(x), h.entry);
+      h.entry.attempts.add(hit.key);
       this.markDelivered(alert.id);
       this.counts.joined++;
-      const releasing = this.release(h);
-      return releasing ? releasing.then(() => merged) : merged;
+      if (!this.live) {
+        const releasing = this.release(h);
+        return releasing ? releasing.then(() => merged) : merged;
+      }
+      // live: the merge is recorded and shown as an update of the first alert, under its id
+      this.dropHeld(h);
+      const told = this.tell(merged, h.hit.key);
+      return told instanceof Promise ? told.then(() => merged) : merged;
     }
     return undefined;
   }
@@ -324,50 +382,31 @@ export class AlertGate {
     return due.length ? inOrder(due, (h) => this.release(h)) : undefined;
   }
 
-  /** A held alert goes out: recorded (again, as an update, when it was merged live) and notified. */
-  private release(h: Held): Promise<void> | undefined {
+  private dropHeld(h: Held): boolean {
     const i = this.held.indexOf(h);
-    if (i < 0) return undefined;
+    if (i < 0) return false;
     this.held.splice(i, 1);
     if (h.timer) clearTimeout(h.timer);
-    const recording = h.merged || !h.recorded ? this.recordAll(h.entry.alert) : undefined;
-    if (!h.notify) return recording;
-    return recording ? recording.then(() => this.send(h.entry)) : this.send(h.entry);
-  }
-
-  /** Sends what is still folding, and waits for sends in flight (shutdown, end of replay). */
-  async flush(): Promise<void> {
-    for (const h of [...this.held]) await this.release(h);
-    for (const entry of this.shown.values()) {
-      if (entry.timer && !entry.sent) {
-        clearTimeout(entry.timer);
-        this.track(this.send(entry));
-      }
-    }
-    await Promise.all([...this.pendingSends]);
-    for (const s of this.o.record) s.writeBuffered?.();
-  }
-
-  private notifiable(alert: Alert): boolean {
-    if (this.o.notify.length === 0) return false; // replay, `rules test`: nothing to notify, nothing to work out
-    const min = this.o.minSeverity ?? 'warning';
-    if (SEVERITIES.indexOf(alert.severity) < SEVERITIES.indexOf(min)) return false;
-    if (this.o.quiet?.(new Date()) && alert.severity !== 'critical') return false;
     return true;
   }
 
-  private async send(entry: Shown): Promise<void> {
-    if (entry.sent) return;
-    entry.sent = true;
-    entry.timer = undefined;
-    this.counts.notified++;
-    for (const s of this.o.notify) await this.safe(s, { ...entry.alert });
+  /** A held alert's window ended: replay records it now (merged or alone); live it was recorded already. */
+  private release(h: Held): Promise<void> | undefined {
+    if (!this.dropHeld(h)) return undefined;
+    if (h.recorded) return undefined;
+    h.entry.sent = true;
+    const told = this.tell(h.entry.alert, h.hit.key);
+    return told instanceof Promise ? told.then(() => undefined) : undefined;
   }
 
-  private track(p: Promise<void> | undefined): void {
-    if (!p) return;
-    this.pendingSends.add(p);
-    void p.finally(() => this.pendingSends.delete(p));
+  /**
+   * Replay: releases what is held. Live, nothing held waits (it was recorded and shown at once;
+   * it is kept only for a partner to merge into). Then waits for the notifications in flight.
+   */
+  async flush(): Promise<void> {
+    if (!this.live) for (const h of [...this.held]) await this.release(h);
+    await this.board?.flush();
+    for (const s of this.o.record) s.writeBuffered?.();
   }
 
   private markDelivered(id: string): void {

@@ -21,7 +21,14 @@ const RULES = {
       description: 'every failed sshd login (test rule)',
       severity: 'error',
       category: 'auth',
-      conditions: { all: [{ fact: 'program', operator: 'equal', value: 'sshd' }, { fact: 'kind', operator: 'equal', value: 'auth.failed' }] },
+      conditions: {
+        all: [
+          { fact: 'program', operator: 'equal', value: 'sshd' },
+          { fact: 'kind', operator: 'equal', value: 'auth.failed' },
+          // the user-title rule's address: that attempt's notification is the user-title rule's alone
+          { fact: 'host', operator: 'notEqual', value: '192.0.2.40' },
+        ],
+      },
       message: 'sshd refused {user} from {host}: {raw.text}',
       remedy: 'Check the password of {user}.',
       throttle: { within: '10m', key: ['host'] },
@@ -122,7 +129,7 @@ describe('notifications from the running agent', () => {
     expect(root.expireTimeout).toBe(0);
   });
 
-  it('a burst of 50 identical failures is one notification with the count', async () => {
+  it('a burst of 50 identical failures is one notification, shown at once and updated in place to the count', async () => {
     const e = makeEnv(server);
     cleanup.push(() => rmSync(e.home, { recursive: true, force: true }));
     await start(e);
@@ -132,8 +139,13 @@ describe('notifications from the running agent', () => {
     await server.waitForCalls(1, 20_000);
     await sleep(3000);
     const calls = await server.calls();
-    expect(calls).toHaveLength(1);
-    expect(calls[0]!.summary).toMatch(/×50/);
+    // one notification: a new one first, any later call an update of it (at most one per --fold
+    // interval; when the whole burst is read within the first notification's gathering, none)
+    expect(calls[0]!.replacesId).toBe(0);
+    expect(calls.length).toBeLessThanOrEqual(4);
+    for (const c of calls.slice(1)) expect(c.replacesId).toBeGreaterThan(0);
+    expect(new Set(calls.slice(1).map((c) => c.replacesId)).size).toBeLessThanOrEqual(1);
+    expect(calls.at(-1)!.summary).toMatch(/×50/);
   });
 
   it('a restart that re-reads the same lines does not notify again', async () => {
@@ -159,7 +171,7 @@ describe('notifications from the running agent', () => {
     appendFileSync(e.log, failed(`<a href="http://evil.example/">click</a>\\temp\\new`, '192.0.2.21', 42001));
     appendFileSync(e.log, failed(`$(touch ${marker})\`touch ${marker}\`";touch ${marker};"`, '192.0.2.22', 42002));
     appendFileSync(e.log, failed('-u critical', '192.0.2.40', 42003));
-    const calls = await server.waitForCalls(5, 20_000);
+    const calls = await server.waitForCalls(4, 20_000); // one per attempt
     const lead = calls.find((c) => c.summary.startsWith('‐u critical'))!; // U+2010: not taken as an option
     expect(lead.hints.urgency).toBe(1);
     expect(lead.body.startsWith('‐u critical')).toBe(true);

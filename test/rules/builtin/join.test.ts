@@ -1,7 +1,8 @@
 /**
  * Client ↔ server join: when plink's failure and sshd's line for the same attempt are both seen,
  * ONE alert names both sides. Replay (gate foldMs 0, held on event time) and live (foldMs > 0:
- * recorded at once, merged as an update of the same id, notified once) give the same alert.
+ * recorded and shown at once, the merge recorded and shown as an update of the same id) give the
+ * same alert.
  * The sshd lines are the real wording quoted from test/parsers/sshd.samples.log and the real
  * `sshd -e` capture of scenario 02 (no timestamps, like the plink transcript: both are read at the
  * replay's start time, so they fall in one join window).
@@ -69,16 +70,23 @@ describe('join: plink and sshd report one failed attempt as one alert', () => {
 });
 
 describe('join: live gate (foldMs > 0)', () => {
-  it('records the first alert at once, records the merge under the same id, and notifies once', async () => {
+  it('records and notifies the first alert at once, then records and notifies the merge under the same id', async () => {
     const record = new Collect();
     const notify = new Collect();
     const gate = new AlertGate({ record: [record], notify: [notify], foldMs: 50 });
     const pipeline = new Pipeline({ runner: new RuleRunner(builtinRules().rules, new VirtualClock(0)), gate });
     const sshd = sampleLog('sshd', ['error: kex protocol error: type 30 seq 1 [preauth]']);
-    await replayFiles([join(FIXTURES, GEX_FAIL), sshd], pipeline, { startTime: Date.UTC(2026, 10, 21, 12) });
-    await waitFor(() => notify.deliveries.length > 0, 20_000, 'the joined notification');
-    expect(notify.deliveries.map((a) => a.rule)).toEqual(['plink.kex.gex-old-client']);
-    expect(notify.deliveries[0]!.message).toContain('kex protocol error: type 30');
+    const start = Date.UTC(2026, 10, 21, 12);
+    // the client's failure first, notified on its own; the server's line comes after it was shown
+    await replayFiles([join(FIXTURES, GEX_FAIL)], pipeline, { startTime: start });
+    await waitFor(() => notify.deliveries.length > 0, 20_000, 'the first notification');
+    await replayFiles([sshd], pipeline, { startTime: start });
+    await gate.flush();
+    // one notification: shown with plink's line, then replaced (same id) once the server's line merged in
+    expect(notify.deliveries.map((a) => a.rule)).toEqual(['plink.kex.gex-old-client', 'plink.kex.gex-old-client']);
+    expect(new Set(notify.deliveries.map((a) => a.id)).size).toBe(1);
+    expect(notify.deliveries[0]!.message).not.toContain('kex protocol error: type 30');
+    expect(notify.deliveries[1]!.message).toContain('kex protocol error: type 30');
     // history: the plink alert, then the same id again with the server's line merged in
     expect(record.deliveries.map((a) => [a.rule, a.evidence.length])).toEqual([
       ['plink.kex.gex-old-client', 1],
