@@ -43,10 +43,26 @@ function categoryHint(alert: Alert): string {
 
 const HOST_MAX = 60;
 
-/** The visible summary: title, burst count, host. The title gives way first when it is too long. */
-export function formatSummary(alert: Pick<Alert, 'title' | 'count' | 'host'>): string {
-  const host = alert.host ? cap(oneLine(alert.host), HOST_MAX) : '';
-  const suffix = (alert.count > 1 ? ` (×${alert.count})` : '') + (host ? ` — ${host}` : '');
+/** The port a client uses when none is given: not worth showing. */
+const DEFAULT_PORT: Partial<Record<Alert['program'], number>> = { plink: 22, ssh: 22, freerdp: 3389, rdesktop: 3389, remmina: 3389 };
+
+/**
+ * Where a client connected, as a person would type it: the host, and the port when it is not the
+ * protocol's default ("127.0.0.1:2201", "[::1]:2201"). A server's alert names the client's
+ * address alone: its port is the client's ephemeral one.
+ */
+export function formatWhere(alert: Pick<Alert, 'host' | 'port' | 'program'>): string {
+  if (!alert.host) return '';
+  const host = cap(oneLine(alert.host), HOST_MAX);
+  const standard = DEFAULT_PORT[alert.program];
+  if (standard === undefined || alert.port === undefined || alert.port === standard) return host;
+  return `${host.includes(':') ? `[${host}]` : host}:${alert.port}`;
+}
+
+/** The visible summary: title, count of attempts, where. The title gives way first when it is too long. */
+export function formatSummary(alert: Pick<Alert, 'title' | 'count' | 'host'> & Partial<Pick<Alert, 'port' | 'program'>>): string {
+  const where = formatWhere({ host: alert.host, port: alert.port, program: alert.program ?? 'other' });
+  const suffix = (alert.count > 1 ? ` (×${alert.count})` : '') + (where ? ` — ${where}` : '');
   const title = cap(oneLine(alert.title) || 'connwatch alert', Math.max(1, SUMMARY_MAX - codePoints(suffix)));
   return neutraliseLeadingDash(cap(title + suffix, SUMMARY_MAX));
 }

@@ -194,8 +194,11 @@ export function alertFromHit(hit: RuleHit, id = alertId(hit)): Alert {
     const waiting = waitingProcess(e);
     if (waiting) alert.process = waiting;
   }
-  if (e.host !== undefined) alert.host = e.host;
-  if (e.port !== undefined) alert.port = e.port;
+  // a prompt line names neither host nor port: its connection does
+  const host = e.host ?? e.connection?.host;
+  const port = e.host !== undefined ? e.port : e.connection?.port;
+  if (host !== undefined) alert.host = host;
+  if (port !== undefined) alert.port = port;
   if (e.user !== undefined) alert.user = e.user;
   return alert;
 }

@@ -265,6 +265,8 @@ export class NoticeBoard {
 
   /** A story already on screen changed: at once when more severe, else at most every updateMs. */
   private update(story: Story, view: Alert, now: number): void {
+    // silenced from its own notification: no more updates of it either
+    if (!story.ownSummary && this.o.silenced?.(view.rule, view.host, now)) return;
     const rose = story.sentSeverity !== undefined && rank(view.severity) > rank(story.sentSeverity);
     const due = story.lastSent + this.o.updateMs;
     if (rose || now >= due) {

@@ -19,6 +19,7 @@
  *   call.summary; call.body; call.hints.urgency;       // 0 low, 1 normal, 2 critical
  *   await server.clear();                               // forget recorded calls
  *   await server.failNotify('org.example.Error', 'boom'); // Notify now answers with a D-Bus error
+ *   await server.invokeAction(1, 'silence');            // a person clicks an action of notification 1
  *   await server.stop();                                // in afterAll/afterEach; idempotent
  *
  *   const bus = await startNotifyServer({ server: false }); // a bus nobody serves notifications on
@@ -72,6 +73,11 @@ export interface NotifyServer {
   clear(): Promise<void>;
   /** From now on Notify answers with this D-Bus error (calls are still recorded); stopServer/startServer restores it. */
   failNotify(errorName: string, message: string): Promise<void>;
+  /**
+   * A person chooses action `key` on notification `id` (the server emits ActionInvoked). dbusmock
+   * numbers new notifications 1, 2, … from its start, so the n-th new Notify call has id n.
+   */
+  invokeAction(id: number, key: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -107,6 +113,9 @@ if cmd == 'calls':
 elif cmd == 'clear':
     mock.ClearCalls()
     print('[]')
+elif cmd == 'action':
+    mock.EmitSignal('org.freedesktop.Notifications', 'ActionInvoked', 'us', [dbus.UInt32(int(sys.argv[2])), sys.argv[3]])
+    print('[]')
 elif cmd == 'fail':
     code = 'raise dbus.exceptions.DBusException(%r, name=%r)' % (sys.argv[3], sys.argv[2])
     mock.AddMethod('org.freedesktop.Notifications', 'Notify', 'susssasa{sv}i', 'u', code)
@@ -130,7 +139,7 @@ function busConfig(socket: string): string {
 `;
 }
 
-function runHelper(address: string, cmd: 'calls' | 'clear' | 'owner' | 'fail', ...args: string[]): Promise<string> {
+function runHelper(address: string, cmd: 'calls' | 'clear' | 'owner' | 'fail' | 'action', ...args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       PYTHON,
@@ -258,6 +267,10 @@ export async function startNotifyServer(options: { server?: boolean; capabilitie
 
     async failNotify(errorName, message) {
       await runHelper(address, 'fail', errorName, message);
+    },
+
+    async invokeAction(id, key) {
+      await runHelper(address, 'action', String(id), key);
     },
 
     async stop() {
