@@ -130,6 +130,7 @@ export async function install(o: InstallOptions = {}): Promise<number> {
       }
     }
     out(`would create ${p.stateDir} (the only directory the service may write)`);
+    out(`would create ${p.rulesDir} (your own rule files; read as they change)`);
     for (const n of notes) out(n);
     for (const c of ENABLE_COMMANDS) out(`would run: systemctl --user ${c.join(' ')}`);
     return 0;
@@ -145,6 +146,12 @@ export async function install(o: InstallOptions = {}): Promise<number> {
   } catch (err) {
     failed = true;
     out(`cannot create ${p.stateDir}: ${messageOf(err)}`);
+  }
+  // where the first own rule goes; removed by uninstall only while it is empty
+  try {
+    record(mkdirs(p.rulesDir));
+  } catch (err) {
+    out(`cannot create ${p.rulesDir} (your rule files go there; the agent reads it once it exists): ${messageOf(err)}`);
   }
   for (const f of plan) {
     if (f.action === 'keep') {

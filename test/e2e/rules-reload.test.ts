@@ -132,3 +132,52 @@ describe('connwatch run: rule files reloaded while it runs', () => {
     expect(agent.output()).not.toMatch(/wait v\d port 50102/);
   });
 });
+
+describe('connwatch run: a rules directory made after start, or deleted and made again', () => {
+  it('is read without a restart: the first own rule alerts, and so does the one in the remade directory', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'connwatch-rulesd-'));
+    const log = join(home, 'auth.log');
+    writeFileSync(log, '');
+    // no ~/.config/connwatch at all, as on a machine where nothing was installed
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_STATE_HOME: join(home, 'state') };
+    delete env.JOURNAL_STREAM;
+    const agent = startCli(['run', '--no-defaults', '--no-notify', '--watch', log], env);
+    const rulesDir = join(home, '.config', 'connwatch', 'rules.d');
+    const rule = (id: string) =>
+      JSON.stringify({
+        rules: [
+          {
+            id,
+            title: `${id} for {user}`,
+            description: 'A first own rule.',
+            message: 'sshd refused {user} from {host}.',
+            remedy: 'Nothing: this is a test.',
+            severity: 'warning',
+            category: 'auth',
+            conditions: { all: [{ fact: 'program', operator: 'equal', value: 'sshd' }, { fact: 'kind', operator: 'equal', value: 'auth.failed' }] },
+            throttle: { within: '1ms', key: ['user'] },
+          },
+        ],
+      });
+    const line = (pid: number, user: string) => appendFileSync(log, `${stamp()} vm sshd[${pid}]: Failed password for ${user} from 192.0.2.7 port ${40000 + pid} ssh2\n`);
+    try {
+      await waitFor(() => agent.output().includes('connwatch running'), 30_000, 'agent start');
+      mkdirSync(rulesDir, { recursive: true });
+      writeFileSync(join(rulesDir, 'mine.json'), rule('local.first'));
+      await waitFor(() => /rules reloaded: .*\n/.test(agent.output()), 10_000, 'the reload');
+      line(1, 'alice');
+      await waitFor(() => agent.output().includes('alert local.first ('), 10_000, 'the first own rule\'s alert');
+      rmSync(rulesDir, { recursive: true, force: true });
+      await sleepMs(500);
+      mkdirSync(rulesDir);
+      writeFileSync(join(rulesDir, 'again.json'), rule('local.again'));
+      await waitFor(() => agent.output().includes('alert local.again (') || (line(2, 'bob'), false), 10_000, 'the remade directory\'s rule');
+      expect(agent.output()).not.toMatch(/Error|internal error/);
+    } finally {
+      await agent.stop();
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
+const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -3,7 +3,7 @@
  * `systemctl` on PATH that records what it is asked: what is written, what is run, what is never
  * overwritten, and that install followed by `uninstall --purge` leaves the HOME as it was.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -34,6 +34,8 @@ describe('connwatch install', () => {
     expect(unit).toMatch(/^ExecStart="\/.*node" --max-semi-space-size=1 "\/.*\/dist\/agent\/cli\/main\.js" run$/m);
     expect(unit).toContain(`ReadWritePaths="${join(h.home, '.local', 'state', 'connwatch')}"`);
     expect(readFileSync(join(h.home, '.config', 'connwatch', 'config.json'), 'utf8')).toBe('{}\n');
+    // the place for the first own rule exists (the running agent reads it as it changes)
+    expect(statSync(join(h.home, '.config', 'connwatch', 'rules.d')).isDirectory()).toBe(true);
     const example = JSON.parse(readFileSync(join(h.home, '.config', 'connwatch', 'config.example.json'), 'utf8')) as { sources: Array<{ path?: string }> };
     expect(example.sources.map((s) => s.path)).toContain('/var/log/auth.log');
     const manifest = JSON.parse(readFileSync(manifestPath(h), 'utf8')) as { files: Array<{ path: string; kind: string }> };
