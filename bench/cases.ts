@@ -5,8 +5,9 @@
  *   throughput  `connwatch replay FILE` (all built-in rules) vs. the references on the same file,
  *               each run `reps` times: lines/s from wall time, medians, peak RSS;
  *   memory      `connwatch replay` on a big generated log: peak RSS, lines/s;
- *   latency     `connwatch run --watch FILE` with a real notification server: from the append of
- *               a line to the arrival of its Notify call at the server, p50/p99;
+ *   latency     `connwatch run` in its default configuration with a real notification server:
+ *               from a failure line's append, and from the end of a hang window, to the arrival
+ *               of its Notify call at the server, p50/p99;
  *   idle        `connwatch run` watching a quiet file: resident memory and CPU ticks over a period.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -99,75 +100,137 @@ async function startAgent(cli: string, args: string[], env: NodeJS.ProcessEnv, d
   };
 }
 
-export interface LatencyResult {
-  alerts: number;
+export interface LatencySeries {
+  attempts: number;
+  /** Attempts whose notification arrived. */
   received: number;
   p50: number;
   p99: number;
   max: number;
-  intervalMs: number;
 }
 
-/** A rule that fires on every failed password, notifies at once and throttles for 1 ms only. */
-const LATENCY_RULE = {
-  rules: [
-    {
-      id: 'bench.latency.failed-password',
-      title: 'bench {host}',
-      description: 'Benchmark rule: one notification per failed password line.',
-      severity: 'error',
-      category: 'auth',
-      conditions: { all: [{ fact: 'program', operator: 'equal', value: 'sshd' }, { fact: 'kind', operator: 'equal', value: 'auth.failed' }] },
-      message: 'failed password for {user} from {host}',
-      remedy: 'none (benchmark)',
-      key: ['host'],
-      throttle: '1ms',
-    },
-  ],
-};
+export interface LatencyResult {
+  /** A failure line appended → its Notify call. */
+  failure: LatencySeries;
+  /** The end of a hang window → its Notify call. */
+  hang: LatencySeries;
+  /** Time between two attempts (the two kinds alternate). */
+  paceMs: number;
+  hangWindowMs: number;
+  /** Notify calls beyond one per attempt (an attempt notified twice would show here). */
+  extraCalls: number;
+}
 
-export async function latency(cli: string, alerts: number, intervalMs: number, log: (m: string) => void): Promise<LatencyResult> {
+/**
+ * The real plink 0.78 output up to the host-key question (fixtures/real/04, run a), for a capture
+ * file as `connwatch wrap` writes it; HOST is replaced per attempt.
+ */
+const HANG_LINES = [
+  'Looking up host "HOST" for SSH connection',
+  'Connecting to HOST port 2201',
+  'Connected to HOST',
+  'We claim version: SSH-2.0-PuTTY_Release_0.78',
+  'Remote version: SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10',
+  'Using SSH protocol version 2',
+  'Doing NTRU Prime / Curve25519 hybrid key exchange, using hash SHA-512 (unaccelerated)',
+  'Host key fingerprint is:',
+  'ssh-ed25519 255 SHA256:VbV5t/i+GvIIf1PxZa2cS/E/r+O4XVIHd/ULyOg+YLs',
+  'The host key is not cached for this server:',
+  '  HOST (port 2201)',
+  'You have no guarantee that the server is the computer you',
+  'think it is.',
+];
+const HANG_PROMPT = 'Store key in cache? (y/n, Return cancels connection, i for more info) ';
+/** plink.hostkey.prompt-hang's window (rules/plink-hostkey.json). */
+const BUILTIN_HANG_MS = 20_000;
+
+function series(lat: number[], attempts: number): LatencySeries {
+  return lat.length
+    ? { attempts, received: lat.length, p50: percentile(lat, 50), p99: percentile(lat, 99), max: Math.max(...lat) }
+    : { attempts, received: 0, p50: NaN, p99: NaN, max: NaN };
+}
+
+/** The host a summary names: "… — HOST" or "… — HOST:PORT". */
+const summaryHost = (summary: string): string | undefined => /— ([\d.]+)(?::\d+)?$/.exec(summary)?.[1];
+
+/**
+ * The agent in its default configuration (default sources, so the capture directory of
+ * `connwatch wrap`; the built-in rules; default fold and gate), plus one sshd log. Attempts
+ * alternate: a failure (sshd's "Unable to negotiate", sshd.kex.no-common-algorithm) appended to
+ * the log, and a plink capture that stops at the host-key question (plink.hostkey.prompt-hang),
+ * each from another address. `paceMs` apart, so that the notifications stay below the burst limit
+ * (notices.ts: 5 in 10 s; past it they fold into one summary, which is not what is measured here).
+ * `hangWindow` replaces the rules' window (quick runs); undefined keeps the built-in 20 s.
+ */
+export async function latency(cli: string, attempts: number, paceMs: number, log: (m: string) => void, hangWindow?: string): Promise<LatencyResult> {
   const server = await startBenchNotifyServer();
   const work = mkdtempSync(join(tmpdir(), 'connwatch-bench-live-'));
   let agent: Agent | undefined;
   try {
-    const rulesDir = join(work, 'rules');
-    mkdirSync(rulesDir);
-    writeFileSync(join(rulesDir, 'bench.json'), JSON.stringify(LATENCY_RULE));
     const file = join(work, 'auth.log');
     writeFileSync(file, '');
-    agent = await startAgent(cli, ['--watch', file, '--rules', rulesDir, '--no-builtin', '--fold', '1ms', '--min-severity', 'info'], {
-      ...process.env,
-      DBUS_SESSION_BUS_ADDRESS: server.address,
-    });
-    const sent = new Map<string, number>();
-    for (let i = 0; i < alerts; i++) {
-      const host = `100.${64 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
-      const line = `${new Date().toISOString()} vm sshd[${10_000 + i}]: Failed password for invalid user bench${i} from ${host} port ${20_000 + (i % 40_000)} ssh2\n`;
-      sent.set(host, Date.now()); // wall clock, as dbusmock's time.time(); performance.timeOrigin drifts from it
-      appendFileSync(file, line);
-      await sleep(intervalMs);
+    agent = await startAgent(cli, ['--watch', file, ...(hangWindow ? ['--hang-window', hangWindow] : [])], { ...process.env, DBUS_SESSION_BUS_ADDRESS: server.address }, true);
+    const captures = join(agent.dir, 'state', 'connwatch', 'captures');
+    mkdirSync(captures, { recursive: true });
+    const windowMs = hangWindow ? (parseDurationMs(hangWindow) ?? BUILTIN_HANG_MS) : BUILTIN_HANG_MS;
+    const failedAt = new Map<string, number>();
+    const hangEnds = new Map<string, number>();
+    for (let i = 0; i < 2 * attempts; i++) {
+      const n = i >> 1;
+      const t = Date.now(); // wall clock, as the bus's time stamps
+      if (i % 2 === 0) {
+        const host = `100.64.${n >> 8}.${n & 255}`;
+        failedAt.set(host, t);
+        appendFileSync(file, `${new Date(t).toISOString()} vm sshd[${20_000 + n}]: Unable to negotiate with ${host} port ${30_000 + n}: no matching key exchange method found. Their offer: diffie-hellman-group1-sha1 [preauth]\n`);
+      } else {
+        const host = `100.65.${n >> 8}.${n & 255}`;
+        const pid = 40_000 + n;
+        const rec = (o: Record<string, unknown>) => JSON.stringify({ v: 1, t, pid, program: 'plink', ...o }) + '\n';
+        let text = rec({ event: 'start', argv: ['plink', '-v', '-P', '2201', host] });
+        for (const l of HANG_LINES) text += rec({ stream: 'stderr', text: l.replaceAll('HOST', host) });
+        text += rec({ stream: 'stderr', text: HANG_PROMPT, partial: true });
+        hangEnds.set(host, t + windowMs);
+        writeFileSync(join(captures, `bench-${pid}.jsonl`), text);
+      }
+      await sleep(paceMs);
     }
-    const deadline = Date.now() + 60_000;
+    // the last hang's window, then the calls settle
+    const deadline = Date.now() + windowMs + 10_000;
     let calls = await server.calls();
-    while (calls.length < alerts && Date.now() < deadline) {
+    while (Date.now() < deadline) {
       await sleep(1000);
       calls = await server.calls();
+      if (calls.length >= 2 * attempts && Date.now() > Math.max(...hangEnds.values()) + 2000) break;
     }
-    const lat: number[] = [];
+    const fail: number[] = [];
+    const hang: number[] = [];
+    const seen = new Set<string>();
+    let extraCalls = 0;
     for (const c of calls) {
-      const host = /bench (\S+)/.exec(c.summary)?.[1];
-      const at = host ? sent.get(host) : undefined;
-      if (at !== undefined) lat.push(c.at - at);
+      const host = summaryHost(c.summary);
+      if (!host || seen.has(host)) {
+        extraCalls++;
+        continue;
+      }
+      seen.add(host);
+      const f = failedAt.get(host);
+      const h = hangEnds.get(host);
+      if (f !== undefined) fail.push(c.at - f);
+      else if (h !== undefined) hang.push(c.at - h);
+      else extraCalls++;
     }
-    log(`  ${lat.length}/${alerts} notifications arrived`);
-    if (!lat.length) throw new Error('no notification arrived');
-    return { alerts, received: lat.length, p50: percentile(lat, 50), p99: percentile(lat, 99), max: Math.max(...lat), intervalMs };
+    log(`  failures: ${fail.length}/${attempts} notified; hangs: ${hang.length}/${attempts}; other calls: ${extraCalls}`);
+    return { failure: series(fail, attempts), hang: series(hang, attempts), paceMs, hangWindowMs: windowMs, extraCalls };
   } finally {
     await agent?.stop();
     await server.stop();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+function parseDurationMs(s: string): number | undefined {
+  const m = /^(\d+)(ms|s)$/.exec(s);
+  return m ? Number(m[1]) * (m[2] === 's' ? 1000 : 1) : undefined;
 }
 
 export interface IdleResult {

@@ -89,13 +89,18 @@ export class WallClock extends VirtualClock {
   }
 
   private handle: NodeJS.Timeout | undefined;
-  private readonly tickMs: number;
+  /** When the armed real timer fires (Infinity: none armed). */
+  private armedAt = Infinity;
   private readonly onTick: () => void;
 
-  /** `onTick` runs after timers fired because real time passed (the caller then drains its queue). */
-  constructor(options: { tickMs?: number; onTick?: () => void } = {}) {
+  /**
+   * `onTick` runs after timers fired because real time passed (the caller then drains its queue).
+   * One real timer is armed for the earliest deadline, so a hang is decided when its window ends,
+   * not at the next poll (a 250 ms interval added up to a quarter of a second before), and nothing
+   * wakes the agent while no window is open.
+   */
+  constructor(options: { onTick?: () => void } = {}) {
     super(Date.now());
-    this.tickMs = options.tickMs ?? 250;
     this.onTick = options.onTick ?? (() => {});
   }
 
@@ -106,22 +111,28 @@ export class WallClock extends VirtualClock {
   }
 
   protected override onScheduled(): void {
-    if (this.handle) return;
-    this.handle = setInterval(() => {
-      if (this.timers.length === 0) {
-        clearInterval(this.handle);
-        this.handle = undefined;
-        return;
-      }
+    this.arm();
+  }
+
+  private arm(): void {
+    const next = this.timers[0]?.at;
+    if (next === undefined || next >= this.armedAt) return;
+    if (this.handle) clearTimeout(this.handle);
+    this.armedAt = next;
+    this.handle = setTimeout(() => {
+      this.handle = undefined;
+      this.armedAt = Infinity;
       this.advanceTo(Date.now());
       this.onTick();
-    }, this.tickMs);
+      this.arm();
+    }, Math.max(0, next - Date.now()));
     this.handle.unref();
   }
 
   override stop(): void {
-    if (this.handle) clearInterval(this.handle);
+    if (this.handle) clearTimeout(this.handle);
     this.handle = undefined;
+    this.armedAt = Infinity;
     super.stop();
   }
 }

@@ -35,7 +35,10 @@ describe('npm run bench (BENCH_QUICK=1)', () => {
     }
     // the replay really read the generated lines, and notifications really arrived
     expect(md).toMatch(/connwatch replay: 5000 lines, \d+ events/);
-    expect(md).toMatch(/(\d+) of \1 notifications arrived/);
+    // every failure and every hang of the latency case notified, once each
+    expect(md).toMatch(/\| failure line appended \| (\d+) of \1 \|/);
+    expect(md).toMatch(/\| hang window ended \| (\d+) of \1 \|/);
+    expect(md).toContain('Calls beyond one per attempt: 0.');
     // start-up and the rate per line: both tools on the empty file and on the first quarter
     expect(md).toContain('### Start-up and the rate per line');
     expect(md).toMatch(/\| connwatch replay \| \d+\.\d\d \| \d+\.\d\d \| \d+\.\d\d \| [\d,—]+ \|/);
