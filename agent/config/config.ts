@@ -12,7 +12,7 @@
  *     "hangWindow": "30s",              replaces the window of every hang rule
  *     "minSeverity": "warning",         lowest severity that is notified
  *     "quietHours": "22:00-07:00",      notifications held (kept in history) except critical
- *     "foldWindow": "2s"                a burst within this time becomes one notification
+ *     "foldWindow": "2s"                least time between two updates of one notification
  *   }
  *
  * A process-scan source ({ "type": "process-scan", "programs": ["remmina"], "interval": "60s",
