@@ -160,6 +160,7 @@ class Agent {
         : new DesktopSink({
             logger: { warn: (m) => log.warn(m), info: (m) => log.info(m) },
             onAction: (id, action) => this.onNoticeAction(id, action),
+            pendingFile: join(p.stateDir, 'pending-notifications.json'),
           });
     this.gate = new AlertGate({
       record: [
@@ -230,6 +231,11 @@ class Agent {
     await this.checkpoints.load();
     const enabled = this.loaded.rules.filter((r) => r.enabled).length;
     this.log.info(`connwatch starting: ${enabled} rules from ${this.loaded.files.length} files, ${this.config.sources.length} sources`);
+    // what a previous run could not show (stopped, crashed or killed while notifications were
+    // unavailable): never again from a line read twice, so its ids count as delivered first
+    const leftover = this.desktop?.readPending() ?? [];
+    for (const a of leftover) this.delivered.add(a.id);
+    if (leftover.length) void this.desktop?.requeue(leftover);
     for (const s of this.config.sources) await this.startSource(s);
     this.watchRules();
     this.timers.push(

@@ -25,6 +25,7 @@
  * the server rejects for no known reason is tried 3 times, then given up with a warning.
  */
 import type { ChildProcess } from 'node:child_process';
+import { closeSync, constants, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import type NotifySend from 'node-notifier/notifiers/notifysend.js';
 
 type NotifySendOptions = ConstructorParameters<typeof NotifySend>[0];
@@ -80,6 +81,12 @@ export interface DesktopSinkOptions {
   onStatus?: (status: DesktopStatus) => void;
   /** Offer actions where the server shows them; called with the alert's id when one is chosen. */
   onAction?: (alertId: string, action: NoticeAction) => void;
+  /**
+   * Where alerts still waiting to be shown are kept (0600), so that a stop, a crash or `kill -9`
+   * while notifications are unavailable loses none: restorePending() shows them after a restart.
+   * Written only while something waits (and removed when nothing does).
+   */
+  pendingFile?: string;
 }
 
 interface Pending {
@@ -162,8 +169,12 @@ export class DesktopSink implements Sink {
   private droppedSinceWarning = 0;
   private deliveredTotal = 0;
   private replacedTotal = 0;
+  private readonly pendingFile: string | undefined;
+  /** What the pending file holds now (its alert ids), so an unchanged queue is not written again. */
+  private persisted = '';
 
   constructor(options: DesktopSinkOptions = {}) {
+    this.pendingFile = options.pendingFile;
     this.logger = options.logger ?? stderrLogger;
     this.maxPending = Math.max(1, options.maxPending ?? 100);
     this.env = options.env ?? process.env;
@@ -211,12 +222,46 @@ export class DesktopSink implements Sink {
     });
   }
 
+  /**
+   * Alerts a previous run could not show (pendingFile), in their order. The caller marks their ids
+   * delivered before any line is read (a line read again after `kill -9` gives the same id), then
+   * hands them to requeue(). A file that is not ours is reported, and its alerts stay in the history.
+   */
+  readPending(): Alert[] {
+    if (!this.pendingFile) return [];
+    try {
+      const o = JSON.parse(readFileSync(this.pendingFile, 'utf8')) as { v?: unknown; alerts?: unknown };
+      if (o.v !== 1 || !Array.isArray(o.alerts)) throw new Error('not a list of pending alerts');
+      // whatever the queue becomes, the file is rewritten or removed
+      this.persisted = '\u0000the file as read';
+      return (o.alerts as Alert[]).filter((a) => typeof a?.id === 'string' && typeof a.title === 'string' && typeof a.severity === 'string');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.warn(`${this.pendingFile}: cannot read the alerts left to show (${(err as Error).message}); they are in the history (\`connwatch alerts\`).`);
+      return [];
+    }
+  }
+
+  /** Queues alerts of a previous run again (readPending) and tries to show them at once. */
+  requeue(alerts: Alert[]): Promise<number> {
+    return this.serial(async () => {
+      for (const alert of alerts) this.enqueue({ alert, notification: formatNotification(alert), failures: 0 });
+      if (alerts.length) this.logger.info(`Showing ${alerts.length} alert(s) a previous run could not show.`);
+      await this.flush();
+      return alerts.length;
+    });
+  }
+
   async close(): Promise<void> {
+    // first what waits now, so that a stop cut short by its grace period loses nothing
+    this.persist();
     await this.serial(async () => undefined);
+    this.persist();
     for (const w of this.waiters) w.kill('SIGTERM');
     this.waiters.clear();
     if (this.queue.length > 0) {
-      this.logger.warn(`${this.queue.length} alert(s) were never shown on the desktop; \`connwatch alerts\` lists them.`);
+      this.logger.warn(
+        `${this.queue.length} alert(s) were not shown on the desktop yet; ${this.pendingFile ? 'they are shown after the next start' : '`connwatch alerts` lists them'}.`,
+      );
     }
   }
 
@@ -253,7 +298,10 @@ export class DesktopSink implements Sink {
         continue;
       }
       this.becomeUnavailable(attempt.reason, attempt.error);
-      if (attempt.reason !== 'failed') return delivered;
+      if (attempt.reason !== 'failed') {
+        this.persist();
+        return delivered;
+      }
       head.failures++;
       if (head.failures < MAX_FAILURES) return delivered;
       this.queue.shift();
@@ -261,7 +309,36 @@ export class DesktopSink implements Sink {
     }
     // A queue emptied only by giving up proves nothing about the server: the status stays.
     if (delivered > 0) this.becomeAvailable(delivered);
+    this.persist();
     return delivered;
+  }
+
+  /** Writes the queue to pendingFile when it changed (removes the file when the queue is empty). */
+  private persist(): void {
+    if (!this.pendingFile) return;
+    const ids = this.queue.map((p) => `${p.alert.id}:${p.alert.count}`).join(',');
+    if (ids === this.persisted) return;
+    try {
+      if (this.queue.length === 0) {
+        unlinkSync(this.pendingFile);
+      } else {
+        const tmp = `${this.pendingFile}.tmp-${process.pid}`;
+        const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+        try {
+          writeSync(fd, JSON.stringify({ v: 1, alerts: this.queue.map((p) => p.alert) }));
+        } finally {
+          closeSync(fd);
+        }
+        renameSync(tmp, this.pendingFile);
+      }
+      this.persisted = ids;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && this.queue.length === 0) {
+        this.persisted = ids;
+        return;
+      }
+      this.logger.warn(`cannot keep the alerts left to show in ${this.pendingFile}: ${(err as Error).message}`);
+    }
   }
 
   /** The notification now on screen for this alert id; the waiter of the one it replaced is ended. */

@@ -165,11 +165,19 @@ function throttleKeyOf(hit: RuleHit): string {
   return `${hit.rule.id}\u0000${keyOf(hit.event, hit.rule.throttle.key)}`;
 }
 
-/** An alert's id: the rule, its key and the line that triggered it, so a line read again gives the same id. */
+/**
+ * An alert's id: the rule and the line that triggered it, so a line read again (after a restart,
+ * after `kill -9`) gives the same id. Not the correlation key: a connection's id is a sequence
+ * number of the running agent (c1, c2, …), another after a restart, and one line of one rule
+ * always has one key anyway.
+ */
 export function alertId(hit: RuleHit): string {
   const e = hit.event;
-  const origin = `${e.raw.source}#${e.raw.line ?? ''}@${e.raw.offset ?? ''}${e.raw.cursor ?? ''}`;
-  return hash('sha256', `${hit.rule.id}\u0000${hit.key}\u0000${origin}\u0000${e.time}`, 'hex').slice(0, 20);
+  // a byte offset or a journal cursor is where the line IS; a line number counts from where the
+  // reading began (a tail resumed from its checkpoint starts again at 1), so it serves only alone
+  const r = e.raw;
+  const where = r.cursor !== undefined ? `cursor=${r.cursor}` : r.offset !== undefined ? `@${r.offset}` : `#${r.line ?? ''}`;
+  return hash('sha256', `${hit.rule.id}\u0000${r.source}\u0000${where}\u0000${e.time}`, 'hex').slice(0, 20);
 }
 
 export function alertFromHit(hit: RuleHit, id = alertId(hit)): Alert {

@@ -4,7 +4,7 @@
  * notification when a restart re-reads the same lines, hostile log text arriving as plain text,
  * and alerts kept while no server runs and delivered when one appears, with one warning.
  */
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -201,4 +201,36 @@ describe('notifications from the running agent', () => {
     const calls = await bus.waitForCalls(2, 30_000);
     expect(calls.map((c) => c.summary).sort()).toEqual(['Failed login for erin — 192.0.2.30', 'Failed login for frank — 192.0.2.31']);
   });
+
+  for (const how of ['SIGTERM', 'SIGKILL'] as const) {
+    it(`alerts not shown yet survive a ${how === 'SIGTERM' ? 'stop' : 'kill -9'}: the next start shows each once`, async () => {
+      const bus = await startNotifyServer({ server: false });
+      cleanup.push(() => bus.stop());
+      const e = makeEnv(bus);
+      cleanup.push(() => rmSync(e.home, { recursive: true, force: true }));
+      const first = await start(e, ['--retry-notify', '1h']);
+      appendFileSync(e.log, failed('gina', '192.0.2.50', 44000));
+      appendFileSync(e.log, failed('hank', '192.0.2.51', 44001));
+      const pending = join(e.home, 'state', 'connwatch', 'pending-notifications.json');
+      await waitFor(() => existsSync(pending) && readFileSync(pending, 'utf8').includes('192.0.2.51'), 20_000, 'the pending file');
+      expect(statSync(pending).mode & 0o777).toBe(0o600);
+      if (how === 'SIGTERM') {
+        expect(await first.stop()).toBe(0);
+        expect(first.output()).toMatch(/2 alert\(s\) were not shown on the desktop yet; they are shown after the next start/);
+      } else {
+        first.child.kill('SIGKILL');
+        await new Promise((r) => first.child.once('exit', r));
+      }
+      await bus.startServer();
+      const second = await start(e);
+      const calls = await bus.waitForCalls(2, 20_000);
+      expect(calls.map((c) => c.summary).sort()).toEqual(['Failed login for gina — 192.0.2.50', 'Failed login for hank — 192.0.2.51']);
+      await waitFor(() => !existsSync(pending), 10_000, 'the pending file removed once shown');
+      // a third start has nothing left to show
+      expect(await second.stop()).toBe(0);
+      await start(e);
+      await sleep(2000);
+      expect(await bus.calls()).toHaveLength(2);
+    });
+  }
 });

@@ -51,7 +51,8 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv): { child: Child
     output: () => out,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
+        // ended already (by a signal too: then exitCode stays null and no exit event comes again)
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
         child.once('exit', (code) => resolve(code));
         child.kill('SIGTERM');
       }),
