@@ -33,7 +33,7 @@
  */
 import { hash } from 'node:crypto';
 import type { Alert, Sink } from '../alert.js';
-import { SEVERITIES, type Severity } from '../event.js';
+import type { Severity } from '../event.js';
 import type { CompiledRule } from '../rules/compile.js';
 import type { RuleHit } from '../rules/runner.js';
 import { keyOf } from '../rules/runner.js';
