@@ -345,3 +345,46 @@ describe('DesktopSink without notifications', () => {
     expect(process.env).toEqual(before);
   });
 });
+
+describe('DesktopSink: one notification per alert id, as the server allows', () => {
+  it('the same id again replaces the notification on screen; another id is a new one', async () => {
+    const server = await startNotifyServer();
+    try {
+      const sink = new DesktopSink({ env: { ...process.env, ...server.env }, logger: new Recorder() });
+      await sink.send(alert({ id: 'story-1', title: 'First' }));
+      await sink.send(alert({ id: 'story-1', title: 'First', count: 2 }));
+      await sink.send(alert({ id: 'story-2', title: 'Second' }));
+      const calls = await server.waitForCalls(3);
+      expect(calls.map((c) => [c.summary, c.replacesId])).toEqual([
+        ['First', 0],
+        ['First (×2)', 1], // dbusmock numbers new notifications from 1
+        ['Second', 0],
+      ]);
+      expect(sink.replaced).toBe(1);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('body markup is escaped only for a server that reads it; actions only where it shows them', async () => {
+    const hostile = alert({ message: 'user <b>x</b> & "y"', remedy: 'Do it.' });
+    const plain = await startNotifyServer({ capabilities: ['body'] });
+    const marked = await startNotifyServer({ capabilities: ['body', 'body-markup', 'actions'] });
+    try {
+      const onAction = () => undefined;
+      await new DesktopSink({ env: { ...process.env, ...plain.env }, logger: new Recorder(), onAction }).send(hostile);
+      const withActions = new DesktopSink({ env: { ...process.env, ...marked.env }, logger: new Recorder(), onAction });
+      await withActions.send(hostile);
+      const [p] = await plain.waitForCalls(1);
+      const [m] = await marked.waitForCalls(1);
+      expect(p!.body).toBe('user <b>x</b> & "y"\n\nDo it.');
+      expect(p!.actions).toEqual([]);
+      expect(m!.body).toBe('user &lt;b&gt;x&lt;/b&gt; &amp; "y"\n\nDo it.');
+      expect(m!.actions).toEqual(['evidence', 'Show the log lines', 'silence', 'Silence for a day']);
+      await withActions.close(); // ends the notify-send that waits for an action
+    } finally {
+      await plain.stop();
+      await marked.stop();
+    }
+  });
+});
