@@ -25,7 +25,8 @@
  * the server rejects for no known reason is tried 3 times, then given up with a warning.
  */
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, constants, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { readFileSync, unlinkSync } from 'node:fs';
+import { writePrivateFile } from '../private-file.js';
 import type NotifySend from 'node-notifier/notifiers/notifysend.js';
 
 type NotifySendOptions = ConstructorParameters<typeof NotifySend>[0];
@@ -322,14 +323,7 @@ export class DesktopSink implements Sink {
       if (this.queue.length === 0) {
         unlinkSync(this.pendingFile);
       } else {
-        const tmp = `${this.pendingFile}.tmp-${process.pid}`;
-        const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
-        try {
-          writeSync(fd, JSON.stringify({ v: 1, alerts: this.queue.map((p) => p.alert) }));
-        } finally {
-          closeSync(fd);
-        }
-        renameSync(tmp, this.pendingFile);
+        writePrivateFile(this.pendingFile, JSON.stringify({ v: 1, alerts: this.queue.map((p) => p.alert) }));
       }
       this.persisted = ids;
     } catch (err) {

@@ -11,11 +11,12 @@
  *   did not see waiting.
  */
 import { execFile } from 'node:child_process';
-import { closeSync, constants, mkdirSync, openSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Alert } from '../alert.js';
 import type { NoticeAction } from './desktop.js';
 import { processIdentity } from './evidence.js';
+import { writePrivateFile } from '../private-file.js';
 import { SILENCE_MS, type Silences } from './silences.js';
 
 export interface ActionDeps {
@@ -52,12 +53,7 @@ export function runNoticeAction(alert: Alert, action: NoticeAction, deps: Action
     case 'evidence': {
       mkdirSync(deps.dir, { recursive: true, mode: 0o700 });
       const file = join(deps.dir, `alert-${alert.id.replace(/[^0-9A-Za-z_-]/g, '')}.txt`);
-      const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
-      try {
-        writeSync(fd, evidenceDocument(alert));
-      } finally {
-        closeSync(fd);
-      }
+      writePrivateFile(file, evidenceDocument(alert));
       const env = deps.env ?? process.env;
       const opener = env.CONNWATCH_OPEN || 'xdg-open';
       execFile(opener, [file], { env, timeout: 30_000 }, (err) => {

@@ -4,7 +4,8 @@
  * Kept in `silences.json` in the state directory (0600, written whole and renamed into place),
  * so a restart keeps them; ended silences are dropped when the file is next written.
  */
-import { openSync, closeSync, readFileSync, renameSync, writeSync, constants } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writePrivateFile } from '../private-file.js';
 
 export interface Silence {
   rule: string;
@@ -60,14 +61,7 @@ export class Silences {
   }
 
   private write(): void {
-    const tmp = `${this.file}.tmp-${process.pid}`;
-    // 0600 whatever the umask; never through a symlink planted at the temporary name
-    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
-    try {
-      writeSync(fd, JSON.stringify({ v: 1, silences: this.items }, null, 1));
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.file);
+    writePrivateFile(this.file, JSON.stringify({ v: 1, silences: this.items }, null, 1));
   }
+
 }
