@@ -51,5 +51,8 @@ export function streamValidator() {
   const schema = JSON.parse(readFileSync(join(ROOT, 'docs', 'alert-stream.schema.json'), 'utf8')) as object;
   // strictRequired off: the if/then branches require properties declared at the top level
   const ajv = new Ajv2020({ strict: true, strictRequired: false, allErrors: true, formats: { 'date-time': RFC3339, uuid: UUID } });
-  return ajv.compile(schema);
+  const v = ajv.compile(schema);
+  // a plain boolean, not a type guard: a record that fails keeps its type for the message
+  const validate = (x: unknown): boolean => v(x);
+  return Object.assign(validate, { get errors() { return v.errors; } });
 }
