@@ -64,6 +64,7 @@ describe('journald field map', () => {
     expect(messageIdFor('plink.hostkey.changed')).not.toBe(messageIdFor('plink.hostkey.prompt-hang'));
     // pinned: a change here breaks every saved `journalctl MESSAGE_ID=…` query and collector filter
     expect(messageIdFor('plink.hostkey.changed')).toBe('84bf813c80a7e0ebb18a8be97617cb5f');
+    expect(HEARTBEAT_MESSAGE_ID).toBe('c1c907e1dae491c8b10c9311d2a354d1'); // as docs/fleet.md lists it
     const f = new Map(journalFields(recOf(alert())));
     expect(f.get('MESSAGE_ID')).toBe(messageIdFor('plink.hostkey.changed'));
   });

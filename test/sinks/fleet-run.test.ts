@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FleetRecord } from '../../agent/sinks/ecs.js';
-import { runCli, startCli, waitFor } from '../helpers/cli.js';
+import { resolveConfig, type ConfigInput } from '../../agent/config/config.js';
+import { paths } from '../../agent/config/paths.js';
+import { ROOT, runCli, startCli, waitFor } from '../helpers/cli.js';
 import { RSYSLOGD, Rsyslog } from '../helpers/rsyslog.js';
 import { INCIDENTS, streamValidator } from './fleet-helpers.js';
 
@@ -84,6 +86,13 @@ describe.skipIf(!RSYSLOGD)('connwatch run --forward', () => {
 });
 
 describe('forwarding URLs in the configuration', () => {
+  it('accepts the config.json example of docs/fleet.md', () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'fleet.md'), 'utf8');
+    const blocks = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]!) as ConfigInput);
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const b of blocks) expect(resolveConfig(b, paths({ HOME: '/nonexistent' })).forward).toEqual(b.forward);
+  });
+
   it('refuses a bad URL in config.json, naming the file, the field and the reason', async () => {
     const { env, dir } = home();
     mkdirSync(join(dir, 'c', 'connwatch'), { recursive: true });
