@@ -138,17 +138,22 @@ export class Forwarder implements FleetOutput {
     try {
       for (let batch = this.next(); batch && !this.closed; batch = this.next()) {
         this.state = 'sending';
-        this.sending = this.o.transport.send(batch.lines.map((l) => JSON.parse(l) as FleetRecord));
+        const records = this.parse(batch);
+        if (!records.length) {
+          this.commit(batch);
+          continue;
+        }
+        this.sending = this.o.transport.send(records);
         const out = await this.sending;
         this.sending = undefined;
         if (out.ok || !out.retry) {
           this.commit(batch);
           if (out.ok) {
-            this.sent += batch.lines.length - (out.rejected ?? 0);
+            this.sent += records.length - (out.rejected ?? 0);
             if (out.rejected) this.drop(out.rejected, `refused by the receiver${out.note ? `: ${out.note}` : ''}`);
             if (this.failures > 0) this.o.log?.('info', `forward ${this.name}: receiver back after ${this.failures} failed attempt(s); sending ${this.buffered + batch.lines.length} buffered record(s)`);
             this.failures = 0;
-          } else this.drop(batch.lines.length, out.reason);
+          } else this.drop(records.length, out.reason);
           continue;
         }
         if (this.closed) break;
@@ -169,6 +174,19 @@ export class Forwarder implements FleetOutput {
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** The batch's records; a line of the spool that is not one (a disk error, an edit) is dropped and counted. */
+  private parse(batch: Batch): FleetRecord[] {
+    const out: FleetRecord[] = [];
+    for (const l of batch.lines) {
+      try {
+        out.push(JSON.parse(l) as FleetRecord);
+      } catch {
+        this.drop(1, 'a spooled line is not a record');
+      }
+    }
+    return out;
   }
 
   private backoff(): number {
