@@ -15,7 +15,8 @@ import { alertRecord, heartbeatRecord, type Emitter, type FleetRecord, type Hear
 /** Where fleet records go. push() must not block: queue and return. */
 export interface FleetOutput {
   readonly name: string;
-  push(rec: FleetRecord): void;
+  /** `line` is `rec` as one JSON text, made once for all outputs. */
+  push(rec: FleetRecord, line: string): void;
   /** Writes what is queued now (end of a replay), as far as it can without waiting. */
   flush?(): void;
   /** Sends or stores what is queued (bounded wait), then releases sockets and timers. */
@@ -66,6 +67,7 @@ export class FleetSink implements Sink {
   }
 
   private emit(rec: FleetRecord): void {
-    for (const o of this.outputs) o.push(rec);
+    const line = JSON.stringify(rec);
+    for (const o of this.outputs) o.push(rec, line);
   }
 }

@@ -86,9 +86,8 @@ export class Forwarder implements FleetOutput {
     }
   }
 
-  push(rec: FleetRecord): void {
+  push(rec: FleetRecord, line = JSON.stringify(rec)): void {
     if (this.closed) return;
-    const line = JSON.stringify(rec);
     this.mem.push(line);
     this.memBytes += line.length + 1;
     if (this.memBytes > (this.o.memoryBytes ?? 1 << 20)) this.spill();

@@ -40,8 +40,8 @@ export class StreamFile implements FleetOutput {
     }
   }
 
-  push(rec: FleetRecord): void {
-    this.pending += JSON.stringify(rec) + '\n';
+  push(rec: FleetRecord, line = JSON.stringify(rec)): void {
+    this.pending += line + '\n';
     if (this.pending.length > 1 << 20) this.flush();
     else if (!this.scheduled) {
       this.scheduled = setImmediate(() => this.flush());
