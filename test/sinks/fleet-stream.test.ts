@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../agent/alert.js';
+import { CATEGORIES, PROGRAMS, SEVERITIES } from '../../agent/event.js';
+import { ROOT } from '../helpers/cli.js';
 import type { FleetRecord } from '../../agent/sinks/ecs.js';
 import { FleetSink, newEmitter } from '../../agent/sinks/fleet.js';
 import { Heartbeat } from '../../agent/sinks/heartbeat.js';
@@ -106,6 +108,16 @@ describe('alert stream', () => {
     // nothing lost between the kept files, the newest last
     expect(all.at(-1)).toBe(40);
     expect(all).toEqual(all.map((_, i) => all[0]! + i));
+  });
+
+  it('lists in the schema exactly the programs, categories and severities the code has', () => {
+    const schema = JSON.parse(readFileSync(join(ROOT, 'docs', 'alert-stream.schema.json'), 'utf8')) as {
+      properties: { process: { properties: { name: { enum: string[] } } }; rule: { properties: { category: { enum: string[] } } } };
+      $defs: { severity: { enum: string[] } };
+    };
+    expect(schema.properties.process.properties.name.enum).toEqual([...PROGRAMS]);
+    expect(schema.properties.rule.properties.category.enum).toEqual(Object.keys(CATEGORIES));
+    expect(schema.$defs.severity.enum).toEqual([...SEVERITIES]);
   });
 
   it('writes a heartbeat state record that validates', () => {
