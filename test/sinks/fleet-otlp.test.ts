@@ -5,8 +5,10 @@
  * JSON mapping, headers are checked, 429/503 are retried (after Retry-After when given), a
  * partial success is not retried and its rejected records are counted, a 400 is not retried.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { mkdtempSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -167,6 +169,27 @@ describe('OTLP/HTTP logs forwarding', () => {
     await fleet.close();
     expect(rx.got.flatMap(seqs)).toEqual(seen.map((r) => String(r.event.sequence)));
     expect(fwd.stats()).toMatchObject({ sent: 0, dropped: seen.length, buffered: 0 });
+  });
+
+  it.skipIf(spawnSync('openssl', ['version']).status !== 0)('sends over https to a receiver whose CA it was given with ?ca=', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cw-otlps-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    const bodies: string[] = [];
+    const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
+      let t = '';
+      req.on('data', (c: Buffer) => (t += c.toString()));
+      req.on('end', () => {
+        bodies.push(t);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    servers.push(server);
+    const port = (server.address() as { port: number }).port;
+    const { fwd, fleet, seen } = await replayed(`otlp+https://127.0.0.1:${port}/v1/logs?ca=${encodeURIComponent(join(dir, 'cert.pem'))}`);
+    await until(() => bodies.flatMap((b) => records(JSON.parse(b) as Record<string, unknown>)).length >= seen.length);
+    await fleet.close();
+    expect(fwd.stats()).toMatchObject({ sent: seen.length, dropped: 0 });
   });
 
   it('reads a response as the specification says', () => {
