@@ -97,8 +97,16 @@ export class SyslogTransport implements Transport {
     const payload = batch.map((r) => frame(formatSyslog(r, this.t.facility))).join('');
     try {
       const s = await this.connection();
+      // a receiver that stops reading fills the socket buffers: give up on the connection
+      // rather than wait for ever (a stop waits for the batch on its way)
       await new Promise<void>((resolve, reject) => {
-        s.write(payload, (err) => (err ? reject(err) : resolve()));
+        const ms = this.t.timeoutMs ?? 5000;
+        const timer = setTimeout(() => reject(new Error(`the receiver took no data for ${ms}ms`)), ms);
+        s.write(payload, (err) => {
+          clearTimeout(timer);
+          if (err) reject(err);
+          else resolve();
+        });
       });
       if (!this.alive) throw new Error('the receiver closed the connection');
       return { ok: true };

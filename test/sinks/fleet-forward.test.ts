@@ -5,7 +5,7 @@
  * line that is not a record is dropped and counted, and the rest still goes out.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -81,6 +81,24 @@ describe('forwarder bounds', () => {
     expect(logs.join('\n')).toMatch(/memory buffer full and no spool directory/);
     await fwd.close();
     expect(fwd.stats().dropped).toBe(50);
+  });
+
+  it('gives up on a receiver that stops reading, instead of waiting for ever', async () => {
+    const conns: Socket[] = [];
+    const server = createServer((s) => {
+      conns.push(s);
+      s.pause();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    servers.push(server);
+    const port = (server.address() as { port: number }).port;
+    const t = new SyslogTransport({ host: '127.0.0.1', port, tls: false, facility: 1, timeoutMs: 300 });
+    // far more than the socket buffers of both ends take
+    const big = records(200).map((r) => ({ ...r, message: r.message.repeat(250) }));
+    const out = await t.send(big);
+    await t.close();
+    for (const c of conns) c.destroy();
+    expect(out).toMatchObject({ ok: false, retry: true, reason: 'the receiver took no data for 300ms' });
   });
 
   it('drops a spooled line that is not a record and sends the rest', async () => {
