@@ -36,6 +36,11 @@ export interface Alert {
   process?: { pid: number; start: number; program: Program };
   /** Other alerts of the same attempt or story, folded into this one's notification (their rule ids). */
   also?: string[];
+  /** The process that printed the line, when the line says (pid in a syslog tag or a capture). */
+  pid?: number;
+  /** Protocol versions of the connection, when its lines said them (SSH version strings). */
+  clientVersion?: string;
+  serverVersion?: string;
 }
 
 /** A sink delivers alerts somewhere: the desktop, the history file, stdout. */

@@ -35,6 +35,7 @@ import { StatusWriter } from '../status.js';
 import { PackageHistory } from '../correlate/packages.js';
 import { ProcessScan } from '../sources/process-scan.js';
 import { JournalSource } from '../sources/journal.js';
+import { Fleet, heartbeatFacts } from '../sinks/fleet-setup.js';
 
 interface RunFlags extends CommonRuleFlags {
   watch?: string[];
@@ -48,6 +49,8 @@ interface RunFlags extends CommonRuleFlags {
   verbose?: boolean;
   partialFlush?: string;
   retryNotify?: string;
+  forward?: string[];
+  heartbeat?: string;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -66,6 +69,8 @@ export function registerRun(program: Command): void {
     .option('--fold <duration>', 'least time between two updates of one notification (the first is shown at once)')
     .option('--partial-flush <duration>', 'show a line that has no newline yet (a prompt) after this long', '500ms')
     .option('--retry-notify <duration>', 'while notifications cannot be shown, try again this often', '30s')
+    .option('--forward <url>', 'also send alerts to syslog+tcp://, syslog+tls://, otlp+http(s)://HOST:PORT/v1/logs (repeatable; docs/fleet.md)', collect)
+    .option('--heartbeat <duration>', 'write a heartbeat record to the alert stream and forwarders this often (0: none)', '15m')
     .option('-v, --verbose', 'log every alert and source event');
   rulesOptions(cmd).action(async (flags: RunFlags) => {
     await runAgent(flags);
@@ -137,6 +142,7 @@ class Agent {
   private lastAlert: { rule: string; title: string; time: number } | undefined;
   private readonly packages: PackageHistory;
   private readonly silences: Silences;
+  private readonly fleet: Fleet;
 
   constructor(
     private readonly config: Config,
@@ -162,9 +168,13 @@ class Agent {
             onAction: (id, action) => this.onNoticeAction(id, action),
             pendingFile: join(p.stateDir, 'pending-notifications.json'),
           });
+    const heartbeatMs = parseDuration(flags.heartbeat ?? '15m');
+    if (heartbeatMs === undefined) throw new ConnwatchError('USAGE', `--heartbeat must be a duration like "15m" or 0, got "${flags.heartbeat}"`);
+    this.fleet = new Fleet({ stateDir: p.stateDir, forward: [...(config.forward ?? []), ...(flags.forward ?? [])], heartbeatMs, log: (level, m) => log[level](m) });
     this.gate = new AlertGate({
       record: [
         new HistorySink(p.historyFile),
+        this.fleet.sink,
         {
           name: 'log',
           deliver: async (a) => {
@@ -244,6 +254,10 @@ class Agent {
     );
     for (const t of this.timers) t.unref();
     this.writeStatus();
+    this.log.info(`alert stream and forwarding: ${this.fleet.describe()}`);
+    this.fleet.startHeartbeat(() =>
+      heartbeatFacts([...this.tails.map((t) => t.status()), ...this.journals.map((j) => j.status())], { ...this.pipeline.stats, ...this.gate.counts }),
+    );
     this.log.info('connwatch running');
   }
 
@@ -386,6 +400,7 @@ class Agent {
     for (const stop of this.stoppers) await stop().catch((err: unknown) => this.log.warn(`stopping a source: ${messageOf(err)}`));
     await this.pipeline.tick();
     await this.gate.flush();
+    await this.fleet.close();
     this.clock.stop();
     await this.desktop?.close();
     await this.checkpoints.close();

@@ -12,7 +12,8 @@
  *     "hangWindow": "30s",              replaces the window of every hang rule
  *     "minSeverity": "warning",         lowest severity that is notified
  *     "quietHours": "22:00-07:00",      notifications held (kept in history) except critical
- *     "foldWindow": "2s"                least time between two updates of one notification
+ *     "foldWindow": "2s",               least time between two updates of one notification
+ *     "forward": ["syslog+tcp://logs:514"] alerts also sent there (docs/fleet.md)
  *   }
  *
  * A process-scan source ({ "type": "process-scan", "programs": ["remmina"], "interval": "60s",
@@ -25,6 +26,7 @@ import { PROGRAMS, SEVERITIES, type Program, type Severity } from '../event.js';
 import { ConnwatchError, errnoCode } from '../errors.js';
 import { parseDuration } from '../rules/duration.js';
 import type { Paths } from './paths.js';
+import { parseForwardUrl } from '../sinks/forward-url.js';
 
 export type SourceInput =
   | { type: 'file'; path: string; program?: Program }
@@ -40,6 +42,8 @@ export interface ConfigInput {
   minSeverity?: Severity;
   quietHours?: string;
   foldWindow?: string;
+  /** Forwarding URLs (syslog+tcp://, syslog+tls://, otlp+http(s)://); docs/fleet.md. */
+  forward?: string[];
   /** Replace the default sources instead of adding to them. */
   replaceDefaultSources?: boolean;
 }
@@ -67,6 +71,8 @@ export interface Config {
   minSeverity: Severity;
   quietHours: { from: number; to: number } | undefined;
   foldMs: number;
+  /** Forwarding URLs, checked (optional: configurations built in code may leave it out). */
+  forward?: string[];
   file: string | undefined;
 }
 
@@ -167,7 +173,7 @@ function processScan(
 export function resolveConfig(input: ConfigInput, p: Paths, file?: string): Config {
   const where = file ?? 'config';
   if (typeof input !== 'object' || input === null || Array.isArray(input)) fail(where, '(top level)', 'must be a JSON object');
-  const known = new Set(['sources', 'rules', 'disabled', 'hangWindow', 'minSeverity', 'quietHours', 'foldWindow', 'replaceDefaultSources']);
+  const known = new Set(['sources', 'rules', 'disabled', 'hangWindow', 'minSeverity', 'quietHours', 'foldWindow', 'forward', 'replaceDefaultSources']);
   for (const k of Object.keys(input)) if (!known.has(k)) fail(where, k, `is not a known setting; known: ${[...known].join(', ')}`);
   const sources: ResolvedSource[] = input.replaceDefaultSources ? [] : defaultSources(p);
   (input.sources ?? []).forEach((s, i) => {
@@ -210,6 +216,16 @@ export function resolveConfig(input: ConfigInput, p: Paths, file?: string): Conf
   if (input.minSeverity !== undefined && !SEVERITIES.includes(input.minSeverity)) {
     fail(where, 'minSeverity', `must be one of ${SEVERITIES.join(', ')}`);
   }
+  const forward: unknown = input.forward ?? [];
+  if (!Array.isArray(forward)) fail(where, 'forward', `must be a list of URLs like ["syslog+tcp://logs.example:514"], got ${JSON.stringify(forward)}`);
+  forward.forEach((u: unknown, i) => {
+    if (typeof u !== 'string') fail(where, `forward[${i}]`, `must be a URL string, got ${JSON.stringify(u)}`);
+    try {
+      parseForwardUrl(u);
+    } catch (err) {
+      fail(where, `forward[${i}]`, (err as Error).message.replace(/^forward URL /, ''));
+    }
+  });
   const ruleDirs = [p.rulesDir, ...(input.rules ?? []).map((d) => (isAbsolute(expandHome(d)) ? expandHome(d) : resolve(expandHome(d))))];
   return {
     sources,
@@ -219,6 +235,7 @@ export function resolveConfig(input: ConfigInput, p: Paths, file?: string): Conf
     minSeverity: input.minSeverity ?? 'warning',
     quietHours: input.quietHours ? parseQuiet(where, input.quietHours) : undefined,
     foldMs: dur('foldWindow', input.foldWindow) ?? 2000,
+    forward: forward as string[],
     file,
   };
 }

@@ -207,6 +207,9 @@ export function alertFromHit(hit: RuleHit, id = alertId(hit)): Alert {
   const port = e.host !== undefined ? e.port : e.connection?.port;
   if (host !== undefined) alert.host = host;
   if (port !== undefined) alert.port = port;
+  if (e.pid !== undefined) alert.pid = e.pid;
+  if (e.connection?.clientVersion) alert.clientVersion = e.connection.clientVersion;
+  if (e.connection?.serverVersion) alert.serverVersion = e.connection.serverVersion;
   if (e.user !== undefined) alert.user = e.user;
   return alert;
 }
