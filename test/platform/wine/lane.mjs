@@ -1,3 +1,4 @@
+/* global process, console, URL */
 // The Windows test lane's in-process part: runs under Wine with the Windows node.exe (see
 // .ci/wine-lane), against the built dist/. Plain node:test, so no test runner has to start under
 // Wine. Each test names what it proves on Windows' own terms (win32 paths, reg.exe, schtasks.exe,
@@ -129,7 +130,7 @@ test('the notifier: node-notifier WindowsToaster runs SnoreToast with exactly th
     // SnoreToast cannot show a toast under Wine: the sink keeps the alert and says why
     assert.equal(sink.status.state, 'unavailable', 'SnoreToast crashes under Wine: the alert stays pending');
     assert.equal(sink.pending().length, 1);
-    assert.match(warnings.join('\n'), /SnoreToast could not show "plink stopped at the host key of 10\.0\.0\.5 — 10\.0\.0\.5".*\n  hint: Run `connwatch doctor`/);
+    assert.match(warnings.join('\n'), /SnoreToast could not show "plink stopped at the host key of 10\.0\.0\.5 — 10\.0\.0\.5".*\n {2}hint: Run `connwatch doctor`/);
     console.log(`# SnoreToast under Wine: sink status ${sink.status.state}${sink.status.error ? `: ${sink.status.error.message}` : ''}`);
   } finally {
     cp.execFile = real;
