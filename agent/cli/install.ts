@@ -221,7 +221,7 @@ function pathOrderNote(name: string, real: string, binDir: string, pathVar: stri
 export function registerInstall(program: Command): void {
   program
     .command('install')
-    .description('install the agent as a systemd user service started with your desktop session (and, with --shims, capture plink/rdesktop/xfreerdp/remmina launches)')
+    .description('start the agent with your session: a systemd user service (Linux), a logon task (Windows), a LaunchAgent (macOS); with --shims (Linux), capture plink/rdesktop/xfreerdp/remmina launches')
     .option('--dry-run', 'print what would be written and run; write nothing')
     .option('--shims', `also put wrappers in ~/.local/bin for ${Object.keys(SHIM_PROGRAMS).join(', ')} that run the real program through \`connwatch wrap\``)
     .action(async (flags: { dryRun?: boolean; shims?: boolean }) => {

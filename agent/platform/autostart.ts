@@ -169,6 +169,11 @@ export async function installAutostart(plat: Platform, o: AutostartOptions): Pro
   }
   writeManifestSafe(manifestFile, m, o.out);
   if (!ok) return 1;
+  if (plat.id === 'windows') {
+    o.out(`To let connwatch see plink, add to plink's command line (XLaunch: "Additional parameters for PuTTY or SSH"):`);
+    o.out(`    -sshlog "${win32.join(plinkLogDir(p), '&H-&Y&M&D-&T.log')}" -logappend`);
+    o.out(`or, in PuTTY, set Session → Logging to "SSH packets" with that file name, and save the session.`);
+  }
   o.out(`connwatch starts with your session from now on (${plat.autostart}). Check with: connwatch doctor`);
   return 0;
 }

@@ -6,13 +6,14 @@
  * offset), holding OpenSSH's own sshd and sshd-session texts.
  */
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isJournalEntry } from '../../agent/envelopes/journal.js';
 import { isOsLogEntry, osLogTime, parseOsLog } from '../../agent/envelopes/oslog.js';
 import { OSLOG_COMMAND } from '../../agent/platform/macos.js';
 import { jsonLines, runCli } from '../helpers/cli.js';
 
-const FIXTURE = join(new URL('.', import.meta.url).pathname, 'oslog-sshd.ndjson');
+const FIXTURE = join(fileURLToPath(new URL('.', import.meta.url)), 'oslog-sshd.ndjson');
 
 describe('oslog envelope', () => {
   it('reads the time with its offset (microseconds cut to ms), the process name, pid and text', () => {

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { install } from '../../agent/cli/install.js';
 import { uninstall } from '../../agent/cli/uninstall.js';
@@ -23,7 +24,7 @@ import { toastOptions } from '../../agent/sinks/toast.js';
 import type { Alert } from '../../agent/alert.js';
 
 const { linux, windows, macos } = PLATFORMS;
-const HERE = new URL('.', import.meta.url).pathname;
+const HERE = fileURLToPath(new URL('.', import.meta.url));
 
 describe('choosing the platform', () => {
   it('maps process.platform once: win32 → Windows, darwin → macOS, the rest → Linux', () => {
@@ -191,7 +192,7 @@ describe('the macOS LaunchAgent plist', () => {
 });
 
 describe('install and uninstall as macOS does them (a stand-in launchctl records its argv)', () => {
-  it('writes the plist into ~/Library/LaunchAgents, bootstraps it into gui/UID; uninstall boots it out and removes exactly it', async () => {
+  it.skipIf(process.platform === 'win32')('writes the plist into ~/Library/LaunchAgents, bootstraps it into gui/UID; uninstall boots it out and removes exactly it', async () => {
     const root = mkdtempSync(join(tmpdir(), 'connwatch-macos-'));
     const home = join(root, 'home');
     const stub = join(root, 'stub');

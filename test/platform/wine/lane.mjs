@@ -72,12 +72,13 @@ test('install registers the logon task (schtasks /xml) and the Start-menu shortc
   const xml = bytes.subarray(2).toString('utf16le');
   assert.match(xml, /<LogonType>InteractiveToken<\/LogonType>/);
   assert.match(xml, /<RunLevel>LeastPrivilege<\/RunLevel>/);
-  assert.match(xml, /<Command>C:\\windows\\System32\\conhost\.exe<\/Command>/i);
+  assert.match(xml, /<Command>[A-Z]:\\windows\\System32\\conhost\.exe<\/Command>/i);
   assert.ok(xml.includes(`--headless ${process.execPath.includes(' ') ? `&quot;${process.execPath}&quot;` : process.execPath} --max-semi-space-size=1`), xml);
   assert.ok(existsSync(task), `schtasks registered ${task}\n${lines.join('\n')}`);
   // Wine's Task Scheduler parsed our file and stored what it implements (it drops triggers and
   // principals): the settings it kept prove the XML is read as Task Scheduler reads it
-  const stored = readFileSync(task, 'utf8');
+  const raw = readFileSync(task);
+  const stored = raw[0] === 0xff && raw[1] === 0xfe ? raw.subarray(2).toString('utf16le') : raw.toString('utf8');
   for (const kept of ['<Author>connwatch</Author>', '<Hidden>true</Hidden>', '<ExecutionTimeLimit>PT0S</ExecutionTimeLimit>', '<MultipleInstancesPolicy>IgnoreNew</MultipleInstancesPolicy>']) assert.ok(stored.includes(kept), `${kept} in\n${stored}`);
   assert.ok(existsSync(lnk), `SnoreToast -install wrote ${lnk}\n${lines.join('\n')}`);
   assert.ok(lines.some((l) => l.startsWith('ran: schtasks /create /tn connwatch /xml')), lines.join('\n'));
