@@ -265,3 +265,15 @@ describe('toast options', () => {
     expect(toastOptions('notification-center', alert)).toEqual({ title: 'T (×2) — h', message: 'M\n\nR', group: 'connwatch.r.x', sound: true });
   });
 });
+
+describe('the notifier each platform asks for', () => {
+  it('notify-send on Linux, the toast sink with its backend on Windows and macOS', async () => {
+    const { notifierFor } = await import('../../agent/platform/notifier.js');
+    const { DesktopSink } = await import('../../agent/sinks/desktop.js');
+    const { ToastSink } = await import('../../agent/sinks/toast.js');
+    const logger = { warn: () => undefined, info: () => undefined };
+    expect(notifierFor(linux, logger)).toBeInstanceOf(DesktopSink);
+    expect(notifierFor(windows, logger)).toBeInstanceOf(ToastSink);
+    expect(notifierFor(macos, logger)).toBeInstanceOf(ToastSink);
+  });
+});
