@@ -17,7 +17,7 @@ export interface PackageRecord {
   oldVersion?: string;
   /** ms since the epoch. */
   time: number;
-  from: 'dnf' | 'pacman';
+  from: 'dnf' | 'pacman' | 'flatpak' | 'snap';
 }
 
 /** "2026-02-14T09:30:12+0000", "…Z", "…+00", "…+02:00" → ms; undefined when not that shape. */

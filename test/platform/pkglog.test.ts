@@ -61,3 +61,46 @@ describe('pacman.log', () => {
     expect(isoStamp('2026-01-01 00:00:00')).toBeUndefined();
   });
 });
+
+describe('Flatpak and snap histories', () => {
+  it('flatpak\'s journal entry (MESSAGE_ID c7b39b1e…, OPERATION, REF, COMMIT) names the app, branch@commit and time', async () => {
+    const { parseFlatpakEntry } = await import('../../agent/parsers/flatpak.js');
+    const entry = {
+      __REALTIME_TIMESTAMP: '1771065131000000',
+      MESSAGE_ID: 'c7b39b1e006b464599465e105b361485',
+      MESSAGE: 'system: Updated app/org.remmina.Remmina/x86_64/stable from flathub',
+      PRIORITY: '5',
+      FLATPAK_VERSION: '1.14.4',
+      INSTALLATION: 'system',
+      OPERATION: 'deploy update',
+      REMOTE: 'flathub',
+      REF: 'app/org.remmina.Remmina/x86_64/stable',
+      COMMIT: '8d2c3f5e1b0a9c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d',
+      OLD_COMMIT: '1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b',
+    };
+    expect(parseFlatpakEntry(entry)).toEqual({ action: 'upgrade', package: 'org.remmina.Remmina', arch: 'x86_64', newVersion: 'stable@8d2c3f5e1b0a', oldVersion: 'stable@1a2b3c4d5e6f', time: 1771065131000, from: 'flatpak' });
+    expect(parseFlatpakEntry({ ...entry, OPERATION: 'deploy install', OLD_COMMIT: '' })).toMatchObject({ action: 'install', newVersion: 'stable@8d2c3f5e1b0a' });
+    expect(parseFlatpakEntry({ ...entry, REF: 'appstream/x86_64' })).toBeUndefined();
+    expect(parseFlatpakEntry({ ...entry, MESSAGE_ID: 'other' })).toBeUndefined();
+  });
+
+  it('a mapped file under /var/lib/flatpak or /snap names its app and revision, and the remedy is a restart, not a package', async () => {
+    const { sandboxedOwner, sandboxedRemedy } = await import('../../agent/parsers/flatpak.js');
+    const lib = '/var/lib/flatpak/app/org.remmina.Remmina/x86_64/stable/1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b/files/lib/libfreerdp2.so.2.11.1 (deleted)';
+    const o = sandboxedOwner(lib)!;
+    expect(o).toEqual({ kind: 'flatpak', name: 'org.remmina.Remmina', revision: '1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b' });
+    expect(sandboxedRemedy(o, 'org.remmina.Remmina')).toMatch(/restart org\.remmina\.Remmina.*flatpak update replaced.*No package needs upgrading/);
+    expect(sandboxedOwner('/home/ann/.local/share/flatpak/runtime/org.gnome.Platform/x86_64/45/0123456789abcdef/files/lib/libssl.so.3')).toMatchObject({ kind: 'flatpak', name: 'org.gnome.Platform', runtime: true });
+    expect(sandboxedOwner('/snap/remmina/6419/usr/lib/x86_64-linux-gnu/libfreerdp2.so.2')).toEqual({ kind: 'snap', name: 'remmina', revision: '6419' });
+    expect(sandboxedOwner('/usr/lib/x86_64-linux-gnu/libfreerdp2.so.2')).toBeUndefined();
+  });
+
+  it('`snap changes --abs-time`: Done refreshes, installs and removals, one record per snap named', async () => {
+    const { parseSnapChangesLine } = await import('../../agent/parsers/snap.js');
+    expect(parseSnapChangesLine('123  Done    2026-02-14T10:32:11Z  2026-02-14T10:33:02Z  Auto-refresh snap "remmina"')).toEqual([{ action: 'upgrade', package: 'remmina', time: Date.UTC(2026, 1, 14, 10, 33, 2), from: 'snap' }]);
+    expect(parseSnapChangesLine('127  Done    2026-02-15T04:00:00Z  2026-02-15T04:02:00Z  Auto-refresh snaps "core22", "remmina"').map((r) => r.package)).toEqual(['core22', 'remmina']);
+    expect(parseSnapChangesLine('125  Done    2026-02-14T12:00:00Z  2026-02-14T12:00:20Z  Install "freerdp" snap')[0]).toMatchObject({ action: 'install' });
+    expect(parseSnapChangesLine('126  Error   2026-02-14T12:30:00Z  2026-02-14T12:30:05Z  Remove "rdesktop" snap')).toEqual([]);
+    expect(parseSnapChangesLine('ID   Status  Spawn                 Ready                 Summary')).toEqual([]);
+  });
+});
