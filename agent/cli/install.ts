@@ -14,6 +14,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { paths } from '../config/paths.js';
+import { platform, type Platform } from '../platform/index.js';
+import { installAutostart } from '../platform/autostart.js';
 import { ConnwatchError, messageOf } from '../errors.js';
 import { realSystem, type System } from '../doctor/system.js';
 import { UNIT_NAME, userCtl } from '../doctor/systemctl.js';
@@ -46,6 +48,10 @@ export interface InstallOptions {
   /** Defaults: process.execPath and this package's root. */
   node?: string;
   root?: string;
+  /** Default: the platform of this process (platform/index.ts). */
+  platform?: Platform;
+  /** Windows: the SnoreToast exe that creates the Start-menu shortcut (tests). */
+  snoreToast?: string;
 }
 
 interface PlannedFile {
@@ -86,6 +92,10 @@ export async function install(o: InstallOptions = {}): Promise<number> {
   const agent = join(root, 'dist', 'agent', 'cli', 'main.js');
   if (!existsSync(agent)) {
     throw new ConnwatchError('INSTALL_FAILED', `the agent ${agent} does not exist`, { hint: `Build it first: cd ${root} && npm run build` });
+  }
+  const plat = o.platform ?? platform();
+  if (plat.id !== 'linux') {
+    return installAutostart(plat, { sys, out, node, agent, ...(o.dryRun ? { dryRun: true } : {}), ...(o.snoreToast ? { snoreToast: o.snoreToast } : {}) });
   }
   let template: string;
   try {
@@ -218,7 +228,7 @@ function pathOrderNote(name: string, real: string, binDir: string, pathVar: stri
 export function registerInstall(program: Command): void {
   program
     .command('install')
-    .description('install the agent as a systemd user service started with your desktop session (and, with --shims, capture plink/rdesktop/xfreerdp/remmina launches)')
+    .description('start the agent with your session: a systemd user service (Linux), a logon task (Windows), a LaunchAgent (macOS); with --shims (Linux), capture plink/rdesktop/xfreerdp/remmina launches')
     .option('--dry-run', 'print what would be written and run; write nothing')
     .option('--shims', `also put wrappers in ~/.local/bin for ${Object.keys(SHIM_PROGRAMS).join(', ')} that run the real program through \`connwatch wrap\``)
     .action(async (flags: { dryRun?: boolean; shims?: boolean }) => {

@@ -24,6 +24,8 @@ import { parseDuration } from '../rules/duration.js';
 import { CheckpointStore } from '../sources/checkpoint.js';
 import { FileTail, type SourceLog } from '../sources/file-tail.js';
 import { DesktopSink, type NoticeAction } from '../sinks/desktop.js';
+import { notifierFor, type PlatformNotifier } from '../platform/notifier.js';
+import { platform } from '../platform/index.js';
 import { runNoticeAction } from '../sinks/notice-actions.js';
 import { Silences } from '../sinks/silences.js';
 import { AlertGate, newDeliveredSet } from '../sinks/gate.js';
@@ -126,7 +128,7 @@ class Agent {
   private readonly clock: WallClock;
   private readonly pipeline: Pipeline;
   private readonly gate: AlertGate;
-  private readonly desktop: DesktopSink | undefined;
+  private readonly desktop: PlatformNotifier | undefined;
   private readonly tails: FileTail[] = [];
   private readonly journals: JournalSource[] = [];
   private readonly stoppers: Array<() => Promise<void>> = [];
@@ -163,8 +165,7 @@ class Agent {
     this.desktop =
       flags.notify === false
         ? undefined
-        : new DesktopSink({
-            logger: { warn: (m) => log.warn(m), info: (m) => log.info(m) },
+        : notifierFor(platform(), { warn: (m) => log.warn(m), info: (m) => log.info(m) }, {
             onAction: (id, action) => this.onNoticeAction(id, action),
             pendingFile: join(p.stateDir, 'pending-notifications.json'),
           });
@@ -243,9 +244,10 @@ class Agent {
     this.log.info(`connwatch starting: ${enabled} rules from ${this.loaded.files.length} files, ${this.config.sources.length} sources`);
     // what a previous run could not show (stopped, crashed or killed while notifications were
     // unavailable): never again from a line read twice, so its ids count as delivered first
-    const leftover = this.desktop?.readPending() ?? [];
+    const desktop = this.desktop instanceof DesktopSink ? this.desktop : undefined;
+    const leftover = desktop?.readPending() ?? [];
     for (const a of leftover) this.delivered.add(a.id);
-    if (leftover.length) void this.desktop?.requeue(leftover);
+    if (leftover.length) void desktop?.requeue(leftover);
     for (const s of this.config.sources) await this.startSource(s);
     this.watchRules();
     this.timers.push(

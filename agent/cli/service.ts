@@ -31,7 +31,7 @@ export const MARKER = 'connwatch-managed';
 export const SHIM_PROGRAMS = { plink: 'plink', rdesktop: 'rdesktop', xfreerdp: 'freerdp', remmina: 'remmina' } as const;
 export type ShimName = keyof typeof SHIM_PROGRAMS;
 
-export type FileKind = 'unit' | 'shim' | 'config' | 'config-example';
+export type FileKind = 'unit' | 'shim' | 'config' | 'config-example' | 'task' | 'shortcut' | 'launch-agent';
 
 export interface ManifestEntry {
   path: string;
@@ -243,7 +243,7 @@ export function writeManifest(file: string, m: Manifest): void {
   writeAtomic(file, `${JSON.stringify(m, null, 2)}\n`, 0o600);
 }
 
-export function writeAtomic(file: string, content: string, mode: number): void {
+export function writeAtomic(file: string, content: string | Buffer, mode: number): void {
   const tmp = `${file}.connwatch-tmp-${process.pid}`;
   writeFileSync(tmp, content, { mode });
   renameSync(tmp, file);

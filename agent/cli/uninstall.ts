@@ -7,9 +7,10 @@
  * line are removed.
  */
 import { existsSync, readdirSync, rmSync, rmdirSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix, win32 } from 'node:path';
 import type { Command } from 'commander';
-import { paths } from '../config/paths.js';
+import { platform, type Platform } from '../platform/index.js';
+import { stopAutostart } from '../platform/autostart.js';
 import { messageOf } from '../errors.js';
 import { realSystem, type System } from '../doctor/system.js';
 import { UNIT_NAME } from '../doctor/systemctl.js';
@@ -20,6 +21,8 @@ export interface UninstallOptions {
   purge?: boolean;
   sys?: System;
   out?: (line: string) => void;
+  /** Default: the platform of this process (platform/index.ts). */
+  platform?: Platform;
 }
 
 export const DISABLE_COMMANDS: ReadonlyArray<readonly string[]> = [['disable', '--now', UNIT_NAME]];
@@ -27,8 +30,11 @@ export const DISABLE_COMMANDS: ReadonlyArray<readonly string[]> = [['disable', '
 export async function uninstall(o: UninstallOptions = {}): Promise<number> {
   const sys = o.sys ?? realSystem();
   const out = o.out ?? ((l: string) => void process.stdout.write(`${l}\n`));
-  const p = paths(sys.env);
+  const plat = o.platform ?? platform();
+  const p = plat.paths(sys.env);
   const places = installPlaces(p, sys.env);
+  // Windows and macOS: the manifest sits in the state directory, named with that platform's separators
+  if (plat.id !== 'linux') places.manifestFile = (plat.id === 'windows' ? win32 : posix).join(p.stateDir, 'installed.json');
   let manifest: Manifest | undefined = readManifest(places.manifestFile);
   if (!manifest) {
     const found: ManifestEntry[] = [];
@@ -41,7 +47,12 @@ export async function uninstall(o: UninstallOptions = {}): Promise<number> {
   }
 
   const unitListed = manifest.files.some((f) => f.kind === 'unit');
-  const stopped = unitListed ? await runLater(sys, DISABLE_COMMANDS, out, 'stop and disable the service') : true;
+  const stopped =
+    plat.id !== 'linux'
+      ? await stopAutostart(plat, sys, manifest, out)
+      : unitListed
+        ? await runLater(sys, DISABLE_COMMANDS, out, 'stop and disable the service')
+        : true;
 
   let failed = false;
   const remaining: ManifestEntry[] = [];
@@ -103,7 +114,7 @@ export async function uninstall(o: UninstallOptions = {}): Promise<number> {
       // not empty (or already gone): it holds something that is not ours, or kept files
     }
   }
-  if (unitListed) await runLater(sys, [['daemon-reload']], out, 'forget the removed unit');
+  if (unitListed && plat.id === 'linux') await runLater(sys, [['daemon-reload']], out, 'forget the removed unit');
   if (!o.purge) out(`Kept the configuration (${p.configDir}) and the alert history (${p.historyFile}); \`connwatch uninstall --purge\` removes them.`);
   if (!stopped) out('The service may still be running until you run the command above.');
   return failed ? 1 : 0;

@@ -27,6 +27,7 @@ import { ConnwatchError, errnoCode } from '../errors.js';
 import { parseDuration } from '../rules/duration.js';
 import type { Paths } from './paths.js';
 import { parseForwardUrl } from '../sinks/forward-url.js';
+import { platform } from '../platform/index.js';
 
 export type SourceInput =
   | { type: 'file'; path: string; program?: Program }
@@ -81,6 +82,8 @@ export function expandHome(p: string): string {
 }
 
 export function defaultSources(p: Paths): ResolvedSource[] {
+  const own = platform().defaultSources(p, process.env); // Windows and macOS have their own
+  if (own) return own;
   return [
     { type: 'file', path: '/var/log/auth.log', isDefault: true },
     { type: 'file', path: '/var/log/dpkg.log', program: 'dpkg', isDefault: true },

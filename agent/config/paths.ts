@@ -1,6 +1,9 @@
-/** Per-user places, following the XDG base directories. */
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+/**
+ * Per-user places. Which places is the platform's decision (agent/platform/): XDG base
+ * directories on Linux, %APPDATA% / %LOCALAPPDATA% on Windows, ~/Library/Application Support
+ * and ~/Library/Logs on macOS. `paths()` asks the platform chosen at start.
+ */
+import { platform } from '../platform/index.js';
 
 export interface Paths {
   configDir: string;
@@ -12,23 +15,11 @@ export interface Paths {
   checkpointFile: string;
   captureDir: string;
   statusFile: string;
+  /** Where the agent's own output goes when nothing else keeps it (launchd, Task Scheduler). */
+  logDir: string;
   runtimeDir: string | undefined;
 }
 
 export function paths(env: NodeJS.ProcessEnv = process.env): Paths {
-  const home = env.HOME || homedir();
-  const configDir = join(env.XDG_CONFIG_HOME || join(home, '.config'), 'connwatch');
-  const stateDir = join(env.XDG_STATE_HOME || join(home, '.local', 'state'), 'connwatch');
-  return {
-    configDir,
-    configFile: join(configDir, 'config.json'),
-    rulesDir: join(configDir, 'rules.d'),
-    stateDir,
-    historyFile: join(stateDir, 'alerts.jsonl'),
-    deliveredFile: join(stateDir, 'delivered.json'),
-    checkpointFile: join(stateDir, 'checkpoints.json'),
-    captureDir: join(stateDir, 'captures'),
-    statusFile: join(stateDir, 'status.json'),
-    runtimeDir: env.XDG_RUNTIME_DIR || undefined,
-  };
+  return platform().paths(env);
 }

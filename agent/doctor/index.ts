@@ -11,6 +11,7 @@ import { checkAuthLog, checkJournal, checkLogFiles } from './logs.js';
 import { checkNotifySend, checkNotifyServer, checkSessionBus } from './notify.js';
 import { checkConfig, checkRules } from './rules.js';
 import { checkGraphicalSession, checkServiceEnabled } from './service.js';
+import { platform, type Platform } from '../platform/index.js';
 
 export const CHECKS: ReadonlyArray<readonly [string, Check]> = [
   ['config', checkConfig],
@@ -28,8 +29,15 @@ export const CHECKS: ReadonlyArray<readonly [string, Check]> = [
   ['rules', checkRules],
 ];
 
+/** The checks for a platform: all of the above on Linux; elsewhere the common ones and its own. */
+export function checksFor(plat: Platform = platform()): ReadonlyArray<readonly [string, Check]> {
+  if (plat.id === 'linux') return CHECKS;
+  const common = new Set(['config', 'log-file', 'checkpoints', 'rules']);
+  return [...CHECKS.filter(([n]) => common.has(n)), ...plat.doctorChecks()];
+}
+
 /** Runs every check; a check that throws becomes a warning naming it, the rest go on. */
-export async function runDoctor(ctx: DoctorContext, checks = CHECKS): Promise<CheckResult[]> {
+export async function runDoctor(ctx: DoctorContext, checks = checksFor()): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const [name, check] of checks) {
     try {

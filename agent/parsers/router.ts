@@ -8,6 +8,7 @@
  */
 import type { Event, EventDraft, Program } from '../event.js';
 import type { RawLine } from '../sources/raw-line.js';
+import { isOsLogEntry, parseOsLog } from '../envelopes/oslog.js';
 import { isJournalEntry, parseJournal } from '../envelopes/journal.js';
 import { asProgram, isCaptureRecord, type CaptureRecord } from '../envelopes/wrap-capture.js';
 import { parseSyslogInto } from '../envelopes/syslog.js';
@@ -116,6 +117,13 @@ export class LineRouter {
         if (j.hostname) msg.hostname = j.hostname;
         if (j.cursor) raw.position = { ...raw.position, cursor: j.cursor };
         if (j.comm && !msg.ident) msg.ident = j.comm;
+      } else if (obj && isOsLogEntry(obj)) {
+        // macOS unified log (`log stream --style ndjson`, envelopes/oslog.ts)
+        const o = parseOsLog(obj);
+        msg.text = o.text;
+        if (o.time !== undefined) msg.time = o.time;
+        if (o.pid !== undefined) msg.pid = o.pid;
+        if (o.ident) msg.ident = o.ident;
       }
     } else if (envelope === 'auto' || envelope === 'syslog') {
       parseSyslogInto(raw.text, raw.receivedAt, msg);

@@ -12,7 +12,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, join, parse, resolve, sep } from 'node:path';
 
 export function expandHome(p: string): string {
   if (p === '~') return homedir();
@@ -27,10 +27,12 @@ export function hasGlob(p: string): boolean {
 /** The directory without wildcards that contains every match, and the wildcard segments under it. */
 export function globBase(pattern: string): { base: string; rest: string[] } {
   const abs = resolve(expandHome(pattern));
-  const parts = abs.split(sep).filter((s) => s !== '');
+  // the root is "/" here and "C:\\" on Windows (where a leading separator alone would be wrong)
+  const root = parse(abs).root;
+  const parts = abs.slice(root.length).split(sep).filter((s) => s !== '');
   const idx = parts.findIndex((s) => hasGlob(s));
   if (idx === -1) return { base: dirname(abs), rest: [parts.at(-1) ?? ''] };
-  return { base: sep + parts.slice(0, idx).join(sep), rest: parts.slice(idx) };
+  return { base: join(root, ...parts.slice(0, idx)), rest: parts.slice(idx) };
 }
 
 export function segmentRegExp(segment: string): RegExp {

@@ -1,0 +1,24 @@
+/**
+ * Linux: XDG base directories, a systemd user service (cli/install.ts), notify-send over the
+ * session bus, the default sources of config/config.ts, and the doctor checks of doctor/ that
+ * ask systemd, D-Bus and /proc.
+ */
+import { homedir } from 'node:os';
+import { posix } from 'node:path';
+import { pathsIn } from './places.js';
+import type { Platform } from './types.js';
+
+export const linux: Platform = {
+  id: 'linux',
+  label: 'Linux',
+  paths(env) {
+    const home = env.HOME || homedir();
+    const configDir = posix.join(env.XDG_CONFIG_HOME || posix.join(home, '.config'), 'connwatch');
+    const stateDir = posix.join(env.XDG_STATE_HOME || posix.join(home, '.local', 'state'), 'connwatch');
+    return pathsIn(configDir, stateDir, stateDir, env.XDG_RUNTIME_DIR || undefined, posix.join);
+  },
+  notifier: 'notify-send',
+  defaultSources: () => undefined,
+  autostart: 'a systemd user service (connwatch.service)',
+  doctorChecks: () => [],
+};
