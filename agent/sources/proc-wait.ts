@@ -11,7 +11,8 @@
  * from /proc/PID/mem (the process is ours: same user, our descendant); for epoll_wait it reads
  * the registered fds from /proc/PID/fdinfo/EPFD. classifyWait is pure (tested on snapshots of
  * real blocked processes):
- *   - a thread blocked reading fd 0 (or a copy of it) → "stdin"; a terminal (/dev/pts/N, /dev/tty…) → "tty";
+ *   - a thread blocked reading a terminal (/dev/pts/N, /dev/tty…, stdin included) → "tty";
+ *     fd 0 or a copy of it otherwise → "stdin";
  *   - a thread waiting on a set of fds that holds a socket → "socket" (connected, waiting for the
  *     server or the session: plink and ssh poll their socket and stdin at once in a session);
  *     a set without a socket → "stdin"/"tty" as above, else "other";
@@ -74,10 +75,10 @@ function kindOf(arch: string, nr: number): Kind | undefined {
 const TTY = /^\/dev\/(pts\/\d+|tty[\w/]*|console)$/;
 
 function fdClass(fd: number, target: string | undefined, stdin?: string): WaitOn {
-  if (fd === 0 || (target !== undefined && target === stdin && !TTY.test(target))) return 'stdin';
+  if (target && TTY.test(target)) return 'tty';
+  if (fd === 0 || (target !== undefined && target === stdin)) return 'stdin';
   // stdout/stderr: waited on for writing (to a pipe, or a socketpair when node started it), never the connection
   if (fd === 1 || fd === 2) return 'other';
-  if (target && TTY.test(target)) return 'tty';
   if (target?.startsWith('socket:')) return 'socket';
   return 'other';
 }

@@ -5,37 +5,52 @@
  *   const code = await runWrapped({ argv: ['plink', '-v', 'host'] });   // what `connwatch wrap -- plink -v host` does
  *   process.exitCode = code;
  *
- * - The client is spawned with argv as given, never through a shell. stdin is inherited (so a
- *   person can still answer `Store key in cache? (y/n)`), stdout and stderr are piped and every
- *   byte is written on to our own stdout/stderr at once, unchanged (with backpressure).
+ * - The client is spawned with argv as given, never through a shell. stdout and stderr are
+ *   piped and every byte is written on to our own stdout/stderr at once, unchanged (with
+ *   backpressure). stdin: a terminal is inherited (or, with a pty, becomes the pty); anything
+ *   else (a pipe, a file) is passed on through a pipe, so that `input` records can count it.
+ * - The pty (agent/sources/wrap-pty.ts, util-linux `script`): with `pty: 'auto'` (default) the
+ *   client gets a pseudo-terminal of its own exactly when wrap itself has a controlling
+ *   terminal (so when the client would have had one): what it writes to /dev/tty is captured as
+ *   `stream: "tty"` and shown on the person's terminal, the person's keystrokes (wrap's stdin
+ *   when it is a terminal, put in raw mode) go to the pty. Without a terminal (Xming, a desktop
+ *   launcher) the client gets none, as it would without wrap: plink 0.78 then asks on stderr
+ *   and reads stdin. `pty: 'always'` gives it one anyway (a terminal nobody answers);
+ *   'never' never does.
  * - A capture file (JSONL, format in agent/envelopes/wrap-capture.ts) is written to
  *   `captureDir` (default ~/.local/state/connwatch/captures/), named
- *   `<program>-<pid>-<UTC time>.jsonl`: a `start` record, one record per line and stream
- *   (`text` without its line ending), and an `exit` record. A line with no newline yet is
- *   captured as `partial` after `partialMs` (default 300 ms) of quiet, or when it reaches
- *   `maxRecordBytes`; what follows on that line is captured later with `cont`.
- * - Passwords given on the command line (`-pw X`, `-p X`, `/p:X`, `--password X`) are replaced by
- *   "***" in the start record; the client gets them unchanged.
- * - The exit code is returned; death by a signal gives 128 + its number. SIGINT, SIGTERM and
- *   SIGHUP received by us are forwarded to the client (Ctrl-C in a terminal reaches both
- *   anyway: the client then sees it twice, which the clients treat as one interrupt).
+ *   `<program>-<pid>-<UTC time>.jsonl`: a `start` record (argv with secrets masked, host and
+ *   port when known: wrap-argv.ts), one record per line and stream, `input` records (bytes
+ *   passed to the client, never their content, at most one per `inputBurstMs` per target),
+ *   `waiting` records (what the client is blocked on, from /proc: proc-wait.ts, checked every
+ *   `waitPollMs` once the output has been quiet for `quietMs`, written when it changes), and an
+ *   `exit` record.
+ * - The exit code is returned; death by a signal gives 128 + its number. A command that is not
+ *   found gives 127, one that is not executable 126, with a one-line message on stderr, as a
+ *   shell does. SIGINT, SIGTERM and SIGHUP received by us are forwarded to the client.
  * - Old capture files are pruned at start: older than `maxAgeDays` (7), then the oldest until
  *   the directory holds at most `maxTotalBytes` (50 MiB).
  *
- * A client that cannot be started (not found, not executable) is a WRAP_FAILED error; a capture
- * directory that cannot be written does not stop the client: it runs uncaptured, with a warning.
+ * A capture directory that cannot be written does not stop the client: it runs uncaptured, with
+ * a warning.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { constants } from 'node:os';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import type { ReadStream } from 'node:tty';
 import type { Program } from '../event.js';
-import { asProgram, CAPTURE_VERSION, type CaptureRecord } from '../envelopes/wrap-capture.js';
-import { ConnwatchError, errnoCode, messageOf } from '../errors.js';
-import { completeUtf8Length } from './line-splitter.js';
+import { CAPTURE_VERSION, type CaptureRecord } from '../envelopes/wrap-capture.js';
+import { ConnwatchError } from '../errors.js';
+import { classifyWait, readProcSnapshot } from './proc-wait.js';
+import { programOf, redactArgv, targetOf } from './wrap-argv.js';
+import { childOf, hasControllingTerminal, ptsOf, resizePty, resolveCommand, SCRIPT_BIN, scriptArgv, scriptEnv } from './wrap-pty.js';
+import { StreamCapture, type RecordBody } from './wrap-stream.js';
+
+export { programOf, redactArgv } from './wrap-argv.js';
 
 export interface RunWrappedOptions {
   /** The client and its arguments; argv[0] is looked up on PATH. */
@@ -46,13 +61,21 @@ export interface RunWrappedOptions {
   /** Where the client's output goes on to (default process.stdout / process.stderr). */
   stdout?: Writable;
   stderr?: Writable;
-  /** Default 'inherit'. */
-  stdin?: 'inherit' | 'ignore' | 'pipe';
+  /** Where what the client writes to its pty goes on to (default: the person's terminal, else stderr). */
+  ttyOut?: Writable;
+  /** 'ignore': the client gets /dev/null. Default: wrap's stdin, as described above. */
+  stdin?: 'ignore';
+  /** Default process.stdin. */
+  input?: Readable;
+  pty?: 'auto' | 'always' | 'never';
   env?: NodeJS.ProcessEnv;
   partialMs?: number;
   maxRecordBytes?: number;
   maxAgeDays?: number;
   maxTotalBytes?: number;
+  quietMs?: number;
+  waitPollMs?: number;
+  inputBurstMs?: number;
   /** Told about problems that do not stop the client (capture not writable). */
   warn?: (err: ConnwatchError) => void;
   /** Told the capture file's path once it is created. */
@@ -65,101 +88,71 @@ export function defaultCaptureDir(env: NodeJS.ProcessEnv = process.env): string 
   return join(state, 'connwatch', 'captures');
 }
 
-export function programOf(argv0: string): Program | undefined {
-  const name = basename(argv0).replace(/\.exe$/i, '').toLowerCase();
-  if (name === 'xfreerdp' || name === 'wlfreerdp' || name === 'sdl-freerdp' || name.startsWith('freerdp')) return 'freerdp';
-  return asProgram(name);
-}
-
-/** argv with passwords replaced by "***". */
-export function redactArgv(argv: string[]): string[] {
-  const out = [...argv];
-  for (let i = 1; i < out.length; i++) {
-    const a = out[i] as string;
-    if ((a === '-pw' || a === '--password' || (a === '-p' && programOf(argv[0] ?? '') === 'rdesktop')) && i + 1 < out.length) {
-      out[i + 1] = '***';
-      i++;
-    } else if (/^[/-]p:/.test(a)) out[i] = `${a.slice(0, 3)}***`;
-    else if (/^--password=/.test(a)) out[i] = '--password=***';
-  }
-  return out;
-}
-
-/** One output stream of the client: splits into lines, writes records, handles partials. */
-class StreamCapture {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  private partialSent = false;
+/** Counts bytes passed to the client: one record at once, then at most one per burstMs. */
+class InputCounter {
+  private acc = 0;
   private timer: NodeJS.Timeout | undefined;
-
   constructor(
-    private readonly stream: 'stdout' | 'stderr',
-    private readonly write: (rec: Omit<CaptureRecord, 'v' | 't' | 'pid'>) => void,
-    private readonly partialMs: number,
-    private readonly maxBytes: number,
+    private readonly to: 'stdin' | 'tty',
+    private readonly record: (r: RecordBody) => void,
+    private readonly burstMs: number,
   ) {}
-
-  push(chunk: Buffer): void {
-    clearTimeout(this.timer);
-    let from = 0;
-    for (;;) {
-      const nl = chunk.indexOf(0x0a, from);
-      if (nl === -1) break;
-      this.add(chunk.subarray(from, nl));
-      this.emit(true);
-      from = nl + 1;
+  add(n: number): void {
+    if (n <= 0) return;
+    if (this.timer) {
+      this.acc += n;
+      return;
     }
-    if (from < chunk.length) this.add(chunk.subarray(from));
-    if (this.pendingBytes > 0) {
-      this.timer = setTimeout(() => this.emit(false), this.partialMs);
-      this.timer.unref();
-    }
+    this.record({ event: 'input', bytes: n, to: this.to });
+    this.open();
   }
-
-  /** End of stream: what is left is a partial line for good. */
+  private open(): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.acc > 0) this.flush();
+    }, this.burstMs);
+    this.timer.unref();
+  }
+  private flush(): void {
+    const n = this.acc;
+    this.acc = 0;
+    this.record({ event: 'input', bytes: n, to: this.to });
+    this.open();
+  }
   end(): void {
     clearTimeout(this.timer);
-    if (this.pendingBytes > 0) this.emit(false);
+    this.timer = undefined;
+    if (this.acc > 0) this.record({ event: 'input', bytes: this.acc, to: this.to });
+    this.acc = 0;
   }
+}
 
-  private add(b: Buffer): void {
-    if (b.length === 0) return;
-    this.pending.push(Buffer.from(b));
-    this.pendingBytes += b.length;
-    while (this.pendingBytes >= this.maxBytes) this.emit(false, this.maxBytes);
+async function clientPidOf(script: number): Promise<number | undefined> {
+  for (let i = 0; i < 200; i++) {
+    const pid = childOf(script);
+    if (pid !== undefined) return pid;
+    await new Promise((r) => setTimeout(r, 10));
   }
-
-  /** complete: the line ended with a newline; otherwise emit (up to `limit` bytes) as partial. */
-  private emit(complete: boolean, limit?: number): void {
-    let buf = Buffer.concat(this.pending);
-    let rest = Buffer.alloc(0);
-    if (!complete) {
-      let cut = completeUtf8Length(limit === undefined ? buf : buf.subarray(0, limit));
-      if (cut === 0) cut = Math.min(buf.length, limit ?? buf.length);
-      rest = buf.subarray(cut);
-      buf = buf.subarray(0, cut);
-    } else if (buf.length > 0 && buf[buf.length - 1] === 0x0d) {
-      buf = buf.subarray(0, buf.length - 1);
-    }
-    const rec: Omit<CaptureRecord, 'v' | 't' | 'pid'> = { stream: this.stream, text: buf.toString('utf8') };
-    if (!complete) rec.partial = true;
-    if (this.partialSent) rec.cont = true;
-    if (complete || buf.length > 0) this.write(rec);
-    this.partialSent = !complete;
-    this.pending = rest.length > 0 ? [Buffer.from(rest)] : [];
-    this.pendingBytes = rest.length;
-  }
+  return undefined;
 }
 
 export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
   const argv = opts.argv;
   const cmd = argv[0];
   if (!cmd) throw new ConnwatchError('USAGE', 'Nothing to run.', { hint: 'Usage: connwatch wrap -- plink -v host' });
+  const env = opts.env ?? process.env;
   const program = opts.program ?? programOf(cmd);
   const captureDir = opts.captureDir ?? defaultCaptureDir();
   const out = opts.stdout ?? process.stdout;
   const err = opts.stderr ?? process.stderr;
+  const input = opts.input ?? process.stdin;
   const warn = opts.warn ?? ((e: ConnwatchError) => process.stderr.write(`connwatch: ${e.describe()}\n`));
+
+  const resolved = resolveCommand(cmd, env.PATH);
+  if ('code' in resolved) {
+    err.write(`connwatch wrap: ${resolved.message}\n`);
+    return resolved.code;
+  }
 
   await pruneCaptures(captureDir, opts.maxAgeDays ?? 7, opts.maxTotalBytes ?? 50 * 1024 * 1024).catch(() => undefined);
   let captureOk = true;
@@ -170,19 +163,53 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
     warn(new ConnwatchError('WRAP_FAILED', `Cannot create the capture directory ${captureDir}; ${cmd} runs without capture.`, { hint: 'Check its permissions, or pass another directory.', cause: e }));
   }
 
-  const child = spawn(cmd, argv.slice(1), { stdio: [opts.stdin ?? 'inherit', 'pipe', 'pipe'], env: opts.env ?? process.env, shell: false });
+  const ignoreStdin = opts.stdin === 'ignore';
+  const inputTty = !ignoreStdin && (input as Partial<ReadStream>).isTTY === true;
+  const mode = opts.pty ?? 'auto';
+  const scriptOk = resolveCommand(SCRIPT_BIN, undefined);
+  let usePty = mode === 'always' || (mode === 'auto' && (inputTty || hasControllingTerminal()));
+  if (usePty && 'code' in scriptOk) {
+    usePty = false;
+    warn(new ConnwatchError('WRAP_FAILED', `${SCRIPT_BIN} (util-linux) is missing; ${cmd} runs without a terminal of its own, so questions it asks on /dev/tty are not captured.`, { hint: 'Install util-linux.' }));
+  }
+
+  let child: ChildProcess;
+  let stdinTarget: Writable | undefined;
+  let ttyTarget: Writable | undefined;
+  let clientOut: Readable;
+  let clientErr: Readable;
+  let ttyIn: Readable | undefined;
+  if (usePty) {
+    const size = (out as Partial<NodeJS.WriteStream>).isTTY ? out : (err as Partial<NodeJS.WriteStream>).isTTY ? err : undefined;
+    const rows = (size as Partial<NodeJS.WriteStream> | undefined)?.rows;
+    const cols = (size as Partial<NodeJS.WriteStream> | undefined)?.columns;
+    const stdinHow = ignoreStdin ? 'null' : inputTty ? 'pty' : 'pipe';
+    child = spawn(SCRIPT_BIN, scriptArgv(argv, { stdin: stdinHow, rows, cols }), {
+      stdio: ['pipe', 'pipe', 'pipe', stdinHow === 'pipe' ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      env: scriptEnv(env),
+    });
+    const s = child.stdio as unknown as Array<Readable | Writable | null>;
+    ttyTarget = s[0] as Writable;
+    ttyIn = s[1] as Readable;
+    (s[2] as Readable).pipe(err, { end: false });
+    if (stdinHow === 'pipe') stdinTarget = s[3] as Writable;
+    clientOut = s[4] as Readable;
+    clientErr = s[5] as Readable;
+  } else {
+    child = spawn(resolved.path, argv.slice(1), { stdio: [ignoreStdin ? 'ignore' : inputTty ? 'inherit' : 'pipe', 'pipe', 'pipe'], env, shell: false, argv0: cmd });
+    if (!ignoreStdin && !inputTty) stdinTarget = child.stdin as Writable;
+    clientOut = child.stdout as Readable;
+    clientErr = child.stderr as Readable;
+  }
   const spawned = await new Promise<Error | undefined>((resolve) => {
     child.once('spawn', () => resolve(undefined));
     child.once('error', (e) => resolve(e));
   });
   if (spawned || child.pid === undefined) {
-    const code = errnoCode(spawned);
-    throw new ConnwatchError('WRAP_FAILED', `Cannot start ${cmd}: ${messageOf(spawned)}.`, {
-      hint: code === 'ENOENT' ? `Is ${cmd} installed and on PATH? Give its full path otherwise.` : `Check that ${cmd} is executable.`,
-      cause: spawned,
-    });
+    err.write(`connwatch wrap: cannot start ${usePty ? SCRIPT_BIN : cmd}: ${spawned?.message ?? 'no pid'}\n`);
+    return 126;
   }
-  const pid = child.pid;
+  const pid = (usePty ? await clientPidOf(child.pid) : undefined) ?? child.pid;
 
   let file: WriteStream | undefined;
   if (captureOk) {
@@ -195,19 +222,21 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
     });
     opts.onCapture?.(path);
   }
-  const record = (rec: Omit<CaptureRecord, 'v' | 't' | 'pid'>): void => {
+  const record = (rec: RecordBody): void => {
     const full: CaptureRecord = { v: CAPTURE_VERSION, t: Date.now(), pid, ...rec };
     if (program) full.program = program;
     file?.write(`${JSON.stringify(full)}\n`);
   };
-  record({ event: 'start', argv: redactArgv(argv) });
+  record({ event: 'start', argv: redactArgv(argv, program), ...targetOf(program, argv) });
 
+  let lastOutput = Date.now();
   const partialMs = opts.partialMs ?? 300;
   const maxBytes = opts.maxRecordBytes ?? 64 * 1024;
-  const pipe = (name: 'stdout' | 'stderr', from: NodeJS.ReadableStream, to: Writable): Promise<void> => {
+  const pipe = (name: 'stdout' | 'stderr' | 'tty', from: Readable, to: Writable): Promise<void> => {
     const cap = new StreamCapture(name, record, partialMs, maxBytes);
     return new Promise((resolve) => {
       from.on('data', (chunk: Buffer) => {
+        lastOutput = Date.now();
         if (!to.write(chunk)) {
           from.pause();
           to.once('drain', () => from.resume());
@@ -221,10 +250,59 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
       from.on('error', () => resolve());
     });
   };
-  const streams = Promise.all([pipe('stdout', child.stdout as NodeJS.ReadableStream, out), pipe('stderr', child.stderr as NodeJS.ReadableStream, err)]);
+  const ttyOut = ttyIn ? (opts.ttyOut ? { stream: opts.ttyOut, close: () => undefined } : personTerminal(out, err)) : undefined;
+  const streams = Promise.all([
+    pipe('stdout', clientOut, out),
+    pipe('stderr', clientErr, err),
+    ...(ttyIn && ttyOut ? [pipe('tty', ttyIn, ttyOut.stream)] : []),
+  ]);
+
+  // What the person types or pipes: to the pty when wrap's stdin is a terminal, else to stdin.
+  const burstMs = opts.inputBurstMs ?? 500;
+  const target = inputTty && ttyTarget ? ttyTarget : stdinTarget;
+  const counter = target ? new InputCounter(target === ttyTarget ? 'tty' : 'stdin', record, burstMs) : undefined;
+  const onInput = (chunk: Buffer): void => {
+    target?.write(chunk);
+    counter?.add(chunk.length);
+  };
+  const onInputEnd = (): void => {
+    if (target === stdinTarget) stdinTarget?.end();
+  };
+  target?.on('error', () => undefined);
+  if (target) {
+    if (inputTty && usePty) (input as ReadStream).setRawMode?.(true);
+    input.on('data', onInput);
+    input.on('end', onInputEnd);
+  }
+  let pts: string | undefined;
+  const onResize = (): void => {
+    const o = out as NodeJS.WriteStream;
+    pts ??= ptsOf(pid);
+    if (pts && o.rows && o.columns) resizePty(pts, o.rows, o.columns);
+  };
+  if (usePty && (out as Partial<NodeJS.WriteStream>).isTTY) out.on('resize', onResize);
+
+  // What the client is blocked on, once it has been quiet for a while.
+  const quietMs = opts.quietMs ?? 500;
+  let lastWait = 'none';
+  const poll = setInterval(() => {
+    if (Date.now() - lastOutput < quietMs) return;
+    const snap = readProcSnapshot(pid);
+    if (!snap) return;
+    const w = classifyWait(snap);
+    const key = `${w.on}:${w.fd ?? ''}`;
+    if (key === lastWait || (lastWait === 'none' && w.on === 'none')) return;
+    lastWait = key;
+    record({ event: 'waiting', on: w.on, ...(w.fd !== undefined ? { fd: w.fd } : {}) });
+  }, opts.waitPollMs ?? 250);
+  poll.unref();
 
   const forward = (sig: NodeJS.Signals) => (): void => {
-    child.kill(sig);
+    try {
+      process.kill(pid, sig);
+    } catch {
+      child.kill(sig);
+    }
   };
   const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((sig) => {
     const h = forward(sig);
@@ -233,14 +311,37 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
   });
 
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
+  clearInterval(poll);
   await streams;
   for (const [sig, h] of handlers) process.off(sig, h);
+  out.off('resize', onResize);
+  if (target) {
+    input.off('data', onInput);
+    input.off('end', onInputEnd);
+    if (inputTty && usePty) (input as ReadStream).setRawMode?.(false);
+    if (input === process.stdin) input.pause();
+    if (input === process.stdin && !inputTty) input.destroy();
+  }
+  counter?.end();
+  ttyOut?.close();
   record({ event: 'exit', code, signal });
   const f = file;
   if (f) await new Promise<void>((resolve) => f.end(() => resolve()));
   if (code !== null) return code;
   const n = signal ? constants.signals[signal] : undefined;
   return 128 + (n ?? 0);
+}
+
+/** The person's terminal for what the client writes to its pty: stdout or stderr when one is a terminal, else /dev/tty, else stderr. */
+function personTerminal(out: Writable, err: Writable): { stream: Writable; close: () => void } {
+  if ((out as Partial<NodeJS.WriteStream>).isTTY) return { stream: out, close: () => undefined };
+  if ((err as Partial<NodeJS.WriteStream>).isTTY) return { stream: err, close: () => undefined };
+  if (hasControllingTerminal()) {
+    const s = createWriteStream('/dev/tty');
+    s.on('error', () => undefined);
+    return { stream: s, close: () => s.end() };
+  }
+  return { stream: err, close: () => undefined };
 }
 
 /** Remove capture files older than maxAgeDays, then the oldest beyond maxTotalBytes. */
