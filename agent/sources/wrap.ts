@@ -23,7 +23,9 @@
  *   port when known: wrap-argv.ts), one record per line and stream, `input` records (bytes
  *   passed to the client, never their content, at most one per `inputBurstMs` per target),
  *   `waiting` records (what the client is blocked on, from /proc: proc-wait.ts, checked every
- *   `waitPollMs` once the output has been quiet for `quietMs`, written when it changes), and an
+ *   `waitPollMs` once the output has been quiet for `quietMs`, written when it changes, and
+ *   again after an answer or new output while it waited for the person: each prompt gets its
+ *   own), and an
  *   `exit` record.
  * - The exit code is returned; death by a signal gives 128 + its number. A command that is not
  *   found gives 127, one that is not executable 126, with a one-line message on stderr, as a
@@ -230,6 +232,9 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
   record({ event: 'start', argv: redactArgv(argv, program), ...targetOf(program, argv) });
 
   let lastOutput = Date.now();
+  // The last `waiting` state written ('' = none yet, or forgotten: after an answer, or output
+  // following a wait for the person, the next state is written even when it is the same).
+  let lastWait = '';
   const partialMs = opts.partialMs ?? 300;
   const maxBytes = opts.maxRecordBytes ?? 64 * 1024;
   const pipe = (name: 'stdout' | 'stderr' | 'tty', from: Readable, to: Writable): Promise<void> => {
@@ -237,6 +242,7 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
     return new Promise((resolve) => {
       from.on('data', (chunk: Buffer) => {
         lastOutput = Date.now();
+        if (lastWait.startsWith('tty:') || lastWait.startsWith('stdin:')) lastWait = '';
         if (!to.write(chunk)) {
           from.pause();
           to.once('drain', () => from.resume());
@@ -262,6 +268,7 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
   const target = inputTty && ttyTarget ? ttyTarget : stdinTarget;
   const counter = target ? new InputCounter(target === ttyTarget ? 'tty' : 'stdin', record, burstMs) : undefined;
   const onInput = (chunk: Buffer): void => {
+    lastWait = '';
     target?.write(chunk);
     counter?.add(chunk.length);
   };
@@ -284,14 +291,13 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
 
   // What the client is blocked on, once it has been quiet for a while.
   const quietMs = opts.quietMs ?? 500;
-  let lastWait = 'none';
   const poll = setInterval(() => {
     if (Date.now() - lastOutput < quietMs) return;
     const snap = readProcSnapshot(pid);
     if (!snap) return;
     const w = classifyWait(snap);
     const key = `${w.on}:${w.fd ?? ''}`;
-    if (key === lastWait || (lastWait === 'none' && w.on === 'none')) return;
+    if (key === lastWait || (lastWait === '' && w.on === 'none')) return;
     lastWait = key;
     record({ event: 'waiting', on: w.on, ...(w.fd !== undefined ? { fd: w.fd } : {}) });
   }, opts.waitPollMs ?? 250);
