@@ -21,17 +21,19 @@ export function registerWrap(program: Command): void {
     .description('run a client with its output captured for the agent; the terminal is passed through and the exit code kept')
     .addOption(programOption())
     .option('--capture-dir <dir>', 'where capture files go (default ~/.local/state/connwatch/captures)')
+    .option('--verbose-capture', 'when the client shows no console (no terminal on stdin, stdout, stderr): make plink (-v) and xfreerdp (WLOG_LEVEL=DEBUG) verbose for the capture only; the added lines are not passed on')
     .addOption(new Option('--pty <when>', 'give the client a terminal of its own: auto = when wrap runs on one').choices(['auto', 'always', 'never']).default('auto'))
     .argument('<command...>', 'the client and its arguments, after --')
     .usage('[options] -- CMD [ARGS...]')
     .passThroughOptions()
-    .action(async (argv: string[], flags: { program?: Program; captureDir?: string; pty?: 'auto' | 'always' | 'never' }) => {
+    .action(async (argv: string[], flags: { program?: Program; captureDir?: string; pty?: 'auto' | 'always' | 'never'; verboseCapture?: boolean }) => {
       if (argv.length === 0) throw new ConnwatchError('USAGE', 'wrap needs a command after --', { hint: 'Example: connwatch wrap -- plink -v user@host' });
       process.exitCode = await runWrapped({
         argv,
         captureDir: flags.captureDir ?? paths().captureDir,
         ...(flags.program ? { program: flags.program } : {}),
         ...(flags.pty ? { pty: flags.pty } : {}),
+        ...(flags.verboseCapture ? { verboseCapture: true } : {}),
         warn: (err) => process.stderr.write(`connwatch: warning: ${err.describe()}\n`),
       });
     });

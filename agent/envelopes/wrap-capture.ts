@@ -39,6 +39,8 @@ export interface CaptureRecord {
   argv?: string[];
   host?: string;
   port?: number;
+  /** start: what wrap added for the capture (`-v`, `WLOG_LEVEL=DEBUG`: --verbose-capture); its output is captured but not shown. */
+  added?: string[];
   /** input: how many bytes, and where they went. */
   bytes?: number;
   to?: 'stdin' | 'tty';

@@ -51,6 +51,7 @@ import { classifyWait, readProcSnapshot } from './proc-wait.js';
 import { programOf, redactArgv, targetOf } from './wrap-argv.js';
 import { childOf, hasControllingTerminal, ptsOf, resizePty, resolveCommand, SCRIPT_BIN, scriptArgv, scriptEnv } from './wrap-pty.js';
 import { StreamCapture, type RecordBody } from './wrap-stream.js';
+import { LineGate, verbosePlan } from './wrap-verbose.js';
 
 export { programOf, redactArgv } from './wrap-argv.js';
 
@@ -70,6 +71,8 @@ export interface RunWrappedOptions {
   /** Default process.stdin. */
   input?: Readable;
   pty?: 'auto' | 'always' | 'never';
+  /** When the client shows no console, make it verbose for the capture only (wrap-verbose.ts). */
+  verboseCapture?: boolean;
   env?: NodeJS.ProcessEnv;
   partialMs?: number;
   maxRecordBytes?: number;
@@ -139,10 +142,9 @@ async function clientPidOf(script: number): Promise<number | undefined> {
 }
 
 export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
-  const argv = opts.argv;
-  const cmd = argv[0];
+  const given = opts.argv;
+  const cmd = given[0];
   if (!cmd) throw new ConnwatchError('USAGE', 'Nothing to run.', { hint: 'Usage: connwatch wrap -- plink -v host' });
-  const env = opts.env ?? process.env;
   const program = opts.program ?? programOf(cmd);
   const captureDir = opts.captureDir ?? defaultCaptureDir();
   const out = opts.stdout ?? process.stdout;
@@ -150,7 +152,7 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
   const input = opts.input ?? process.stdin;
   const warn = opts.warn ?? ((e: ConnwatchError) => process.stderr.write(`connwatch: ${e.describe()}\n`));
 
-  const resolved = resolveCommand(cmd, env.PATH);
+  const resolved = resolveCommand(cmd, (opts.env ?? process.env).PATH);
   if ('code' in resolved) {
     err.write(`connwatch wrap: ${resolved.message}\n`);
     return resolved.code;
@@ -167,6 +169,11 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
 
   const ignoreStdin = opts.stdin === 'ignore';
   const inputTty = !ignoreStdin && (input as Partial<ReadStream>).isTTY === true;
+  // No console: nobody reads what the client prints, so it may log more, for the capture only.
+  const noConsole = !inputTty && !(err as Partial<NodeJS.WriteStream>).isTTY && !(out as Partial<NodeJS.WriteStream>).isTTY;
+  const plan = opts.verboseCapture && noConsole ? verbosePlan(program, given, opts.env ?? process.env) : undefined;
+  const argv = plan?.argv ?? given;
+  const env = plan?.env ?? opts.env ?? process.env;
   const mode = opts.pty ?? 'auto';
   const scriptOk = resolveCommand(SCRIPT_BIN, undefined);
   let usePty = mode === 'always' || (mode === 'auto' && (inputTty || hasControllingTerminal()));
@@ -229,7 +236,8 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
     if (program) full.program = program;
     file?.write(`${JSON.stringify(full)}\n`);
   };
-  record({ event: 'start', argv: redactArgv(argv, program), ...targetOf(program, argv) });
+  const added = plan?.added ?? [];
+  record({ event: 'start', argv: redactArgv(given, program), ...targetOf(program, given), ...(added.length > 0 ? { added } : {}) });
 
   let lastOutput = Date.now();
   // The last `waiting` state written ('' = none yet, or forgotten: after an answer, or output
@@ -239,17 +247,20 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
   const maxBytes = opts.maxRecordBytes ?? 64 * 1024;
   const pipe = (name: 'stdout' | 'stderr' | 'tty', from: Readable, to: Writable): Promise<void> => {
     const cap = new StreamCapture(name, record, partialMs, maxBytes);
+    const gate = plan && name !== 'tty' && plan.streams.includes(name) ? new LineGate(plan.hides, (b) => to.write(b), partialMs) : undefined;
     return new Promise((resolve) => {
       from.on('data', (chunk: Buffer) => {
         lastOutput = Date.now();
         if (lastWait.startsWith('tty:') || lastWait.startsWith('stdin:')) lastWait = '';
-        if (!to.write(chunk)) {
+        const pass = gate ? gate.push(chunk) : chunk;
+        if (pass.length > 0 && !to.write(pass)) {
           from.pause();
           to.once('drain', () => from.resume());
         }
         cap.push(chunk);
       });
       from.on('end', () => {
+        gate?.flush();
         cap.end();
         resolve();
       });
