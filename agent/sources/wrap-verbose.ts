@@ -105,7 +105,8 @@ export function verbosePlan(program: Program | undefined, argv: string[], env: N
 
 /**
  * Passes whole lines on unless hidden; a line without newline yet (a prompt) is passed on after
- * `holdMs` of quiet, unhidden (a prompt is never withheld).
+ * `holdMs` of quiet, unless what there is of it reads as a hidden line (xfreerdp's stdout is
+ * block-buffered in a pipe and cuts its DEBUG records anywhere): that waits for its newline.
  */
 export class LineGate {
   private pending = Buffer.alloc(0);
@@ -140,10 +141,14 @@ export class LineGate {
     return Buffer.concat(out);
   }
 
-  /** Pass on what is held (a prompt, or the end of the stream). */
-  flush(): void {
+  /** Pass on what is held (a prompt) unless it reads as the start of a hidden line, which waits for its newline; at the end of the stream, unless hidden. */
+  flush(end = false): void {
     clearTimeout(this.timer);
     if (this.pending.length === 0) return;
+    if (this.hides(this.pending.toString('utf8'), this.previousHidden)) {
+      if (end) this.pending = Buffer.alloc(0);
+      return;
+    }
     const b = this.pending;
     this.pending = Buffer.alloc(0);
     this.previousHidden = false;

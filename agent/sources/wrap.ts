@@ -23,7 +23,7 @@
  *   port when known: wrap-argv.ts), one record per line and stream, `input` records (bytes
  *   passed to the client, never their content, at most one per `inputBurstMs` per target),
  *   `waiting` records (what the client is blocked on, from /proc: proc-wait.ts, checked every
- *   `waitPollMs` once the output has been quiet for `quietMs`, written when it changes, and
+ *   `waitPollMs` once the output has been quiet for `quietMs`, written when it changes (seen on two checks in a row), and
  *   again after an answer or new output while it waited for the person: each prompt gets its
  *   own), and an
  *   `exit` record.
@@ -260,7 +260,7 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
         cap.push(chunk);
       });
       from.on('end', () => {
-        gate?.flush();
+        gate?.flush(true);
         cap.end();
         resolve();
       });
@@ -302,13 +302,17 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
 
   // What the client is blocked on, once it has been quiet for a while.
   const quietMs = opts.quietMs ?? 500;
+  let candidate = '';
   const poll = setInterval(() => {
     if (Date.now() - lastOutput < quietMs) return;
     const snap = readProcSnapshot(pid);
     if (!snap) return;
     const w = classifyWait(snap);
     const key = `${w.on}:${w.fd ?? ''}`;
-    if (key === lastWait || (lastWait === '' && w.on === 'none')) return;
+    // written once seen on two checks in a row: a multi-threaded client (xfreerdp) flickers
+    const seen = candidate === key;
+    candidate = key;
+    if (!seen || key === lastWait || (lastWait === '' && w.on === 'none')) return;
     lastWait = key;
     record({ event: 'waiting', on: w.on, ...(w.fd !== undefined ? { fd: w.fd } : {}) });
   }, opts.waitPollMs ?? 250);

@@ -68,4 +68,15 @@ describe('LineGate', () => {
     await sleep(120);
     expect(late).toEqual(['Store key in cache? (y/n) ']);
   });
+
+  it('holds a cut-off hidden record until its newline, and drops it at the end of the stream', async () => {
+    const late: string[] = [];
+    const gate = new LineGate((l) => /^\[\S+\] \[\S+\] \[DEBUG\]/.test(l), (b) => late.push(b.toString()), 30);
+    expect(gate.push(Buffer.from('[18:49:36:636] [6835:6849] [DEBUG][com.freerdp.channels.c')).toString()).toBe('');
+    await sleep(80);
+    expect(late).toEqual([]);
+    expect(gate.push(Buffer.from('liprdr] - loaded\n[18:49:37:001] [6835:6849] [DEBUG][x')).toString()).toBe('');
+    gate.flush(true);
+    expect(late).toEqual([]);
+  });
 });
