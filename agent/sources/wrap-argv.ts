@@ -6,8 +6,8 @@
  *   targetOf('freerdp', ['xfreerdp', '/v:h:3390'])                // { host: 'h', port: 3390 }
  *
  * Masked (the client still gets them unchanged): plink/PuTTY `-pw X`; xfreerdp `/p:X`, `/gp:X`,
- * `/pth:X`, `p:X` inside `/gateway:…,p:X,…`; rdesktop `-p X` and `-pX` (not `-p -`, "read it
- * from stdin"); `--password X`, `--password=X` for any client; the password of any URL
+ * `/pth:X`, `p:X` inside `/gateway:…,p:X,…`; rdesktop (and sshpass) `-p X` and `-pX` (not
+ * rdesktop's `-p -`, "read it from stdin"); `--password X`, `--password=X` for any client; the password of any URL
  * (`rdp://user:pass@host`, as Remmina and xfreerdp take them).
  * The port is set only when the command line names it (plink `-P`, ssh `-p`/`-oPort=`/
  * `ssh://h:p`, xfreerdp `/v:h:p` or `/port:`, rdesktop `h:p`).
@@ -31,15 +31,21 @@ function maskUrl(a: string): string {
 /** argv with passwords replaced by "***". */
 export function redactArgv(argv: string[], program: Program | undefined = programOf(argv[0] ?? '')): string[] {
   const out = [...argv];
+  const sshpass = basename(argv[0] ?? '') === 'sshpass';
   for (let i = 1; i < out.length; i++) {
     const a = out[i] as string;
     const next = i + 1 < out.length;
-    if ((a === '-pw' || a === '--password' || (a === '-p' && program === 'rdesktop')) && next) {
+    if (sshpass && !a.startsWith('-')) {
+      // the command sshpass runs: masked as its own command line
+      out.splice(i, out.length - i, ...redactArgv(out.slice(i)));
+      break;
+    }
+    if ((a === '-pw' || a === '--password' || (a === '-p' && (program === 'rdesktop' || sshpass))) && next) {
       if (!(a === '-p' && out[i + 1] === '-')) out[i + 1] = MASK;
       i++;
     } else if (/^[/-](p|gp|pth|password):/i.test(a)) out[i] = `${a.slice(0, a.indexOf(':') + 1)}${MASK}`;
     else if (/^--password=/.test(a)) out[i] = `--password=${MASK}`;
-    else if (program === 'rdesktop' && /^-p./.test(a) && a !== '-p-') out[i] = `-p${MASK}`;
+    else if ((program === 'rdesktop' || sshpass) && /^-p./.test(a) && a !== '-p-') out[i] = `-p${MASK}`;
     else if (/^[/-](g|gateway):/i.test(a)) out[i] = a.replace(/([:,]p:)[^,]*/gi, `$1${MASK}`);
     else out[i] = maskUrl(a);
   }

@@ -280,8 +280,11 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
   const counter = target ? new InputCounter(target === ttyTarget ? 'tty' : 'stdin', record, burstMs) : undefined;
   const onInput = (chunk: Buffer): void => {
     lastWait = '';
-    target?.write(chunk);
     counter?.add(chunk.length);
+    if (target && !target.write(chunk)) {
+      input.pause();
+      target.once('drain', () => input.resume());
+    }
   };
   const onInputEnd = (): void => {
     if (target === stdinTarget) stdinTarget?.end();

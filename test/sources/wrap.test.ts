@@ -14,6 +14,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { pruneCaptures, redactArgv, runWrapped } from '../../agent/sources/wrap.js';
 import { targetOf } from '../../agent/sources/wrap-argv.js';
+import { runCli } from '../helpers/cli.js';
 import { tempDir, waitFor } from './helpers.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -117,6 +118,11 @@ describe('runWrapped', () => {
     expect(await run(['plink'], { PATH: bin })).toEqual([126, `connwatch wrap: ${join(bin, 'plink')}: permission denied (not executable)\n`]);
     expect(await run([bin])).toEqual([126, `connwatch wrap: ${bin}: is a directory\n`]);
     expect(readdirSync(dir)).toEqual(['bin']); // nothing ran, nothing captured
+    // the real CLI: same codes, one line, no stack trace
+    const cli = await runCli(['wrap', '--capture-dir', dir, '--', 'no-such-client-xyz'], { env: { ...process.env, PATH: '/usr/bin:/bin' } });
+    expect([cli.code, cli.stderr]).toEqual([127, 'connwatch wrap: no-such-client-xyz: command not found\n']);
+    const cli2 = await runCli(['wrap', '--capture-dir', dir, '--', join(bin, 'plink')]);
+    expect([cli2.code, cli2.stderr]).toEqual([126, `connwatch wrap: ${join(bin, 'plink')}: permission denied (not executable)\n`]);
   });
 
   it('with a pty, what the client writes to /dev/tty is captured as stream tty and it waits on tty', async () => {
@@ -160,6 +166,7 @@ describe('runWrapped', () => {
     expect(redactArgv(['remmina', '-c', 'rdp://me:pa:ss@host:3390'])).toEqual(['remmina', '-c', 'rdp://me:***@host:3390']);
     expect(redactArgv(['xfreerdp', 'rdp://me:secret@host'])).toEqual(['xfreerdp', 'rdp://me:***@host']);
     expect(redactArgv(['client', '--password=secret', '--password', 'secret2'])).toEqual(['client', '--password=***', '--password', '***']);
+    expect(redactArgv(['sshpass', '-p', 'secret', 'ssh', '-p', '22', 'h'])).toEqual(['sshpass', '-p', '***', 'ssh', '-p', '22', 'h']);
   });
 
   it('reads host and port from the command line of each client', () => {
