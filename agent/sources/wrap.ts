@@ -13,7 +13,8 @@
  *   client gets a pseudo-terminal of its own exactly when wrap itself has a controlling
  *   terminal (so when the client would have had one): what it writes to /dev/tty is captured as
  *   `stream: "tty"` and shown on the person's terminal, the person's keystrokes (wrap's stdin
- *   when it is a terminal, put in raw mode) go to the pty. Without a terminal (Xming, a desktop
+ *   when it is a terminal, put in raw mode; else, with `pty: 'auto'`, /dev/tty) go to the pty.
+ *   Without a terminal (Xming, a desktop
  *   launcher) the client gets none, as it would without wrap: plink 0.78 then asks on stderr
  *   and reads stdin. `pty: 'always'` gives it one anyway (a terminal nobody answers);
  *   'never' never does.
@@ -37,13 +38,13 @@
  * a warning.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import type { ReadStream } from 'node:tty';
+import { ReadStream as TtyReadStream, type ReadStream } from 'node:tty';
 import type { Program } from '../event.js';
 import { CAPTURE_VERSION, type CaptureRecord } from '../envelopes/wrap-capture.js';
 import { ConnwatchError } from '../errors.js';
@@ -295,6 +296,27 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
     input.on('data', onInput);
     input.on('end', onInputEnd);
   }
+  // wrap's stdin is not a terminal but wrap has one (`echo … | connwatch wrap -- ssh host` typed
+  // in a terminal): the person answers the client's terminal questions there, as without wrap.
+  let personTty: TtyReadStream | undefined;
+  let ttyCounter: InputCounter | undefined;
+  if (usePty && !inputTty && !ignoreStdin && ttyTarget && mode === 'auto' && hasControllingTerminal()) {
+    try {
+      personTty = new TtyReadStream(openSync('/dev/tty', 'r'));
+      personTty.setRawMode(true);
+      const to = ttyTarget;
+      const count = new InputCounter('tty', record, burstMs);
+      ttyCounter = count;
+      personTty.on('data', (chunk: Buffer) => {
+        lastWait = '';
+        count.add(chunk.length);
+        to.write(chunk);
+      });
+      personTty.on('error', () => undefined);
+    } catch {
+      personTty = undefined;
+    }
+  }
   let pts: string | undefined;
   const onResize = (): void => {
     const o = out as NodeJS.WriteStream;
@@ -346,6 +368,11 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
     if (input === process.stdin) input.pause();
     if (input === process.stdin && !inputTty) input.destroy();
   }
+  if (personTty) {
+    personTty.setRawMode(false);
+    personTty.destroy();
+  }
+  ttyCounter?.end();
   counter?.end();
   ttyOut?.close();
   record({ event: 'exit', code, signal });

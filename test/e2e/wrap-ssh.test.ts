@@ -5,7 +5,9 @@
  *   - nobody answers: the capture has the `(yes/no/[fingerprint])?` question as stream "tty"
  *     (partial) and `waiting on:"tty"`; the person's terminal shows the question;
  *   - the person types `yes`: an `input` record of 4 bytes to the tty (no content), then ssh's
- *     password question on the tty and `waiting on:"tty"` again.
+ *     password question on the tty and `waiting on:"tty"` again;
+ *   - the same with wrap's stdin not a terminal (`… </dev/null` typed in a terminal): the person
+ *     still answers on the terminal, which wrap reads from /dev/tty.
  * known_hosts is a file of the test (ssh takes ~ from the passwd entry, not $HOME).
  */
 import { spawn } from 'node:child_process';
@@ -34,10 +36,10 @@ describe.skipIf(skip)('connwatch wrap -- ssh on a terminal, against a real sshd'
   });
 
   /** wrap under `script`: its stdin, stdout and stderr are a terminal that only the test writes to. */
-  function onTerminal(name: string) {
+  function onTerminal(name: string, stdinFromNull = false) {
     const captures = join(dir, name);
     const wrap = [process.execPath, BIN, 'wrap', '--capture-dir', captures, '--', 'ssh', '-p', String(server.port), '-o', `UserKnownHostsFile=${join(dir, `${name}.known_hosts`)}`, '-o', 'GlobalKnownHostsFile=/dev/null', `${user}@127.0.0.1`, 'true'];
-    const cmd = `exec ${wrap.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')}`;
+    const cmd = `exec ${wrap.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')}${stdinFromNull ? ' </dev/null' : ''}`;
     const child = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: { ...process.env, SHELL: '/bin/sh' } });
     let screen = '';
     child.stdout!.on('data', (d: Buffer) => (screen += d.toString()));
@@ -73,8 +75,11 @@ describe.skipIf(skip)('connwatch wrap -- ssh on a terminal, against a real sshd'
     }
   });
 
-  it('the person types yes: an input record of 4 bytes, then the password question, waiting on tty again', async () => {
-    const t = onTerminal('answered');
+  it.each([
+    ['on stdin', false],
+    ['on the terminal while stdin is /dev/null', true],
+  ])('the person types yes (%s): an input record of 4 bytes, then the password question, waiting on tty again', async (what, fromNull) => {
+    const t = onTerminal(fromNull ? 'answered-null' : 'answered', fromNull);
     try {
       await waitFor(() => t.records().some((r) => r.event === 'waiting' && r.on === 'tty'), 20_000, 'waiting on tty');
       t.child.stdin!.write('yes\n');
