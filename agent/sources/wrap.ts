@@ -133,9 +133,9 @@ class InputCounter {
   }
 }
 
-async function clientPidOf(script: number): Promise<number | undefined> {
-  for (let i = 0; i < 200; i++) {
-    const pid = childOf(script);
+async function clientPidOf(script: ChildProcess): Promise<number | undefined> {
+  for (let i = 0; i < 200 && script.pid !== undefined && script.exitCode === null && script.signalCode === null; i++) {
+    const pid = childOf(script.pid);
     if (pid !== undefined) return pid;
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -219,7 +219,7 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
     err.write(`connwatch wrap: cannot start ${usePty ? SCRIPT_BIN : cmd}: ${spawned?.message ?? 'no pid'}\n`);
     return 126;
   }
-  const pid = (usePty ? await clientPidOf(child.pid) : undefined) ?? child.pid;
+  const pid = (usePty ? await clientPidOf(child) : undefined) ?? child.pid;
 
   let file: WriteStream | undefined;
   if (captureOk) {
