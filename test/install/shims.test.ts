@@ -119,4 +119,44 @@ describe('connwatch install --shims', () => {
       server.close();
     }
   });
+
+  it.skipIf(!existsSync('/usr/bin/xvfb-run') || !existsSync('/usr/bin/xfreerdp'))('xfreerdp started without a console against a server that never speaks: DEBUG in the capture only, waiting on the socket', async () => {
+    const h = tempHome();
+    homes.push(h);
+    expect((await runCli(['install', '--shims'], { env: h.env() })).code).toBe(0);
+    const server = createServer((c) => c.on('error', () => undefined));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const shim = join(h.home, '.local', 'bin', 'xfreerdp');
+      const env = h.env();
+      delete env.WLOG_LEVEL;
+      const child = spawn('xvfb-run', ['-a', shim, `/v:127.0.0.1:${port}`, '/cert:ignore', '/u:someone', '/p:not-shown'], { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      const captures = join(h.home, '.local', 'state', 'connwatch', 'captures');
+      const text = (): string => {
+        try {
+          return readdirSync(captures).map((f) => readFileSync(join(captures, f), 'utf8')).join('');
+        } catch {
+          return '';
+        }
+      };
+      const until = Date.now() + 30_000;
+      while (!text().includes('"event":"waiting","on":"socket"') && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      const recs = text().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(recs[0]).toMatchObject({ event: 'start', program: 'freerdp', added: ['WLOG_LEVEL=DEBUG'], host: '127.0.0.1', port });
+      expect(recs[0]!.argv).toContain('/p:***');
+      expect(text()).not.toContain('not-shown');
+      expect(recs.find((r) => r.event === 'waiting')).toMatchObject({ on: 'socket' });
+      process.kill(-child.pid!, 'SIGTERM');
+      await exited;
+      // the DEBUG records (block-buffered, written at exit) went to the capture, not to stdout
+      expect(text()).toMatch(/\[DEBUG\]\[com\.freerdp/);
+      expect(stdout).not.toContain('[DEBUG]');
+    } finally {
+      server.close();
+    }
+  });
 });
