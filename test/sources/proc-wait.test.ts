@@ -6,7 +6,9 @@
  * host-key question with stdin a pipe that never writes (read(0)), plink in a session (poll on
  * stdin, its socket and a pipe), plink at its password prompt when it has a terminal (it opens
  * /dev/tty: read(6)), ssh 9.2 at `Are you sure you want to continue connecting` on a pty
- * (read(4) of /dev/tty), ssh in a session (poll on its socket and a copy of stdin).
+ * (read(4) of /dev/tty), ssh in a session (poll on its socket and a copy of stdin), xfreerdp
+ * 2.11 at `Do you trust the above certificate? (Y/T/N)` against freerdp-shadow-cli (the main
+ * thread polls an eventfd, a worker thread is in read(0)).
  * The live cases start real processes here and classify them as they block: cat reading a
  * pipe, head reading /dev/tty on a pty of its own, bash reading a TCP socket, sleep, a busy loop.
  */
@@ -29,6 +31,7 @@ describe('classifyWait on recorded snapshots of real clients', () => {
     'plink-password-prompt-pty': { on: 'tty', fd: 6 },
     'ssh-hostkey-prompt-pty': { on: 'tty', fd: 4 },
     'ssh-session': { on: 'socket', fd: 3 },
+    'xfreerdp-certificate-prompt': { on: 'stdin', fd: 0 },
   };
   for (const file of readdirSync(fixtures)) {
     const name = file.replace(/\.json$/, '');
