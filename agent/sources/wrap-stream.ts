@@ -5,6 +5,8 @@
  *
  *   const cap = new StreamCapture('stderr', record, 300, 64 * 1024);
  *   child.stderr.on('data', (b) => cap.push(b));   child.stderr.on('end', () => cap.end());
+ *
+ * InputCounter: `input` records for the bytes passed to the client (never their content).
  */
 import type { CaptureRecord } from '../envelopes/wrap-capture.js';
 import { completeUtf8Length } from './line-splitter.js';
@@ -74,5 +76,44 @@ export class StreamCapture {
     this.partialSent = !complete;
     this.pending = rest.length > 0 ? [Buffer.from(rest)] : [];
     this.pendingBytes = rest.length;
+  }
+}
+
+/** Counts bytes passed to the client: one record at once, then at most one per burstMs. */
+export class InputCounter {
+  private acc = 0;
+  private timer: NodeJS.Timeout | undefined;
+  constructor(
+    private readonly to: 'stdin' | 'tty',
+    private readonly record: (r: RecordBody) => void,
+    private readonly burstMs: number,
+  ) {}
+  add(n: number): void {
+    if (n <= 0) return;
+    if (this.timer) {
+      this.acc += n;
+      return;
+    }
+    this.record({ event: 'input', bytes: n, to: this.to });
+    this.open();
+  }
+  private open(): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.acc > 0) this.flush();
+    }, this.burstMs);
+    this.timer.unref();
+  }
+  private flush(): void {
+    const n = this.acc;
+    this.acc = 0;
+    this.record({ event: 'input', bytes: n, to: this.to });
+    this.open();
+  }
+  end(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.acc > 0) this.record({ event: 'input', bytes: this.acc, to: this.to });
+    this.acc = 0;
   }
 }

@@ -39,8 +39,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
-import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
@@ -51,10 +50,12 @@ import { ConnwatchError } from '../errors.js';
 import { classifyWait, readProcSnapshot } from './proc-wait.js';
 import { programOf, redactArgv, targetOf } from './wrap-argv.js';
 import { childOf, hasControllingTerminal, ptsOf, resizePty, resolveCommand, SCRIPT_BIN, scriptArgv, scriptEnv } from './wrap-pty.js';
-import { StreamCapture, type RecordBody } from './wrap-stream.js';
+import { InputCounter, StreamCapture, type RecordBody } from './wrap-stream.js';
+import { defaultCaptureDir, pruneCaptures } from './wrap-files.js';
 import { LineGate, verbosePlan } from './wrap-verbose.js';
 
 export { programOf, redactArgv } from './wrap-argv.js';
+export { defaultCaptureDir, pruneCaptures } from './wrap-files.js';
 
 export interface RunWrappedOptions {
   /** The client and its arguments; argv[0] is looked up on PATH. */
@@ -86,51 +87,6 @@ export interface RunWrappedOptions {
   warn?: (err: ConnwatchError) => void;
   /** Told the capture file's path once it is created. */
   onCapture?: (path: string) => void;
-}
-
-/** ~/.local/state/connwatch/captures, honouring XDG_STATE_HOME. */
-export function defaultCaptureDir(env: NodeJS.ProcessEnv = process.env): string {
-  const state = env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
-  return join(state, 'connwatch', 'captures');
-}
-
-/** Counts bytes passed to the client: one record at once, then at most one per burstMs. */
-class InputCounter {
-  private acc = 0;
-  private timer: NodeJS.Timeout | undefined;
-  constructor(
-    private readonly to: 'stdin' | 'tty',
-    private readonly record: (r: RecordBody) => void,
-    private readonly burstMs: number,
-  ) {}
-  add(n: number): void {
-    if (n <= 0) return;
-    if (this.timer) {
-      this.acc += n;
-      return;
-    }
-    this.record({ event: 'input', bytes: n, to: this.to });
-    this.open();
-  }
-  private open(): void {
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      if (this.acc > 0) this.flush();
-    }, this.burstMs);
-    this.timer.unref();
-  }
-  private flush(): void {
-    const n = this.acc;
-    this.acc = 0;
-    this.record({ event: 'input', bytes: n, to: this.to });
-    this.open();
-  }
-  end(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.acc > 0) this.record({ event: 'input', bytes: this.acc, to: this.to });
-    this.acc = 0;
-  }
 }
 
 async function clientPidOf(script: ChildProcess): Promise<number | undefined> {
@@ -393,34 +349,4 @@ function personTerminal(out: Writable, err: Writable): { stream: Writable; close
     return { stream: s, close: () => s.end() };
   }
   return { stream: err, close: () => undefined };
-}
-
-/** Remove capture files older than maxAgeDays, then the oldest beyond maxTotalBytes. */
-export async function pruneCaptures(dir: string, maxAgeDays: number, maxTotalBytes: number, now = Date.now()): Promise<string[]> {
-  let names: string[];
-  try {
-    names = (await readdir(dir)).filter((n) => n.endsWith('.jsonl'));
-  } catch {
-    return [];
-  }
-  const files: Array<{ path: string; mtime: number; size: number }> = [];
-  for (const n of names) {
-    try {
-      const st = await stat(join(dir, n));
-      if (st.isFile()) files.push({ path: join(dir, n), mtime: st.mtimeMs, size: st.size });
-    } catch {
-      // gone meanwhile
-    }
-  }
-  files.sort((a, b) => b.mtime - a.mtime);
-  const removed: string[] = [];
-  let total = 0;
-  for (const f of files) {
-    total += f.size;
-    if (now - f.mtime > maxAgeDays * 86_400_000 || total > maxTotalBytes) {
-      await unlink(f.path).catch(() => undefined);
-      removed.push(f.path);
-    }
-  }
-  return removed;
 }
