@@ -184,7 +184,7 @@ export function renderShim(name: ShimName, real: string, node: string, agent: st
     `agent=${shQuote(agent)}`,
     `real=${shQuote(real)}`,
     'if [ -x "$node" ] && [ -f "$agent" ]; then',
-    `  exec "$node" "$agent" wrap --program ${SHIM_PROGRAMS[name]} -- "$real" "$@"`,
+    `  exec "$node" "$agent" wrap --program ${SHIM_PROGRAMS[name]}${name === 'plink' || name === 'xfreerdp' ? ' --verbose-capture' : ''} -- "$real" "$@"`,
     'fi',
     'exec "$real" "$@"',
     '',

@@ -6,6 +6,17 @@
  *   {"v":1,"t":…,"pid":4242,"stream":"stderr","text":"Initialised …","cont":true}
  *   {"v":1,"t":…,"pid":4242,"program":"plink","event":"start","argv":["plink","-v","host"]}
  *   {"v":1,"t":…,"pid":4242,"program":"plink","event":"exit","code":0,"signal":null}
+ *   {"v":1,"t":…,"pid":4242,"program":"ssh","stream":"tty","text":"… (yes/no/[fingerprint])? ","partial":true}
+ *   {"v":1,"t":…,"pid":4242,"program":"plink","event":"input","bytes":2,"to":"stdin"}
+ *   {"v":1,"t":…,"pid":4242,"program":"plink","event":"waiting","on":"stdin","fd":0}
+ *
+ * `stream: "tty"`: what the client wrote to its terminal (/dev/tty: ssh's questions), when wrap
+ * gave it a pseudo-terminal. `start` also carries `host` and `port` when the command line of a
+ * known client names them (argv has its secrets masked). `input`: the person passed `bytes`
+ * bytes to the client's stdin or terminal (never their content; at most one record per 500 ms
+ * per target). `waiting`: what the client is blocked on, from /proc (`on`: "tty"/"stdin" = it
+ * waits for the person, "socket" = for its connection, "other", "none" = running; `fd` the fd
+ * it reads when known), written when that changes while its output is quiet.
  *
  * `partial`: the text had no newline yet when captured (a prompt waiting for input);
  * `cont`: the text continues a line whose start was captured as partial.
@@ -20,12 +31,22 @@ export interface CaptureRecord {
   t: number;
   pid: number;
   program?: Program;
-  stream?: 'stdout' | 'stderr';
+  stream?: 'stdout' | 'stderr' | 'tty';
   text?: string;
   partial?: boolean;
   cont?: boolean;
-  event?: 'start' | 'exit';
+  event?: 'start' | 'exit' | 'input' | 'waiting';
   argv?: string[];
+  host?: string;
+  port?: number;
+  /** start: what wrap added for the capture (`-v`, `WLOG_LEVEL=DEBUG`: --verbose-capture); its output is captured but not shown. */
+  added?: string[];
+  /** input: how many bytes, and where they went. */
+  bytes?: number;
+  to?: 'stdin' | 'tty';
+  /** waiting: what the client is blocked on, and the fd it waits on when known. */
+  on?: 'tty' | 'stdin' | 'socket' | 'other' | 'none';
+  fd?: number;
   code?: number | null;
   signal?: string | null;
 }

@@ -103,7 +103,7 @@ export class LineRouter {
         program = asProgram(rec.program) ?? program;
         msg.time = rec.t;
         msg.pid = rec.pid;
-        if (rec.event) return [this.processEvent(raw, rec, program)];
+        if (rec.event) return rec.event === 'start' || rec.event === 'exit' ? [this.processEvent(raw, rec, program)] : [];
         msg.text = rec.text ?? '';
         if (rec.partial) msg.partial = true;
         if (rec.cont) msg.continuation = true;

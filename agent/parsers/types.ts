@@ -19,7 +19,7 @@ export interface Message {
   partial?: boolean;
   /** The text continues a line whose start was already delivered as partial. */
   continuation?: boolean;
-  stream?: 'stdout' | 'stderr';
+  stream?: 'stdout' | 'stderr' | 'tty';
   /** A reference time for formats that omit the year (traditional syslog). */
   referenceTime: number;
 }

@@ -5,37 +5,57 @@
  *   const code = await runWrapped({ argv: ['plink', '-v', 'host'] });   // what `connwatch wrap -- plink -v host` does
  *   process.exitCode = code;
  *
- * - The client is spawned with argv as given, never through a shell. stdin is inherited (so a
- *   person can still answer `Store key in cache? (y/n)`), stdout and stderr are piped and every
- *   byte is written on to our own stdout/stderr at once, unchanged (with backpressure).
+ * - The client is spawned with argv as given, never through a shell. stdout and stderr are
+ *   piped and every byte is written on to our own stdout/stderr at once, unchanged (with
+ *   backpressure). stdin: a terminal is inherited (or, with a pty, becomes the pty); anything
+ *   else (a pipe, a file) is passed on through a pipe, so that `input` records can count it.
+ * - The pty (agent/sources/wrap-pty.ts, util-linux `script`): with `pty: 'auto'` (default) the
+ *   client gets a pseudo-terminal of its own exactly when wrap itself has a controlling
+ *   terminal (so when the client would have had one): what it writes to /dev/tty is captured as
+ *   `stream: "tty"` and shown on the person's terminal, the person's keystrokes (wrap's stdin
+ *   when it is a terminal, put in raw mode; else, with `pty: 'auto'`, /dev/tty) go to the pty.
+ *   Without a terminal (Xming, a desktop
+ *   launcher) the client gets none, as it would without wrap: plink 0.78 then asks on stderr
+ *   and reads stdin. `pty: 'always'` gives it one anyway (a terminal nobody answers);
+ *   'never' never does.
  * - A capture file (JSONL, format in agent/envelopes/wrap-capture.ts) is written to
  *   `captureDir` (default ~/.local/state/connwatch/captures/), named
- *   `<program>-<pid>-<UTC time>.jsonl`: a `start` record, one record per line and stream
- *   (`text` without its line ending), and an `exit` record. A line with no newline yet is
- *   captured as `partial` after `partialMs` (default 300 ms) of quiet, or when it reaches
- *   `maxRecordBytes`; what follows on that line is captured later with `cont`.
- * - Passwords given on the command line (`-pw X`, `-p X`, `/p:X`, `--password X`) are replaced by
- *   "***" in the start record; the client gets them unchanged.
- * - The exit code is returned; death by a signal gives 128 + its number. SIGINT, SIGTERM and
- *   SIGHUP received by us are forwarded to the client (Ctrl-C in a terminal reaches both
- *   anyway: the client then sees it twice, which the clients treat as one interrupt).
+ *   `<program>-<pid>-<UTC time>.jsonl`: a `start` record (argv with secrets masked, host and
+ *   port when known: wrap-argv.ts), one record per line and stream, `input` records (bytes
+ *   passed to the client, never their content, at most one per `inputBurstMs` per target),
+ *   `waiting` records (what the client is blocked on, from /proc: proc-wait.ts, checked every
+ *   `waitPollMs` once the output has been quiet for `quietMs`, written when it changes (seen on two checks in a row), and
+ *   again after an answer or new output while it waited for the person: each prompt gets its
+ *   own), and an
+ *   `exit` record.
+ * - The exit code is returned; death by a signal gives 128 + its number. A command that is not
+ *   found gives 127, one that is not executable 126, with a one-line message on stderr, as a
+ *   shell does. SIGINT, SIGTERM and SIGHUP received by us are forwarded to the client.
  * - Old capture files are pruned at start: older than `maxAgeDays` (7), then the oldest until
  *   the directory holds at most `maxTotalBytes` (50 MiB).
  *
- * A client that cannot be started (not found, not executable) is a WRAP_FAILED error; a capture
- * directory that cannot be written does not stop the client: it runs uncaptured, with a warning.
+ * A capture directory that cannot be written does not stop the client: it runs uncaptured, with
+ * a warning.
  */
-import { spawn } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { constants } from 'node:os';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import { ReadStream as TtyReadStream, type ReadStream } from 'node:tty';
 import type { Program } from '../event.js';
-import { asProgram, CAPTURE_VERSION, type CaptureRecord } from '../envelopes/wrap-capture.js';
-import { ConnwatchError, errnoCode, messageOf } from '../errors.js';
-import { completeUtf8Length } from './line-splitter.js';
+import { CAPTURE_VERSION, type CaptureRecord } from '../envelopes/wrap-capture.js';
+import { ConnwatchError } from '../errors.js';
+import { classifyWait, readProcSnapshot } from './proc-wait.js';
+import { programOf, redactArgv, targetOf } from './wrap-argv.js';
+import { childOf, hasControllingTerminal, ptsOf, resizePty, resolveCommand, SCRIPT_BIN, scriptArgv, scriptEnv } from './wrap-pty.js';
+import { InputCounter, StreamCapture, type RecordBody } from './wrap-stream.js';
+import { defaultCaptureDir, pruneCaptures } from './wrap-files.js';
+import { LineGate, verbosePlan } from './wrap-verbose.js';
+
+export { programOf, redactArgv } from './wrap-argv.js';
+export { defaultCaptureDir, pruneCaptures } from './wrap-files.js';
 
 export interface RunWrappedOptions {
   /** The client and its arguments; argv[0] is looked up on PATH. */
@@ -46,120 +66,54 @@ export interface RunWrappedOptions {
   /** Where the client's output goes on to (default process.stdout / process.stderr). */
   stdout?: Writable;
   stderr?: Writable;
-  /** Default 'inherit'. */
-  stdin?: 'inherit' | 'ignore' | 'pipe';
+  /** Where what the client writes to its pty goes on to (default: the person's terminal, else stderr). */
+  ttyOut?: Writable;
+  /** 'ignore': the client gets /dev/null. Default: wrap's stdin, as described above. */
+  stdin?: 'ignore';
+  /** Default process.stdin. */
+  input?: Readable;
+  pty?: 'auto' | 'always' | 'never';
+  /** When the client shows no console, make it verbose for the capture only (wrap-verbose.ts). */
+  verboseCapture?: boolean;
   env?: NodeJS.ProcessEnv;
   partialMs?: number;
   maxRecordBytes?: number;
   maxAgeDays?: number;
   maxTotalBytes?: number;
+  quietMs?: number;
+  waitPollMs?: number;
+  inputBurstMs?: number;
   /** Told about problems that do not stop the client (capture not writable). */
   warn?: (err: ConnwatchError) => void;
   /** Told the capture file's path once it is created. */
   onCapture?: (path: string) => void;
 }
 
-/** ~/.local/state/connwatch/captures, honouring XDG_STATE_HOME. */
-export function defaultCaptureDir(env: NodeJS.ProcessEnv = process.env): string {
-  const state = env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
-  return join(state, 'connwatch', 'captures');
-}
-
-export function programOf(argv0: string): Program | undefined {
-  const name = basename(argv0).replace(/\.exe$/i, '').toLowerCase();
-  if (name === 'xfreerdp' || name === 'wlfreerdp' || name === 'sdl-freerdp' || name.startsWith('freerdp')) return 'freerdp';
-  return asProgram(name);
-}
-
-/** argv with passwords replaced by "***". */
-export function redactArgv(argv: string[]): string[] {
-  const out = [...argv];
-  for (let i = 1; i < out.length; i++) {
-    const a = out[i] as string;
-    if ((a === '-pw' || a === '--password' || (a === '-p' && programOf(argv[0] ?? '') === 'rdesktop')) && i + 1 < out.length) {
-      out[i + 1] = '***';
-      i++;
-    } else if (/^[/-]p:/.test(a)) out[i] = `${a.slice(0, 3)}***`;
-    else if (/^--password=/.test(a)) out[i] = '--password=***';
+async function clientPidOf(script: ChildProcess): Promise<number | undefined> {
+  for (let i = 0; i < 200 && script.pid !== undefined && script.exitCode === null && script.signalCode === null; i++) {
+    const pid = childOf(script.pid);
+    if (pid !== undefined) return pid;
+    await new Promise((r) => setTimeout(r, 10));
   }
-  return out;
-}
-
-/** One output stream of the client: splits into lines, writes records, handles partials. */
-class StreamCapture {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  private partialSent = false;
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    private readonly stream: 'stdout' | 'stderr',
-    private readonly write: (rec: Omit<CaptureRecord, 'v' | 't' | 'pid'>) => void,
-    private readonly partialMs: number,
-    private readonly maxBytes: number,
-  ) {}
-
-  push(chunk: Buffer): void {
-    clearTimeout(this.timer);
-    let from = 0;
-    for (;;) {
-      const nl = chunk.indexOf(0x0a, from);
-      if (nl === -1) break;
-      this.add(chunk.subarray(from, nl));
-      this.emit(true);
-      from = nl + 1;
-    }
-    if (from < chunk.length) this.add(chunk.subarray(from));
-    if (this.pendingBytes > 0) {
-      this.timer = setTimeout(() => this.emit(false), this.partialMs);
-      this.timer.unref();
-    }
-  }
-
-  /** End of stream: what is left is a partial line for good. */
-  end(): void {
-    clearTimeout(this.timer);
-    if (this.pendingBytes > 0) this.emit(false);
-  }
-
-  private add(b: Buffer): void {
-    if (b.length === 0) return;
-    this.pending.push(Buffer.from(b));
-    this.pendingBytes += b.length;
-    while (this.pendingBytes >= this.maxBytes) this.emit(false, this.maxBytes);
-  }
-
-  /** complete: the line ended with a newline; otherwise emit (up to `limit` bytes) as partial. */
-  private emit(complete: boolean, limit?: number): void {
-    let buf = Buffer.concat(this.pending);
-    let rest = Buffer.alloc(0);
-    if (!complete) {
-      let cut = completeUtf8Length(limit === undefined ? buf : buf.subarray(0, limit));
-      if (cut === 0) cut = Math.min(buf.length, limit ?? buf.length);
-      rest = buf.subarray(cut);
-      buf = buf.subarray(0, cut);
-    } else if (buf.length > 0 && buf[buf.length - 1] === 0x0d) {
-      buf = buf.subarray(0, buf.length - 1);
-    }
-    const rec: Omit<CaptureRecord, 'v' | 't' | 'pid'> = { stream: this.stream, text: buf.toString('utf8') };
-    if (!complete) rec.partial = true;
-    if (this.partialSent) rec.cont = true;
-    if (complete || buf.length > 0) this.write(rec);
-    this.partialSent = !complete;
-    this.pending = rest.length > 0 ? [Buffer.from(rest)] : [];
-    this.pendingBytes = rest.length;
-  }
+  return undefined;
 }
 
 export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
-  const argv = opts.argv;
-  const cmd = argv[0];
+  const given = opts.argv;
+  const cmd = given[0];
   if (!cmd) throw new ConnwatchError('USAGE', 'Nothing to run.', { hint: 'Usage: connwatch wrap -- plink -v host' });
   const program = opts.program ?? programOf(cmd);
   const captureDir = opts.captureDir ?? defaultCaptureDir();
   const out = opts.stdout ?? process.stdout;
   const err = opts.stderr ?? process.stderr;
+  const input = opts.input ?? process.stdin;
   const warn = opts.warn ?? ((e: ConnwatchError) => process.stderr.write(`connwatch: ${e.describe()}\n`));
+
+  const resolved = resolveCommand(cmd, (opts.env ?? process.env).PATH);
+  if ('code' in resolved) {
+    err.write(`connwatch wrap: ${resolved.message}\n`);
+    return resolved.code;
+  }
 
   await pruneCaptures(captureDir, opts.maxAgeDays ?? 7, opts.maxTotalBytes ?? 50 * 1024 * 1024).catch(() => undefined);
   let captureOk = true;
@@ -170,19 +124,58 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
     warn(new ConnwatchError('WRAP_FAILED', `Cannot create the capture directory ${captureDir}; ${cmd} runs without capture.`, { hint: 'Check its permissions, or pass another directory.', cause: e }));
   }
 
-  const child = spawn(cmd, argv.slice(1), { stdio: [opts.stdin ?? 'inherit', 'pipe', 'pipe'], env: opts.env ?? process.env, shell: false });
+  const ignoreStdin = opts.stdin === 'ignore';
+  const inputTty = !ignoreStdin && (input as Partial<ReadStream>).isTTY === true;
+  // No console: nobody reads what the client prints, so it may log more, for the capture only.
+  const noConsole = !inputTty && !(err as Partial<NodeJS.WriteStream>).isTTY && !(out as Partial<NodeJS.WriteStream>).isTTY;
+  const plan = opts.verboseCapture && noConsole ? verbosePlan(program, given, opts.env ?? process.env) : undefined;
+  const argv = plan?.argv ?? given;
+  const env = plan?.env ?? opts.env ?? process.env;
+  const mode = opts.pty ?? 'auto';
+  const scriptOk = resolveCommand(SCRIPT_BIN, undefined);
+  let usePty = mode === 'always' || (mode === 'auto' && (inputTty || hasControllingTerminal()));
+  if (usePty && 'code' in scriptOk) {
+    usePty = false;
+    warn(new ConnwatchError('WRAP_FAILED', `${SCRIPT_BIN} (util-linux) is missing; ${cmd} runs without a terminal of its own, so questions it asks on /dev/tty are not captured.`, { hint: 'Install util-linux.' }));
+  }
+
+  let child: ChildProcess;
+  let stdinTarget: Writable | undefined;
+  let ttyTarget: Writable | undefined;
+  let clientOut: Readable;
+  let clientErr: Readable;
+  let ttyIn: Readable | undefined;
+  if (usePty) {
+    const size = (out as Partial<NodeJS.WriteStream>).isTTY ? out : (err as Partial<NodeJS.WriteStream>).isTTY ? err : undefined;
+    const rows = (size as Partial<NodeJS.WriteStream> | undefined)?.rows;
+    const cols = (size as Partial<NodeJS.WriteStream> | undefined)?.columns;
+    const stdinHow = ignoreStdin ? 'null' : inputTty ? 'pty' : 'pipe';
+    child = spawn(SCRIPT_BIN, scriptArgv(argv, { stdin: stdinHow, rows, cols }), {
+      stdio: ['pipe', 'pipe', 'pipe', stdinHow === 'pipe' ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      env: scriptEnv(env),
+    });
+    const s = child.stdio as unknown as Array<Readable | Writable | null>;
+    ttyTarget = s[0] as Writable;
+    ttyIn = s[1] as Readable;
+    (s[2] as Readable).pipe(err, { end: false });
+    if (stdinHow === 'pipe') stdinTarget = s[3] as Writable;
+    clientOut = s[4] as Readable;
+    clientErr = s[5] as Readable;
+  } else {
+    child = spawn(resolved.path, argv.slice(1), { stdio: [ignoreStdin ? 'ignore' : inputTty ? 'inherit' : 'pipe', 'pipe', 'pipe'], env, shell: false, argv0: cmd });
+    if (!ignoreStdin && !inputTty) stdinTarget = child.stdin as Writable;
+    clientOut = child.stdout as Readable;
+    clientErr = child.stderr as Readable;
+  }
   const spawned = await new Promise<Error | undefined>((resolve) => {
     child.once('spawn', () => resolve(undefined));
     child.once('error', (e) => resolve(e));
   });
   if (spawned || child.pid === undefined) {
-    const code = errnoCode(spawned);
-    throw new ConnwatchError('WRAP_FAILED', `Cannot start ${cmd}: ${messageOf(spawned)}.`, {
-      hint: code === 'ENOENT' ? `Is ${cmd} installed and on PATH? Give its full path otherwise.` : `Check that ${cmd} is executable.`,
-      cause: spawned,
-    });
+    err.write(`connwatch wrap: cannot start ${usePty ? SCRIPT_BIN : cmd}: ${spawned?.message ?? 'no pid'}\n`);
+    return 126;
   }
-  const pid = child.pid;
+  const pid = (usePty ? await clientPidOf(child) : undefined) ?? child.pid;
 
   let file: WriteStream | undefined;
   if (captureOk) {
@@ -195,36 +188,123 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
     });
     opts.onCapture?.(path);
   }
-  const record = (rec: Omit<CaptureRecord, 'v' | 't' | 'pid'>): void => {
+  const record = (rec: RecordBody): void => {
     const full: CaptureRecord = { v: CAPTURE_VERSION, t: Date.now(), pid, ...rec };
     if (program) full.program = program;
     file?.write(`${JSON.stringify(full)}\n`);
   };
-  record({ event: 'start', argv: redactArgv(argv) });
+  const added = plan?.added ?? [];
+  record({ event: 'start', argv: redactArgv(given, program), ...targetOf(program, given), ...(added.length > 0 ? { added } : {}) });
 
+  let lastOutput = Date.now();
+  // The last `waiting` state written ('' = none yet, or forgotten: after an answer, or output
+  // following a wait for the person, the next state is written even when it is the same).
+  let lastWait = '';
   const partialMs = opts.partialMs ?? 300;
   const maxBytes = opts.maxRecordBytes ?? 64 * 1024;
-  const pipe = (name: 'stdout' | 'stderr', from: NodeJS.ReadableStream, to: Writable): Promise<void> => {
+  const pipe = (name: 'stdout' | 'stderr' | 'tty', from: Readable, to: Writable): Promise<void> => {
     const cap = new StreamCapture(name, record, partialMs, maxBytes);
+    const gate = plan && name !== 'tty' && plan.streams.includes(name) ? new LineGate(plan.hides, (b) => to.write(b), partialMs) : undefined;
     return new Promise((resolve) => {
       from.on('data', (chunk: Buffer) => {
-        if (!to.write(chunk)) {
+        lastOutput = Date.now();
+        if (lastWait.startsWith('tty:') || lastWait.startsWith('stdin:')) lastWait = '';
+        const pass = gate ? gate.push(chunk) : chunk;
+        if (pass.length > 0 && !to.write(pass)) {
           from.pause();
           to.once('drain', () => from.resume());
         }
         cap.push(chunk);
       });
       from.on('end', () => {
+        gate?.flush(true);
         cap.end();
         resolve();
       });
       from.on('error', () => resolve());
     });
   };
-  const streams = Promise.all([pipe('stdout', child.stdout as NodeJS.ReadableStream, out), pipe('stderr', child.stderr as NodeJS.ReadableStream, err)]);
+  const ttyOut = ttyIn ? (opts.ttyOut ? { stream: opts.ttyOut, close: () => undefined } : personTerminal(out, err)) : undefined;
+  const streams = Promise.all([
+    pipe('stdout', clientOut, out),
+    pipe('stderr', clientErr, err),
+    ...(ttyIn && ttyOut ? [pipe('tty', ttyIn, ttyOut.stream)] : []),
+  ]);
+
+  // What the person types or pipes: to the pty when wrap's stdin is a terminal, else to stdin.
+  const burstMs = opts.inputBurstMs ?? 500;
+  const target = inputTty && ttyTarget ? ttyTarget : stdinTarget;
+  const counter = target ? new InputCounter(target === ttyTarget ? 'tty' : 'stdin', record, burstMs) : undefined;
+  const onInput = (chunk: Buffer): void => {
+    lastWait = '';
+    counter?.add(chunk.length);
+    if (target && !target.write(chunk)) {
+      input.pause();
+      target.once('drain', () => input.resume());
+    }
+  };
+  const onInputEnd = (): void => {
+    if (target === stdinTarget) stdinTarget?.end();
+  };
+  target?.on('error', () => undefined);
+  if (target) {
+    if (inputTty && usePty) (input as ReadStream).setRawMode?.(true);
+    input.on('data', onInput);
+    input.on('end', onInputEnd);
+  }
+  // wrap's stdin is not a terminal but wrap has one (`echo … | connwatch wrap -- ssh host` typed
+  // in a terminal): the person answers the client's terminal questions there, as without wrap.
+  let personTty: TtyReadStream | undefined;
+  let ttyCounter: InputCounter | undefined;
+  if (usePty && !inputTty && !ignoreStdin && ttyTarget && mode === 'auto' && hasControllingTerminal()) {
+    try {
+      personTty = new TtyReadStream(openSync('/dev/tty', 'r'));
+      personTty.setRawMode(true);
+      const to = ttyTarget;
+      const count = new InputCounter('tty', record, burstMs);
+      ttyCounter = count;
+      personTty.on('data', (chunk: Buffer) => {
+        lastWait = '';
+        count.add(chunk.length);
+        to.write(chunk);
+      });
+      personTty.on('error', () => undefined);
+    } catch {
+      personTty = undefined;
+    }
+  }
+  let pts: string | undefined;
+  const onResize = (): void => {
+    const o = out as NodeJS.WriteStream;
+    pts ??= ptsOf(pid);
+    if (pts && o.rows && o.columns) resizePty(pts, o.rows, o.columns);
+  };
+  if (usePty && (out as Partial<NodeJS.WriteStream>).isTTY) out.on('resize', onResize);
+
+  // What the client is blocked on, once it has been quiet for a while.
+  const quietMs = opts.quietMs ?? 500;
+  let candidate = '';
+  const poll = setInterval(() => {
+    if (Date.now() - lastOutput < quietMs) return;
+    const snap = readProcSnapshot(pid);
+    if (!snap) return;
+    const w = classifyWait(snap);
+    const key = `${w.on}:${w.fd ?? ''}`;
+    // written once seen on two checks in a row: a multi-threaded client (xfreerdp) flickers
+    const seen = candidate === key;
+    candidate = key;
+    if (!seen || key === lastWait || (lastWait === '' && w.on === 'none')) return;
+    lastWait = key;
+    record({ event: 'waiting', on: w.on, ...(w.fd !== undefined ? { fd: w.fd } : {}) });
+  }, opts.waitPollMs ?? 250);
+  poll.unref();
 
   const forward = (sig: NodeJS.Signals) => (): void => {
-    child.kill(sig);
+    try {
+      process.kill(pid, sig);
+    } catch {
+      child.kill(sig);
+    }
   };
   const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((sig) => {
     const h = forward(sig);
@@ -233,8 +313,24 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
   });
 
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
+  clearInterval(poll);
   await streams;
   for (const [sig, h] of handlers) process.off(sig, h);
+  out.off('resize', onResize);
+  if (target) {
+    input.off('data', onInput);
+    input.off('end', onInputEnd);
+    if (inputTty && usePty) (input as ReadStream).setRawMode?.(false);
+    if (input === process.stdin) input.pause();
+    if (input === process.stdin && !inputTty) input.destroy();
+  }
+  if (personTty) {
+    personTty.setRawMode(false);
+    personTty.destroy();
+  }
+  ttyCounter?.end();
+  counter?.end();
+  ttyOut?.close();
   record({ event: 'exit', code, signal });
   const f = file;
   if (f) await new Promise<void>((resolve) => f.end(() => resolve()));
@@ -243,32 +339,14 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
   return 128 + (n ?? 0);
 }
 
-/** Remove capture files older than maxAgeDays, then the oldest beyond maxTotalBytes. */
-export async function pruneCaptures(dir: string, maxAgeDays: number, maxTotalBytes: number, now = Date.now()): Promise<string[]> {
-  let names: string[];
-  try {
-    names = (await readdir(dir)).filter((n) => n.endsWith('.jsonl'));
-  } catch {
-    return [];
+/** The person's terminal for what the client writes to its pty: stdout or stderr when one is a terminal, else /dev/tty, else stderr. */
+function personTerminal(out: Writable, err: Writable): { stream: Writable; close: () => void } {
+  if ((out as Partial<NodeJS.WriteStream>).isTTY) return { stream: out, close: () => undefined };
+  if ((err as Partial<NodeJS.WriteStream>).isTTY) return { stream: err, close: () => undefined };
+  if (hasControllingTerminal()) {
+    const s = createWriteStream('/dev/tty');
+    s.on('error', () => undefined);
+    return { stream: s, close: () => s.end() };
   }
-  const files: Array<{ path: string; mtime: number; size: number }> = [];
-  for (const n of names) {
-    try {
-      const st = await stat(join(dir, n));
-      if (st.isFile()) files.push({ path: join(dir, n), mtime: st.mtimeMs, size: st.size });
-    } catch {
-      // gone meanwhile
-    }
-  }
-  files.sort((a, b) => b.mtime - a.mtime);
-  const removed: string[] = [];
-  let total = 0;
-  for (const f of files) {
-    total += f.size;
-    if (now - f.mtime > maxAgeDays * 86_400_000 || total > maxTotalBytes) {
-      await unlink(f.path).catch(() => undefined);
-      removed.push(f.path);
-    }
-  }
-  return removed;
+  return { stream: err, close: () => undefined };
 }
