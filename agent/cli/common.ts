@@ -1,8 +1,7 @@
 /** Options and checks several commands share. */
-import { existsSync, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { PROGRAMS } from '../event.js';
-import { ConnwatchError } from '../errors.js';
+import { checkInputFiles, readableStdin } from './validate.js';
 
 export interface CommonRuleFlags {
   rules?: string[];
@@ -25,13 +24,24 @@ export function rulesOptions(cmd: Command): Command {
   return cmd
     .option('--rules <dir>', 'also load rule files from this directory (repeatable)', collect)
     .option('--no-builtin', 'do not load the built-in rules')
-    .option('--disable <id>', 'disable a rule by id (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--disable <id>', 'disable a rule by id (repeatable; an id no rule has is an error)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--hang-window <duration>', 'replace the waiting time of every hang rule, e.g. "10s"');
 }
 
-export function checkFiles(files: string[]): void {
-  for (const f of files) {
-    if (!existsSync(f)) throw new ConnwatchError('SOURCE_MISSING', `${f}: no such file`, { hint: 'Check the path.' });
-    if (statSync(f).isDirectory()) throw new ConnwatchError('USAGE', `${f} is a directory`, { hint: 'Name the log files inside it.' });
-  }
+/** The files to read, checked up front (validate.ts); `-` becomes standard input. */
+export async function checkFiles(files: string[]): Promise<string[]> {
+  return readableStdin(checkInputFiles(files));
+}
+
+/** Colour only on a terminal and never with NO_COLOR set (https://no-color.org), as journalctl. */
+export function useColour(stream: NodeJS.WriteStream = process.stdout): boolean {
+  return Boolean(stream.isTTY) && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '') && process.env.TERM !== 'dumb';
+}
+
+const SEVERITY_COLOUR: Record<string, string> = { critical: '1;31', error: '31', warning: '33', info: '36' };
+
+/** The severity in upper case, coloured when `colour`. */
+export function severityLabel(severity: string, colour: boolean): string {
+  const label = severity.toUpperCase();
+  return colour && SEVERITY_COLOUR[severity] ? `\x1b[${SEVERITY_COLOUR[severity]}m${label}\x1b[0m` : label;
 }

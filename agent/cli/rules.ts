@@ -18,6 +18,7 @@ import type { RuleHit } from '../rules/runner.js';
 import { AlertGate } from '../sinks/gate.js';
 import { PrinterSink } from '../sinks/printer.js';
 import { paths } from '../config/paths.js';
+import { ConnwatchError } from '../errors.js';
 import { checkFiles, programOption, rulesOptions, type CommonRuleFlags } from './common.js';
 import { loadRuleSet, makeRunner } from './setup.js';
 import { eventText } from './parse.js';
@@ -98,9 +99,13 @@ export function registerRules(program: Command): void {
       .addOption(programOption())
       .option('--no-user', 'leave out ~/.config/connwatch/rules.d'),
   ).action(async (files: string[], flags: CommonRuleFlags & { program?: Program; user?: boolean }) => {
-    checkFiles(files);
+    files = await checkFiles(files);
     const loaded = loadRuleSet({ ...flags, ...(flags.user !== false ? { userRulesDir: paths().rulesDir } : {}) });
-    for (const p of loaded.problems) process.stderr.write(formatProblem(p) + '\n');
+    if (loaded.problems.length) {
+      throw new ConnwatchError('USAGE', `rule files with errors:\n${loaded.problems.map(formatProblem).join('\n')}`, {
+        hint: 'Fix them (connwatch rules validate DIR checks them); --no-user leaves out ~/.config/connwatch/rules.d.',
+      });
+    }
     const clock = new VirtualClock(0);
     const out = process.stdout;
     // Alerts are printed after the line-by-line part, so that part stays in line order.

@@ -14,6 +14,7 @@ import { messageOf } from '../errors.js';
 import { realSystem, type System } from '../doctor/system.js';
 import { UNIT_NAME } from '../doctor/systemctl.js';
 import { runLater } from './install.js';
+import { LAUNCHER_NAME } from './launcher.js';
 import { currentHash, installPlaces, isOurs, readManifest, SHIM_PROGRAMS, writeManifest, type Manifest, type ManifestEntry } from './service.js';
 
 export interface UninstallOptions {
@@ -32,7 +33,7 @@ export async function uninstall(o: UninstallOptions = {}): Promise<number> {
   let manifest: Manifest | undefined = readManifest(places.manifestFile);
   if (!manifest) {
     const found: ManifestEntry[] = [];
-    for (const [path, kind] of [[places.unitFile, 'unit'], ...Object.keys(SHIM_PROGRAMS).map((n) => [join(places.binDir, n), 'shim'])] as Array<[string, 'unit' | 'shim']>) {
+    for (const [path, kind] of [[places.unitFile, 'unit'], ...[...Object.keys(SHIM_PROGRAMS), LAUNCHER_NAME].map((n) => [join(places.binDir, n), 'shim'])] as Array<[string, 'unit' | 'shim']>) {
       const h = currentHash(path);
       if (h && isOurs(path)) found.push({ path, kind, sha256: h });
     }
