@@ -19,6 +19,8 @@ import { currentHash, installPlaces, isOurs, readManifest, SHIM_PROGRAMS, writeM
 
 export interface UninstallOptions {
   purge?: boolean;
+  /** Print what would be removed, kept and run; change nothing. */
+  dryRun?: boolean;
   sys?: System;
   out?: (line: string) => void;
 }
@@ -42,6 +44,7 @@ export async function uninstall(o: UninstallOptions = {}): Promise<number> {
   }
 
   const unitListed = manifest.files.some((f) => f.kind === 'unit');
+  if (o.dryRun) return dryRun(manifest, unitListed, Boolean(o.purge), p, out);
   const stopped = unitListed ? await runLater(sys, DISABLE_COMMANDS, out, 'stop and disable the service') : true;
 
   let failed = false;
@@ -110,12 +113,30 @@ export async function uninstall(o: UninstallOptions = {}): Promise<number> {
   return failed ? 1 : 0;
 }
 
+/** What uninstall would do, decided as uninstall decides it; nothing is removed or run. */
+function dryRun(manifest: Manifest, unitListed: boolean, purge: boolean, p: ReturnType<typeof paths>, out: (l: string) => void): number {
+  out(`connwatch uninstall --dry-run${purge ? ' --purge' : ''}: nothing is removed or run.`);
+  if (unitListed) for (const c of DISABLE_COMMANDS) out(`would run: systemctl --user ${c.join(' ')}`);
+  for (const f of manifest.files) {
+    const now = currentHash(f.path);
+    if (now === undefined) out(existsSync(f.path) ? `would keep ${f.path}: cannot be read` : `already gone: ${f.path}`);
+    else if ((f.kind === 'config' || f.kind === 'config-example') && !purge) out(`would keep ${f.path} (configuration; --purge removes it)`);
+    else if (now !== f.sha256) out(`would keep ${f.path}: changed since connwatch installed it`);
+    else out(`would remove ${f.path}`);
+  }
+  if (purge) out(`would remove ${p.stateDir} (alert history, positions, captures)`);
+  for (const d of [...manifest.dirs].sort((a, b) => b.length - a.length)) out(`would remove ${d} if nothing else is left in it`);
+  if (unitListed) out('would run: systemctl --user daemon-reload');
+  return 0;
+}
+
 export function registerUninstall(program: Command): void {
   program
     .command('uninstall')
     .description('stop and disable the user service and remove what `connwatch install` wrote (configuration and history stay unless --purge)')
     .option('--purge', 'also remove the configuration install wrote and the state directory (alert history, positions, captures)')
-    .action(async (flags: { purge?: boolean }) => {
-      process.exitCode = await uninstall(flags.purge ? { purge: true } : {});
+    .option('--dry-run', 'print what would be removed, kept and run; change nothing')
+    .action(async (flags: { purge?: boolean; dryRun?: boolean }) => {
+      process.exitCode = await uninstall({ ...(flags.purge ? { purge: true } : {}), ...(flags.dryRun ? { dryRun: true } : {}) });
     });
 }

@@ -105,3 +105,15 @@ describe('replay', () => {
     expect(jsonLines(withUser.stdout).map((a) => a.rule)).toContain('local.mine.any');
   });
 });
+
+describe('rules test', () => {
+  it('shows every line of the file, also those that produced no event or only noise', async () => {
+    const file = join(home, 'mixed.log');
+    writeFileSync(file, 'Looking up host "h" for SSH connection\n\nConnecting to 10.0.0.1 port 22\nfoo bar\n');
+    const r = await runCli(['rules', 'test', file], { env });
+    expect(r.code).toBe(0);
+    const numbers = [...r.stdout.matchAll(/^line (\d+): /gm)].map((m) => Number(m[1]));
+    expect(numbers).toEqual([1, 2, 3, 4]);
+    expect(r.stdout).toMatch(/^line 2: \n {2}program: plink {3}noise: not about a connection/m);
+  });
+});

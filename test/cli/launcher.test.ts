@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { tempHome, type TempHome } from '../install/home.js';
+import { snapshot, systemctlCalls, tempHome, type TempHome } from '../install/home.js';
 
 const homes: TempHome[] = [];
 afterEach(() => {
@@ -62,5 +62,20 @@ describe('the connwatch launcher', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`kept ${join(bin, 'connwatch')}: not written by connwatch`);
     expect(readFileSync(join(bin, 'connwatch'), 'utf8')).toBe('#!/bin/sh\necho mine\n');
+  });
+
+  it('uninstall --dry-run lists what it would remove and run, and changes nothing', async () => {
+    const h = tempHome();
+    homes.push(h);
+    expect((await runCli(['install'], { env: h.env() })).code).toBe(0);
+    const before = snapshot(h.home);
+    const calls = systemctlCalls(h).length;
+    const r = await runCli(['uninstall', '--dry-run', '--purge'], { env: h.env() });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`would remove ${join(h.home, '.local', 'bin', 'connwatch')}`);
+    expect(r.stdout).toContain('would run: systemctl --user disable --now connwatch.service');
+    expect(r.stdout).toMatch(/would remove .*\.local\/state\/connwatch \(alert history/);
+    expect(snapshot(h.home)).toEqual(before);
+    expect(systemctlCalls(h)).toHaveLength(calls);
   });
 });
