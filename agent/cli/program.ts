@@ -25,6 +25,8 @@ const COMMANDS: ReadonlyArray<[string, () => Promise<Register>]> = [
   ['status', async () => (await import('./status.js')).registerStatus],
   ['doctor', async () => (await import('./doctor.js')).registerDoctor],
   ['wrap', async () => (await import('./wrap.js')).registerWrap],
+  // registers `completion` and `man`
+  ['completion', async () => (await import('./completion.js')).registerCompletion],
 ];
 
 /** The program with every subcommand, or only `only` when it names one (the one about to run). */

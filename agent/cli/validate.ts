@@ -57,9 +57,13 @@ const CHECKS: Record<string, Check> = {
   '--config': file,
 };
 
+/** Values offered by shell completion (completion.ts reads argChoices). */
+const CHOICES: Record<string, readonly string[]> = { '--min-severity': SEVERITIES };
+
 function attach(opt: Option): void {
   const check = opt.long ? CHECKS[opt.long] : undefined;
   if (!check) return;
+  if (opt.long && CHOICES[opt.long] && !opt.argChoices) opt.argChoices = [...CHOICES[opt.long]!];
   const inner = opt.parseArg as ((v: string, prev: unknown) => unknown) | undefined;
   opt.argParser((value: string, previous: unknown) => {
     check(value);
