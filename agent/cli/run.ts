@@ -29,6 +29,7 @@ import { HistorySink } from '../sinks/history.js';
 import { programOption, rulesOptions, type CommonRuleFlags } from './common.js';
 import { loadRuleSet, makeRunner } from './setup.js';
 import { StatusWriter } from '../status.js';
+import { notifyProblem, sourcesLine } from './start-line.js';
 import { PackageHistory } from '../correlate/packages.js';
 import { ProcessScan } from '../sources/process-scan.js';
 import { JournalSource } from '../sources/journal.js';
@@ -206,7 +207,9 @@ class Agent {
   async start(): Promise<void> {
     await this.checkpoints.load();
     const enabled = this.loaded.rules.filter((r) => r.enabled).length;
-    this.log.info(`connwatch starting: ${enabled} rules from ${this.loaded.files.length} files, ${this.config.sources.length} sources`);
+    this.log.info(`connwatch starting: ${enabled} rules from ${this.loaded.files.length} files, ${sourcesLine(this.config.sources)}`);
+    const noNotify = notifyProblem(this.flags.notify !== false);
+    if (noNotify) this.log.warn(noNotify);
     for (const s of this.config.sources) await this.startSource(s);
     this.watchRules();
     this.timers.push(
