@@ -25,6 +25,7 @@ const COMMANDS: ReadonlyArray<[string, () => Promise<Register>]> = [
   ['status', async () => (await import('./status.js')).registerStatus],
   ['doctor', async () => (await import('./doctor.js')).registerDoctor],
   ['wrap', async () => (await import('./wrap.js')).registerWrap],
+  ['report', async () => (await import('./report.js')).registerReport],
   // registers `completion` and `man`
   ['completion', async () => (await import('./completion.js')).registerCompletion],
 ];

@@ -71,7 +71,7 @@ function expectClear(r: CliResult, code: number, says: RegExp): void {
   expect(lines.length, r.stderr).toBeLessThanOrEqual(2);
 }
 
-const FILE_COMMANDS: string[][] = [['replay'], ['parse'], ['rules', 'test']];
+const FILE_COMMANDS: string[][] = [['replay'], ['parse'], ['rules', 'test'], ['report', '--json']];
 
 describe('bad files named on the command line: exit 2, one line naming the file', () => {
   for (const cmd of FILE_COMMANDS) {
