@@ -1,5 +1,7 @@
 /** Options and checks several commands share. */
+import { statSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import type { ReplayProgress } from '../replay.js';
 import { PROGRAMS } from '../event.js';
 import { checkInputFiles, readableStdin } from './validate.js';
 
@@ -44,4 +46,46 @@ const SEVERITY_COLOUR: Record<string, string> = { critical: '1;31', error: '31',
 export function severityLabel(severity: string, colour: boolean): string {
   const label = severity.toUpperCase();
   return colour && SEVERITY_COLOUR[severity] ? `\x1b[${SEVERITY_COLOUR[severity]}m${label}\x1b[0m` : label;
+}
+
+/**
+ * Progress of a long replay on stderr, as a line rewritten in place (lines/s, percent, time left):
+ * only when stderr is a terminal and the replay has run a second; `done()` clears the line.
+ */
+export function replayProgress(files: readonly string[], label: string, stream: NodeJS.WriteStream = process.stderr): { progress?: ReplayProgress; done: () => void } {
+  if (!stream.isTTY) return { done: () => undefined };
+  const sizes = files.map((f) => {
+    try {
+      const s = statSync(f);
+      return s.isFile() ? s.size : 0;
+    } catch {
+      return 0;
+    }
+  });
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const last: number[] = sizes.map(() => 0);
+  const started = Date.now();
+  // CONNWATCH_PROGRESS_AFTER_MS: how long before the first line (tests set 0)
+  const after = Number(process.env.CONNWATCH_PROGRESS_AFTER_MS ?? 1000);
+  let shown = false;
+  let wrote = 0;
+  return {
+    progress: (lines, offsets) => {
+      const now = Date.now();
+      if (now - started < after || now - wrote < 200) return;
+      wrote = now;
+      const seconds = Math.max((now - started) / 1000, 1e-3);
+      offsets.forEach((o, i) => {
+        if (o !== undefined) last[i] = o === Infinity ? sizes[i]! : o;
+      });
+      const done = last.reduce((a, b) => a + b, 0);
+      const share = total > 0 ? done / total : 0;
+      const left = share > 0 ? (seconds / share) * (1 - share) : undefined;
+      stream.write(`\r\x1b[K${label}: ${total > 0 ? `${Math.floor(share * 100)}%, ` : ''}${lines.toLocaleString('en')} lines, ${Math.round(lines / seconds).toLocaleString('en')} lines/s${left !== undefined ? `, ${Math.ceil(left)} s left` : ''}`);
+      shown = true;
+    },
+    done: () => {
+      if (shown) stream.write('\r\x1b[K');
+    },
+  };
 }

@@ -9,7 +9,7 @@ import { PrinterSink } from '../sinks/printer.js';
 import type { Sink } from '../alert.js';
 import { paths } from '../config/paths.js';
 import { ConnwatchError } from '../errors.js';
-import { checkFiles, programOption, rulesOptions, type CommonRuleFlags } from './common.js';
+import { checkFiles, programOption, replayProgress, rulesOptions, type CommonRuleFlags } from './common.js';
 import { loadRuleSet, makeRunner, problemsText } from './setup.js';
 
 interface ReplayFlags extends CommonRuleFlags {
@@ -43,7 +43,9 @@ export function registerReplay(program: Command): void {
     const seen: Sink = { name: 'seen', deliver: (a) => void alerted.set(a.key, a.rule) };
     const gate = new AlertGate({ record: [new PrinterSink(process.stdout, Boolean(flags.json)), seen], notify: [] });
     const pipeline = new Pipeline({ runner: makeRunner(loaded, clock), gate });
-    const result = await replayFiles(files, pipeline, flags.program ? { program: flags.program } : {});
+    const shown = replayProgress(files, 'connwatch replay');
+    const result = await replayFiles(files, pipeline, { ...(flags.program ? { program: flags.program } : {}), ...(shown.progress ? { progress: shown.progress } : {}) });
+    shown.done();
     const s = pipeline.stats;
     const share = s.lines ? ((100 * s.unknown) / s.lines).toFixed(1) : '0.0';
     const rate = result.seconds > 0 ? Math.round(s.lines / result.seconds) : s.lines;

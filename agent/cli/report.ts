@@ -18,7 +18,7 @@ import { renderHtml } from '../report/html.js';
 import { replayFiles } from '../replay.js';
 import { AlertGate } from '../sinks/gate.js';
 import { readHistory } from '../sinks/history.js';
-import { checkFiles, programOption, rulesOptions, type CommonRuleFlags } from './common.js';
+import { checkFiles, programOption, replayProgress, rulesOptions, type CommonRuleFlags } from './common.js';
 import { loadRuleSet, makeRunner, problemsText } from './setup.js';
 import { parseWhen } from './when.js';
 
@@ -47,7 +47,9 @@ export async function buildReport(files: string[], flags: ReportFlags): Promise<
   const sink: Sink = { name: 'report', deliver: (a) => collector.alert(a) };
   const gate = new AlertGate({ record: [sink], notify: [] });
   const pipeline = new Pipeline({ runner: makeRunner(loaded, new VirtualClock(0)), gate, onEvent: (e) => collector.event(e) });
-  await replayFiles(files, pipeline, flags.program ? { program: flags.program } : {});
+  const shown = replayProgress(files, 'connwatch report');
+  await replayFiles(files, pipeline, { ...(flags.program ? { program: flags.program } : {}), ...(shown.progress ? { progress: shown.progress } : {}) });
+  shown.done();
   return collector.build({ inputs: files, lines: pipeline.stats.lines, events: pipeline.stats.events });
 }
 

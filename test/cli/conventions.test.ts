@@ -117,3 +117,23 @@ describe('rules test', () => {
     expect(r.stdout).toMatch(/^line 2: \n {2}program: plink {3}noise: not about a connection/m);
   });
 });
+
+describe('progress of a long replay', () => {
+  const big = join(home, 'big-auth.log');
+  it('on a terminal: percent, lines, lines/s and time left on stderr, cleared at the end; not in a pipe', async () => {
+    const { sshdShapes } = await import('../../bench/corpus.js');
+    const { writeSshdLog } = await import('../../bench/generate.js');
+    const { ROOT } = await import('../helpers/cli.js');
+    writeSshdLog(big, sshdShapes(ROOT), { seed: 5, lines: 40_000, failureShare: 0.3 });
+    const { execFile } = await import('node:child_process');
+    // script(1) gives the command a terminal; its output is what the terminal received
+    const tty = await new Promise<string>((resolve) => {
+      execFile('script', ['-qec', `'${process.execPath}' '${BIN}' replay '${big}' > /dev/null`, '/dev/null'], { env: { ...env, CONNWATCH_PROGRESS_AFTER_MS: '0' }, timeout: 120_000 }, (_err, stdout) => resolve(stdout));
+    });
+    expect(tty).toMatch(/\r\x1b\[Kconnwatch replay: \d+%, [\d,]+ lines, [\d,]+ lines\/s, \d+ s left/);
+    expect(tty).toMatch(/\r\x1b\[Kconnwatch replay: 40000 lines,/);
+    const piped = await runCli(['replay', big], { env: { ...env, CONNWATCH_PROGRESS_AFTER_MS: '0' } });
+    expect(piped.stderr).not.toContain('\x1b[K');
+    expect(piped.stderr).toMatch(/^connwatch replay: 40000 lines/);
+  });
+});
