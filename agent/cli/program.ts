@@ -37,7 +37,8 @@ export async function buildProgram(only?: string): Promise<Command> {
     .version('0.1.0')
     .option('--debug', 'on an error, also print its stack trace and cause (any position before --)')
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'connwatch: ')) })
+    // one line: "connwatch: unknown option '--purg' (did you mean --purge?)", then the help hint
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'connwatch: ').replace(/\n\(Did you mean (.*)\)\n$/, ' (did you mean $1)\n')) })
     .enablePositionalOptions()
     .exitOverride();
   const known = COMMANDS.some(([name]) => name === only);

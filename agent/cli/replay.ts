@@ -8,7 +8,6 @@ import { AlertGate } from '../sinks/gate.js';
 import { PrinterSink } from '../sinks/printer.js';
 import type { Sink } from '../alert.js';
 import { paths } from '../config/paths.js';
-import { ConnwatchError } from '../errors.js';
 import { checkFiles, programOption, replayProgress, rulesOptions, type CommonRuleFlags } from './common.js';
 import { loadRuleSet, makeRunner, problemsText } from './setup.js';
 
@@ -36,7 +35,8 @@ export function registerReplay(program: Command): void {
     files = await checkFiles(files);
     const loaded = loadRuleSet({ ...flags, ...(flags.user ? { userRulesDir: paths().rulesDir } : {}) });
     const problems = problemsText(loaded);
-    if (problems) throw new ConnwatchError('USAGE', `rule files with errors:\n${problems}`, { hint: 'Fix them (connwatch rules validate DIR checks them), or leave out their --rules.' });
+    // nothing fatal: the broken files are named, their rules left out, the replay goes on
+    if (problems) process.stderr.write(`connwatch: rule files with errors (their rules are not used):\n${problems}\n`);
     const clock = new VirtualClock(0);
     // which connections an alert was raised for, so the summary does not call them unexplained
     const alerted = new Map<string, string>();

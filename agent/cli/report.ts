@@ -43,7 +43,7 @@ export async function buildReport(files: string[], flags: ReportFlags): Promise<
   }
   const loaded = loadRuleSet({ ...flags, ...(flags.user ? { userRulesDir: paths().rulesDir } : {}) });
   const problems = problemsText(loaded);
-  if (problems) throw new ConnwatchError('USAGE', `rule files with errors:\n${problems}`, { hint: 'Fix them (connwatch rules validate DIR checks them), or leave out their --rules.' });
+  if (problems) process.stderr.write(`connwatch: rule files with errors (their rules are not used):\n${problems}\n`);
   const sink: Sink = { name: 'report', deliver: (a) => collector.alert(a) };
   const gate = new AlertGate({ record: [sink], notify: [] });
   const pipeline = new Pipeline({ runner: makeRunner(loaded, new VirtualClock(0)), gate, onEvent: (e) => collector.event(e) });

@@ -18,7 +18,6 @@ import type { RuleHit } from '../rules/runner.js';
 import { AlertGate } from '../sinks/gate.js';
 import { PrinterSink } from '../sinks/printer.js';
 import { paths } from '../config/paths.js';
-import { ConnwatchError } from '../errors.js';
 import { checkFiles, programOption, rulesOptions, type CommonRuleFlags } from './common.js';
 import { loadRuleSet, makeRunner } from './setup.js';
 import { eventText } from './parse.js';
@@ -101,11 +100,7 @@ export function registerRules(program: Command): void {
   ).action(async (files: string[], flags: CommonRuleFlags & { program?: Program; user?: boolean }) => {
     files = await checkFiles(files);
     const loaded = loadRuleSet({ ...flags, ...(flags.user !== false ? { userRulesDir: paths().rulesDir } : {}) });
-    if (loaded.problems.length) {
-      throw new ConnwatchError('USAGE', `rule files with errors:\n${loaded.problems.map(formatProblem).join('\n')}`, {
-        hint: 'Fix them (connwatch rules validate DIR checks them); --no-user leaves out ~/.config/connwatch/rules.d.',
-      });
-    }
+    for (const p of loaded.problems) process.stderr.write(formatProblem(p) + '\n');
     const clock = new VirtualClock(0);
     const out = process.stdout;
     // Alerts are printed after the line-by-line part, so that part stays in line order.

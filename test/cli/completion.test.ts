@@ -38,7 +38,7 @@ async function bashComplete(file: string, words: string[]): Promise<string[]> {
 describe('completion', () => {
   it('bash: commands, subcommands, options and option values', async () => {
     const f = await script('bash');
-    expect(await bashComplete(f, ['connwatch', 're'])).toEqual(['replay']);
+    expect((await bashComplete(f, ['connwatch', 're'])).sort()).toEqual(['replay', 'report']);
     expect(await bashComplete(f, ['connwatch', 'rules', ''])).toEqual(['validate', 'list', 'test']);
     expect((await bashComplete(f, ['connwatch', 'rules', 'test', '--no-'])).sort()).toEqual(['--no-builtin', '--no-user']);
     expect(await bashComplete(f, ['connwatch', 'run', '--min-severity', 'e'])).toEqual(['error']);
