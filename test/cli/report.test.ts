@@ -104,3 +104,29 @@ describe('connwatch report', () => {
     expect(dom.stdout).not.toMatch(/class="[^"]*hidden/);
   });
 });
+
+describe('connwatch report without files: the agent history', () => {
+  it('groups the recorded alerts by rule and host, within --since', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'connwatch-report-history-'));
+    const state = join(home, '.local', 'state', 'connwatch');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(state, { recursive: true });
+    const now = Date.now();
+    const rec = (id: string, rule: string, host: string, at: number) =>
+      JSON.stringify({ id, rule, severity: 'error', category: rule.includes('hang') ? 'hang' : 'auth', title: rule, message: 'm', remedy: 'do this', program: 'plink', host, time: at, key: id, count: 1, evidence: [{ text: 'a line', source: 'file:x', line: 3 }], firstSeen: at, lastSeen: at });
+    writeFileSync(
+      join(state, 'alerts.jsonl'),
+      [rec('a', 'plink.auth.x', 'h1', now - 3 * 86_400_000), rec('b', 'plink.auth.x', 'h1', now - 3_600_000), rec('c', 'plink.auth.x', 'h1', now - 60_000), rec('d', 'plink.hostkey.prompt-hang', 'h2', now - 120_000)].join('\n') + '\n',
+    );
+    const env = { ...process.env, HOME: home, XDG_STATE_HOME: join(home, '.local', 'state'), XDG_CONFIG_HOME: join(home, '.config') };
+    const r = await runCli(['report', '--json', '--since', 'yesterday'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const d = JSON.parse(r.stdout) as ReportData;
+    expect(d.inputs).toEqual([join(state, 'alerts.jsonl')]);
+    expect(d.groups.map((g) => [g.rule, g.host, g.count])).toEqual([
+      ['plink.auth.x', 'h1', 2],
+      ['plink.hostkey.prompt-hang', 'h2', 1],
+    ]);
+    expect(d.totals).toMatchObject({ failure: 2, hang: 1, alerts: 3 });
+  });
+});
