@@ -97,6 +97,16 @@ describe('bad files named on the command line: exit 2, one line naming the file'
 });
 
 describe('bad options: exit 2, one line naming the option and what it expected', () => {
+  it('--rules DIR that cannot be read (EACCES)', async () => {
+    const closed = join(base, 'closed-rules');
+    mkdirSync(closed, { mode: 0o700 });
+    if (!asRoot) chmodSync(closed, 0o000);
+    expectClear(await runUnprivileged(['replay', '--rules', closed, LOG]), 2, new RegExp(`--rules <dir>.*${closed}: permission denied`));
+  });
+  it('--config FILE that does not exist', async () => {
+    expectClear(await runCli(['run', '--config', join(base, 'nope.json')], { env }), 2, /--config <file>.*nope\.json: no such file/);
+  });
+
   const cases: Array<[string[], RegExp]> = [
     [['replay', '--rules', '/nonexistent', LOG], /--rules <dir>.*\/nonexistent: no such directory/],
     [['rules', 'test', '--rules', '/nonexistent', LOG], /--rules <dir>.*\/nonexistent: no such directory/],
