@@ -33,7 +33,10 @@ function advance(c: Cursor): void {
   c.next = raw ? c.router.route(raw) : undefined;
 }
 
-export async function replayFiles(files: readonly string[], pipeline: Pipeline, o: { program?: Program; startTime?: number } = {}): Promise<ReplayResult> {
+/** Called every 8192 lines: lines so far and, per file, the offset reached (Infinity: done; undefined: not known now). */
+export type ReplayProgress = (lines: number, offsets: Array<number | undefined>) => void;
+
+export async function replayFiles(files: readonly string[], pipeline: Pipeline, o: { program?: Program; startTime?: number; progress?: ReplayProgress } = {}): Promise<ReplayResult> {
   const started = process.hrtime.bigint();
   const receivedAt = o.startTime ?? Date.now();
   const cursors: Cursor[] = [];
@@ -51,7 +54,10 @@ export async function replayFiles(files: readonly string[], pipeline: Pipeline, 
     const heap = new HeapWatch();
     for (;;) {
       // a full collection now and then (see heap.ts): a long replay's memory stays near what it uses
-      if ((++lines & 0x1fff) === 0) heap.check();
+      if ((++lines & 0x1fff) === 0) {
+        heap.check();
+        o.progress?.(lines, cursors.map((c) => (c.next === undefined ? Infinity : c.next[0]?.raw.offset)));
+      }
       let best: Cursor | undefined;
       let bestTime = Infinity;
       for (const c of cursors) {

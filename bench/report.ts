@@ -37,6 +37,8 @@ export interface Report {
   };
   client?: { lines: number; bytes: number; runs: number; results: ToolResult[]; summary?: string };
   big?: { mb: number; lines: number; result: ToolResult; summary?: string };
+  /** `connwatch report` beside `connwatch replay` on one big generated log: time, memory, page size. */
+  report?: { lines: number; bytes: number; results: ToolResult[]; pageBytes: number; jsonBytes: number; summary?: string };
   latency?: LatencyResult;
   /** The one-file agent (the targets), then the agent with its default sources. */
   idle?: IdleResult[];
@@ -170,6 +172,22 @@ export function render(root: string, r: Report): string {
       '',
     );
     if (b.result.maxRssMb !== undefined) targets.push(`| peak RSS, ${b.mb} MiB log | < ${TARGETS.bigRssMb} MB | ${mb(b.result.maxRssMb)} | ${verdict(b.result.maxRssMb < TARGETS.bigRssMb)} |`);
+  }
+  if (r.report) {
+    const p = r.report;
+    const [replay, report] = p.results;
+    out.push(
+      '## `connwatch report` on a big replay',
+      '',
+      `A generated sshd log of ${n0(p.lines)} lines (${(p.bytes / 2 ** 20).toFixed(0)} MiB, 5000 addresses): \`connwatch replay FILE\` against \`connwatch report -o page.html FILE\` (the same replay, plus the timeline and the alert groups), round by round. The page is **${(p.pageBytes / 2 ** 20).toFixed(2)} MiB** (the \`--json\` data ${(p.jsonBytes / 2 ** 20).toFixed(2)} MiB).`,
+      '',
+      ...table(p.results, replay?.name),
+      '',
+      replay && report ? `report / replay time: **${(median(report.seconds) / median(replay.seconds)).toFixed(2)}**; peak RSS ${mb(report.maxRssMb)} against ${mb(replay.maxRssMb)}.` : '',
+      '',
+      p.summary ? `Its summary (last run): \`${p.summary}\`` : '',
+      '',
+    );
   }
   if (r.latency) {
     const l = r.latency;

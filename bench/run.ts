@@ -14,9 +14,10 @@
  *   BENCH_IDLE_SETTLE=15   start-up left out before the idle minute (reported on its own)
  *   BENCH_SEED=20260301    PRNG seed
  *   BENCH_OUT=FILE         where to write the results (default bench/results.md; quick: a temp file)
- *   BENCH_CASES=a,b        only these of sshd, client, big, latency, idle
+ *   BENCH_REPORT_LINES=2000000  lines of the log `connwatch report` draws (0: skip)
+ *   BENCH_CASES=a,b        only these of sshd, client, big, report, latency, idle
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +27,7 @@ import { builtinRulesDir } from '../agent/rules/load.js';
 import { idle, latency, replaySummary, throughput, type Tool } from './cases.js';
 import { clientRuns, sshdShapes } from './corpus.js';
 import { writeClientLog, writeSshdLog } from './generate.js';
+import { run } from './measure.js';
 import { render, type Report } from './report.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -151,6 +153,28 @@ async function main(): Promise<void> {
         log(`big log: ${w.lines} lines, ${(w.bytes / 2 ** 20).toFixed(0)} MiB`);
         const [result] = await throughput(file, w.lines, [replayTool('connwatch replay')], 1, log);
         report.big = { mb: bigMb, lines: w.lines, result: result!, ...(result?.note ? { summary: result.note } : {}) };
+      } finally {
+        rmSync(file, { force: true });
+      }
+    }
+    const reportLines = num('BENCH_REPORT_LINES', quick ? 5000 : 2_000_000);
+    if (want('report') && reportLines > 0) {
+      const file = join(work, 'report-auth.log');
+      const page = join(work, 'report.html');
+      const json = join(work, 'report.json');
+      try {
+        const w = writeSshdLog(file, sshdShapes(ROOT), { seed: seed + 3, lines: reportLines, failureShare: 0.3 });
+        log(`report: ${w.lines} lines, ${(w.bytes / 2 ** 20).toFixed(0)} MiB`);
+        const reportTool: Tool = {
+          name: 'connwatch report -o page.html',
+          cmd: process.execPath,
+          args: (f) => [...CLI_NODE_OPTIONS, CLI, 'report', '-o', page, f],
+          check: (r) => /connwatch report: [^\n]*/.exec(r.stderr)?.[0],
+        };
+        const results = await throughput(file, w.lines, [replayTool('connwatch replay'), reportTool], Math.min(reps, 3), log);
+        const j = await run(process.execPath, [...CLI_NODE_OPTIONS, CLI, 'report', '--json', '-o', json, file]);
+        if (j.code !== 0) throw new Error(`connwatch report --json exited with ${j.code}: ${j.stderr.slice(-2000)}`);
+        report.report = { lines: w.lines, bytes: w.bytes, results, pageBytes: statSync(page).size, jsonBytes: statSync(json).size, ...(results[1]?.note ? { summary: results[1].note } : {}) };
       } finally {
         rmSync(file, { force: true });
       }

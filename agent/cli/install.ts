@@ -19,6 +19,7 @@ import { installAutostart } from '../platform/autostart.js';
 import { ConnwatchError, messageOf } from '../errors.js';
 import { realSystem, type System } from '../doctor/system.js';
 import { UNIT_NAME, userCtl } from '../doctor/systemctl.js';
+import { launcherNotes, launcherPath, renderLauncher } from './launcher.js';
 import {
   currentHash,
   exampleConfig,
@@ -116,7 +117,8 @@ export async function install(o: InstallOptions = {}): Promise<number> {
   add(places.unitFile, 'unit', unit, 0o644);
   if (!existsSync(p.configFile)) add(p.configFile, 'config', '{}\n', 0o644);
   add(join(p.configDir, 'config.example.json'), 'config-example', exampleConfig(p), 0o644);
-  const notes: string[] = [];
+  add(launcherPath(places.binDir), 'shim', renderLauncher(node, agent), 0o755);
+  const notes: string[] = launcherNotes(places.binDir, sys.env.PATH);
   if (o.shims) {
     for (const name of Object.keys(SHIM_PROGRAMS) as ShimName[]) {
       const real = realProgram(name, sys.env.PATH, places.binDir);

@@ -32,7 +32,7 @@ export function registerParse(program: Command): void {
     .option('--json', 'one JSON object per event per line')
     .option('--all', 'also print noise events (packet dumps, other programs sharing the log)')
     .action(async (files: string[], flags: { program?: Program; json?: boolean; all?: boolean }) => {
-      checkFiles(files);
+      files = await checkFiles(files);
       const clock = new VirtualClock(0);
       const gate = new AlertGate({ record: [], notify: [] });
       const kinds = new Map<string, number>();

@@ -4,7 +4,7 @@
  * and for a line that matched nothing, the closest rule and which of its conditions failed (the
  * way wazuh-logtest shows its phases). `test` runs exactly the pipeline the agent runs.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { VirtualClock } from '../correlate/clock.js';
@@ -98,7 +98,7 @@ export function registerRules(program: Command): void {
       .addOption(programOption())
       .option('--no-user', 'leave out ~/.config/connwatch/rules.d'),
   ).action(async (files: string[], flags: CommonRuleFlags & { program?: Program; user?: boolean }) => {
-    checkFiles(files);
+    files = await checkFiles(files);
     const loaded = loadRuleSet({ ...flags, ...(flags.user !== false ? { userRulesDir: paths().rulesDir } : {}) });
     for (const p of loaded.problems) process.stderr.write(formatProblem(p) + '\n');
     const clock = new VirtualClock(0);
@@ -129,19 +129,21 @@ export function registerRules(program: Command): void {
     // One explanation at a time, in line order: the engines are shared and json-rules-engine runs
     // must not overlap (two runs in flight mixed up their results).
     let chain: Promise<unknown> = Promise.resolve();
-    const texts: Array<Promise<string>> = [];
+    const texts: Array<{ file: string | undefined; line: number | undefined; text: Promise<string> }> = [];
     const pipeline = new Pipeline({
       runner: makeRunner(loaded, clock),
       gate,
       onEvent: (e, hits) => {
-        if (e.kind === 'noise') return;
-        const text = chain.then(() => explainLine(e, hits));
+        const text =
+          e.kind === 'noise'
+            ? Promise.resolve(`line ${e.raw.line ?? '?'}: ${e.raw.text}\n  program: ${e.program}   noise: not about a connection (no rule looks at it; parse --all shows it)\n`)
+            : chain.then(() => explainLine(e, hits));
         chain = text.catch(() => undefined);
-        texts.push(text);
+        texts.push({ file: e.raw.file, line: e.raw.line, text });
       },
     });
     await replayFiles(files, pipeline, flags.program ? { program: flags.program } : {});
-    for (const t of texts) out.write(await t);
+    for (const t of await withSilentLines(files, texts)) out.write(await t);
     if (alerts.length) out.write(`\nalerts:\n${alerts.join('')}`);
     const s = pipeline.stats;
     process.stderr.write(`connwatch rules test: ${s.lines} lines, ${s.events} events, ${s.alerts} alerts, ${s.unknown} lines not understood\n`);
@@ -159,4 +161,41 @@ async function closestRule(rules: readonly CompiledRule[], e: Event): Promise<{ 
     if (!best || rank(rule, r.failed.length) < rank(best.rule, best.failed.length)) best = { rule, failed: r.failed };
   }
   return best;
+}
+
+/**
+ * The explanations in file and line order, with a line for every line that produced no event
+ * (blank, or held back as part of a multi-line message): a line must never just vanish from the
+ * output. Files over 64 MiB, or events without a line number, keep the pipeline's order.
+ */
+async function withSilentLines(files: readonly string[], texts: ReadonlyArray<{ file: string | undefined; line: number | undefined; text: Promise<string> }>): Promise<Array<Promise<string> | string>> {
+  const byLine = new Map<string, Array<Promise<string>>>();
+  const rest: Array<Promise<string>> = [];
+  for (const t of texts) {
+    if (t.file === undefined || t.line === undefined) rest.push(t.text);
+    else {
+      const k = `${t.line}\0${t.file}`;
+      byLine.set(k, [...(byLine.get(k) ?? []), t.text]);
+    }
+  }
+  const out: Array<Promise<string> | string> = [];
+  for (const file of files) {
+    let lines: string[];
+    try {
+      if (statSync(file).size > 64 << 20) return texts.map((t) => t.text);
+      lines = readFileSync(file, 'utf8').split('\n');
+    } catch {
+      return texts.map((t) => t.text);
+    }
+    if (lines.at(-1) === '') lines.pop();
+    if (files.length > 1) out.push(`== ${file}\n`);
+    lines.forEach((text, i) => {
+      const found = byLine.get(`${i + 1}\0${file}`);
+      if (found) out.push(...found);
+      else out.push(`line ${i + 1}: ${text}\n  ${text.trim() === '' ? 'blank: no event' : 'no event: held back as part of a multi-line message, or cut'}\n`);
+      byLine.delete(`${i + 1}\0${file}`);
+    });
+  }
+  for (const left of byLine.values()) out.push(...left);
+  return [...out, ...rest];
 }

@@ -34,6 +34,7 @@ import { HistorySink } from '../sinks/history.js';
 import { programOption, rulesOptions, type CommonRuleFlags } from './common.js';
 import { loadRuleSet, makeRunner } from './setup.js';
 import { StatusWriter } from '../status.js';
+import { notifyProblem, sourcesLine } from './start-line.js';
 import { PackageHistory } from '../correlate/packages.js';
 import { ProcessScan } from '../sources/process-scan.js';
 import { JournalSource } from '../sources/journal.js';
@@ -241,7 +242,9 @@ class Agent {
   async start(): Promise<void> {
     await this.checkpoints.load();
     const enabled = this.loaded.rules.filter((r) => r.enabled).length;
-    this.log.info(`connwatch starting: ${enabled} rules from ${this.loaded.files.length} files, ${this.config.sources.length} sources`);
+    this.log.info(`connwatch starting: ${enabled} rules from ${this.loaded.files.length} files, ${sourcesLine(this.config.sources)}`);
+    const noNotify = notifyProblem(this.flags.notify !== false);
+    if (noNotify) this.log.warn(noNotify);
     // what a previous run could not show (stopped, crashed or killed while notifications were
     // unavailable): never again from a line read twice, so its ids count as delivered first
     const desktop = this.desktop instanceof DesktopSink ? this.desktop : undefined;

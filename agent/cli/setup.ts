@@ -7,6 +7,7 @@ import type { Clock } from '../correlate/clock.js';
 import { builtinRulesDir, describeProblems, loadRules, type LoadedRules, type RuleLayer } from '../rules/load.js';
 import { RuleRunner } from '../rules/runner.js';
 import { parseDuration } from '../rules/duration.js';
+import { closest } from './validate.js';
 
 export interface RuleOptions {
   rules?: string[];
@@ -37,11 +38,22 @@ export function hangWindowMs(text: string | undefined): number | undefined {
 
 export function loadRuleSet(o: RuleOptions, previous?: LoadedRules): LoadedRules {
   const hw = hangWindowMs(o.hangWindow);
-  return loadRules(ruleLayers(o), {
+  const loaded = loadRules(ruleLayers(o), {
     ...(hw !== undefined ? { hangWindowMs: hw } : {}),
     ...(o.disabled || o.disable ? { disabled: [...(o.disabled ?? []), ...(o.disable ?? [])] } : {}),
     ...(previous ? { previous } : {}),
   });
+  // `--disable` with an id no rule has would silently disable nothing (a typo): an error at the
+  // start; on a reload the ids were checked already (a rule file may have gone since).
+  if (!previous) {
+    const ids = new Set(loaded.rules.map((r) => r.id));
+    for (const id of o.disable ?? []) {
+      if (ids.has(id)) continue;
+      const near = closest(id, ids);
+      throw new ConnwatchError('USAGE', `--disable: no rule has the id "${id}"${near ? ` (did you mean "${near}"?)` : ''}`, { hint: 'List the ids with: connwatch rules list' });
+    }
+  }
+  return loaded;
 }
 
 export function makeRunner(loaded: LoadedRules, clock: Clock): RuleRunner {

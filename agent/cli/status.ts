@@ -103,11 +103,30 @@ export async function status(o: StatusOptions = {}): Promise<number> {
   return alive ? 0 : 3;
 }
 
+/** `status --json`: one object with the service state, whether the agent runs, and its status file as written. */
+export async function statusJson(o: StatusOptions = {}): Promise<number> {
+  const sys = o.sys ?? realSystem();
+  const out = o.out ?? ((l: string) => void process.stdout.write(`${l}\n`));
+  const p = paths(sys.env);
+  const [active, enabled] = await Promise.all([unitState(sys, 'is-active'), unitState(sys, 'is-enabled')]);
+  const st = readStatus(p.statusFile);
+  const running = st ? agentAlive(sys, st.pid) : false;
+  out(
+    JSON.stringify({
+      service: { active: 'state' in active ? active.state : null, enabled: 'state' in enabled ? enabled.state : null, ...('unknown' in active ? { unknown: active.unknown } : {}) },
+      agent: { running, statusFile: p.statusFile, stale: st ? !running : null },
+      ...(st ? { status: { ...st, startedAt: new Date(st.startedAt).toISOString(), updatedAt: new Date(st.updatedAt).toISOString() } } : {}),
+    }),
+  );
+  return running ? 0 : 3;
+}
+
 export function registerStatus(program: Command): void {
   program
     .command('status')
     .description('show whether the service and agent run, what they watch, and the counts so far (exit 3 when the agent is not running)')
-    .action(async () => {
-      process.exitCode = await status();
+    .option('--json', 'one JSON object: {service, agent, status} (status: what the agent last wrote)')
+    .action(async (flags: { json?: boolean }) => {
+      process.exitCode = flags.json ? await statusJson() : await status();
     });
 }

@@ -9,16 +9,20 @@
 import { existsSync, readdirSync, rmSync, rmdirSync, unlinkSync } from 'node:fs';
 import { join, posix, win32 } from 'node:path';
 import type { Command } from 'commander';
+import type { Paths } from '../config/paths.js';
 import { platform, type Platform } from '../platform/index.js';
 import { stopAutostart } from '../platform/autostart.js';
 import { messageOf } from '../errors.js';
 import { realSystem, type System } from '../doctor/system.js';
 import { UNIT_NAME } from '../doctor/systemctl.js';
 import { runLater } from './install.js';
+import { LAUNCHER_NAME } from './launcher.js';
 import { currentHash, installPlaces, isOurs, readManifest, SHIM_PROGRAMS, writeManifest, type Manifest, type ManifestEntry } from './service.js';
 
 export interface UninstallOptions {
   purge?: boolean;
+  /** Print what would be removed, kept and run; change nothing. */
+  dryRun?: boolean;
   sys?: System;
   out?: (line: string) => void;
   /** Default: the platform of this process (platform/index.ts). */
@@ -38,7 +42,7 @@ export async function uninstall(o: UninstallOptions = {}): Promise<number> {
   let manifest: Manifest | undefined = readManifest(places.manifestFile);
   if (!manifest) {
     const found: ManifestEntry[] = [];
-    for (const [path, kind] of [[places.unitFile, 'unit'], ...Object.keys(SHIM_PROGRAMS).map((n) => [join(places.binDir, n), 'shim'])] as Array<[string, 'unit' | 'shim']>) {
+    for (const [path, kind] of [[places.unitFile, 'unit'], ...[...Object.keys(SHIM_PROGRAMS), LAUNCHER_NAME].map((n) => [join(places.binDir, n), 'shim'])] as Array<[string, 'unit' | 'shim']>) {
       const h = currentHash(path);
       if (h && isOurs(path)) found.push({ path, kind, sha256: h });
     }
@@ -47,6 +51,7 @@ export async function uninstall(o: UninstallOptions = {}): Promise<number> {
   }
 
   const unitListed = manifest.files.some((f) => f.kind === 'unit');
+  if (o.dryRun) return dryRun(manifest, unitListed, Boolean(o.purge), p, out);
   const stopped =
     plat.id !== 'linux'
       ? await stopAutostart(plat, sys, manifest, out)
@@ -120,12 +125,30 @@ export async function uninstall(o: UninstallOptions = {}): Promise<number> {
   return failed ? 1 : 0;
 }
 
+/** What uninstall would do, decided as uninstall decides it; nothing is removed or run. */
+function dryRun(manifest: Manifest, unitListed: boolean, purge: boolean, p: Paths, out: (l: string) => void): number {
+  out(`connwatch uninstall --dry-run${purge ? ' --purge' : ''}: nothing is removed or run.`);
+  if (unitListed) for (const c of DISABLE_COMMANDS) out(`would run: systemctl --user ${c.join(' ')}`);
+  for (const f of manifest.files) {
+    const now = currentHash(f.path);
+    if (now === undefined) out(existsSync(f.path) ? `would keep ${f.path}: cannot be read` : `already gone: ${f.path}`);
+    else if ((f.kind === 'config' || f.kind === 'config-example') && !purge) out(`would keep ${f.path} (configuration; --purge removes it)`);
+    else if (now !== f.sha256) out(`would keep ${f.path}: changed since connwatch installed it`);
+    else out(`would remove ${f.path}`);
+  }
+  if (purge) out(`would remove ${p.stateDir} (alert history, positions, captures)`);
+  for (const d of [...manifest.dirs].sort((a, b) => b.length - a.length)) out(`would remove ${d} if nothing else is left in it`);
+  if (unitListed) out('would run: systemctl --user daemon-reload');
+  return 0;
+}
+
 export function registerUninstall(program: Command): void {
   program
     .command('uninstall')
     .description('stop and disable the user service and remove what `connwatch install` wrote (configuration and history stay unless --purge)')
     .option('--purge', 'also remove the configuration install wrote and the state directory (alert history, positions, captures)')
-    .action(async (flags: { purge?: boolean }) => {
-      process.exitCode = await uninstall(flags.purge ? { purge: true } : {});
+    .option('--dry-run', 'print what would be removed, kept and run; change nothing')
+    .action(async (flags: { purge?: boolean; dryRun?: boolean }) => {
+      process.exitCode = await uninstall({ ...(flags.purge ? { purge: true } : {}), ...(flags.dryRun ? { dryRun: true } : {}) });
     });
 }

@@ -5,13 +5,13 @@
 import { messageOf } from '../errors.js';
 import type { Check, CheckResult, DoctorContext } from './check.js';
 import { checkCheckpoints } from './checkpoints.js';
-import { checkClients } from './clients.js';
 import { checkInotify } from './inotify.js';
 import { checkAuthLog, checkJournal, checkLogFiles } from './logs.js';
 import { checkNotifySend, checkNotifyServer, checkSessionBus } from './notify.js';
 import { checkConfig, checkRules } from './rules.js';
 import { checkGraphicalSession, checkServiceEnabled } from './service.js';
 import { platform, type Platform } from '../platform/index.js';
+import { checkVisibility } from './visibility.js';
 
 export const CHECKS: ReadonlyArray<readonly [string, Check]> = [
   ['config', checkConfig],
@@ -24,7 +24,7 @@ export const CHECKS: ReadonlyArray<readonly [string, Check]> = [
   ['service', checkServiceEnabled],
   ['graphical-session', checkGraphicalSession],
   ['inotify', checkInotify],
-  ['clients', checkClients],
+  ['visibility', (ctx) => checkVisibility(ctx)], // one verdict per program (replaces the clients check)
   ['checkpoints', checkCheckpoints],
   ['rules', checkRules],
 ];

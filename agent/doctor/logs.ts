@@ -12,6 +12,9 @@ import type { SyncCheck, CheckResult } from './check.js';
 
 export const checkAuthLog: SyncCheck = (ctx) => {
   const path = ctx.authLog;
+  if (!existsSync(path) && systemJournalFiles(ctx.journalDirs).length === 0) {
+    return [{ check: 'auth-log', status: 'warn', finding: `${path} does not exist, and there is no system journal either (see the see:sshd verdict)` }];
+  }
   if (!existsSync(path)) {
     return [{
       check: 'auth-log',
@@ -77,7 +80,7 @@ export const checkJournal: SyncCheck = (ctx) => {
     return [{
       check: 'journal',
       status: 'warn',
-      finding: `no system journal in ${ctx.journalDirs.join(' or ')}: journald keeps nothing here, so sshd is seen only through ${ctx.authLog}`,
+      finding: `no system journal in ${ctx.journalDirs.join(' or ')}: journald keeps nothing here, so ${existsSync(ctx.authLog) ? `sshd is seen only through ${ctx.authLog}` : `with no ${ctx.authLog} either, sshd is not seen at all (see the see:sshd verdict)`}`,
       fix: 'If sshd runs here and logs nowhere else, enable persistent journald storage (sudo mkdir -p /var/log/journal && sudo systemctl restart systemd-journald) or install rsyslog.',
     }];
   }

@@ -7,7 +7,7 @@
  * Every problem is reported as "FILE: rule "ID": FIELD: what was expected, got what", and a file
  * with any problem contributes no rules (the rest keep running).
  */
-import { CATEGORIES, SEVERITIES, isEventKind, type Category, type Severity } from '../event.js';
+import { CATEGORIES, PROGRAMS, SEVERITIES, isEventKind, type Category, type Severity } from '../event.js';
 import { parseDuration } from './duration.js';
 import { checkFieldPath } from './fields.js';
 import { checkRegex } from './regex-guard.js';
@@ -299,6 +299,12 @@ function validateCondition(c: unknown, field: string, add: (m: string, f?: strin
   }
   if (o.fact === 'kind' && (o.operator === 'in' || o.operator === 'notIn') && Array.isArray(o.value)) {
     for (const k of o.value) if (typeof k !== 'string' || !isEventKind(k)) add(`unknown event kind ${show(k)} (see docs/events.md)`, `${field}.value`);
+  }
+  // a program name no parser produces can never match: name the known ones
+  if (o.fact === 'program' && ['equal', 'notEqual', 'in', 'notIn'].includes(o.operator)) {
+    for (const p of Array.isArray(o.value) ? o.value : [o.value]) {
+      if (typeof p !== 'string' || !(PROGRAMS as readonly string[]).includes(p)) add(`unknown program ${show(p)}: it can never match; known programs: ${PROGRAMS.join(', ')}`, `${field}.value`);
+    }
   }
 }
 

@@ -79,9 +79,9 @@ describe('replay: real plink 0.78 at a new host key (fixture 04)', () => {
 });
 
 describe('replay: usage', () => {
-  it('a missing file is a clear error, exit 1', async () => {
+  it('a missing file is a clear error, exit 2 (usage: docs/cli.md)', async () => {
     const r = await runCli(['replay', '/nonexistent/plink.log']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/\/nonexistent\/plink\.log: no such file/);
   });
 

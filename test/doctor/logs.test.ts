@@ -26,8 +26,17 @@ function groupOnlyFile(path: string, group: string): void {
 }
 
 describe('doctor: auth.log', () => {
+  it('missing, and no journal either: a warning that points at the sshd verdict, not "ok"', () => {
+    const [r] = checkAuthLog(doctorContext(realSystem(), { authLog: join(dir, 'no-auth.log'), journalDirs: [join(dir, 'no-journal')] }));
+    expect(r!.status).toBe('warn');
+    expect(r!.finding).toBe(`${join(dir, 'no-auth.log')} does not exist, and there is no system journal either (see the see:sshd verdict)`);
+  });
+
   it('missing: says sshd logs only to the journal here and that connwatch reads it with journalctl', () => {
-    const [r] = checkAuthLog(doctorContext(realSystem(), { authLog: join(dir, 'no-auth.log') }));
+    const journal = join(dir, 'journal-for-auth');
+    mkdirSync(join(journal, 'machine'), { recursive: true });
+    writeFileSync(join(journal, 'machine', 'system.journal'), '');
+    const [r] = checkAuthLog(doctorContext(realSystem(), { authLog: join(dir, 'no-auth.log'), journalDirs: [journal] }));
     expect(r!.status).toBe('ok');
     expect(r!.finding).toBe(`${join(dir, 'no-auth.log')} does not exist: sshd logs only to the journal here; connwatch reads it with journalctl`);
   });
@@ -84,8 +93,16 @@ describe('doctor: system journal', () => {
 
   it('no journal files at all: a warning that sshd is seen only through auth.log', () => {
     const empty = mkdtempSync(join(dir, 'journal-empty-'));
-    const [r] = checkJournal(doctorContext(realSystem(), { ...journalCtx, journalDirs: [empty], authLog: '/var/log/auth.log' }));
-    expect(r).toMatchObject({ status: 'warn', finding: `no system journal in ${empty}: journald keeps nothing here, so sshd is seen only through /var/log/auth.log` });
+    const auth = join(dir, 'present-auth.log');
+    writeFileSync(auth, '');
+    const [r] = checkJournal(doctorContext(realSystem(), { ...journalCtx, journalDirs: [empty], authLog: auth }));
+    expect(r).toMatchObject({ status: 'warn', finding: `no system journal in ${empty}: journald keeps nothing here, so sshd is seen only through ${auth}` });
+  });
+
+  it('no journal and no auth.log: says sshd is not seen at all, never that auth.log covers it', () => {
+    const empty = mkdtempSync(join(dir, 'journal-empty-'));
+    const [r] = checkJournal(doctorContext(realSystem(), { ...journalCtx, journalDirs: [empty], authLog: join(dir, 'absent-auth.log') }));
+    expect(r!.finding).toMatch(/with no .*absent-auth\.log either, sshd is not seen at all/);
   });
 
   it('journal files only group systemd-journal may read: fails with the group fix', async () => {

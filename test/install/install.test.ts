@@ -39,7 +39,7 @@ describe('connwatch install', () => {
     const example = JSON.parse(readFileSync(join(h.home, '.config', 'connwatch', 'config.example.json'), 'utf8')) as { sources: Array<{ path?: string }> };
     expect(example.sources.map((s) => s.path)).toContain('/var/log/auth.log');
     const manifest = JSON.parse(readFileSync(manifestPath(h), 'utf8')) as { files: Array<{ path: string; kind: string }> };
-    expect(manifest.files.map((f) => f.kind).sort()).toEqual(['config', 'config-example', 'unit']);
+    expect(manifest.files.map((f) => f.kind).sort()).toEqual(['config', 'config-example', 'shim', 'unit']); // shim: the connwatch launcher (launcher.ts)
     expect(r.stdout).toMatch(/ran: systemctl --user enable --now connwatch.service/);
   });
 
