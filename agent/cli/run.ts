@@ -7,7 +7,7 @@
  * keeps its last good rules), and stops cleanly on SIGINT/SIGTERM: sources stopped, pending
  * notifications sent, positions saved.
  */
-import { existsSync, readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
 import { watch } from 'chokidar';
 import { loadConfig, resolveConfig, type Config, type ResolvedSource } from '../config/config.js';
@@ -25,7 +25,8 @@ import { FileTail, type SourceLog } from '../sources/file-tail.js';
 import { DesktopSink } from '../sinks/desktop.js';
 import { AlertGate, newDeliveredSet } from '../sinks/gate.js';
 import type { RecentSet } from '../recent.js';
-import { HistorySink } from '../sinks/history.js';
+import { HistorySink, recordedIds } from '../sinks/history.js';
+import { StateProblems, writePrivateFile } from '../sources/state-file.js';
 import { programOption, rulesOptions, type CommonRuleFlags } from './common.js';
 import { loadRuleSet, makeRunner } from './setup.js';
 import { StatusWriter } from '../status.js';
@@ -124,6 +125,7 @@ class Agent {
   private readonly stoppers: Array<() => Promise<void>> = [];
   private readonly delivered: RecentSet<string>;
   private deliveredDirty = false;
+  private readonly stateProblems = new StateProblems((level, m) => this.log[level](m));
   /** See saveState. */
   private statusSignature = '';
   private statusLookedAt = 0;
@@ -143,8 +145,9 @@ class Agent {
     mkdirSync(p.stateDir, { recursive: true });
     const infoDir = config.sources.find((s) => s.type === 'process-scan')?.dpkgInfoDir;
     this.packages = new PackageHistory(infoDir ? { infoDir } : {});
-    this.checkpoints = new CheckpointStore(p.checkpointFile);
+    this.checkpoints = new CheckpointStore(p.checkpointFile, { onError: (e) => log.warn(e.describe()) });
     this.delivered = readDelivered(p.deliveredFile);
+    for (const id of recordedIds(p.historyFile)) this.delivered.add(id); // recorded before a kill -9: not recorded again
     this.loaded = this.loadRules();
     this.clock = new WallClock({ onTick: () => void this.pipeline.tick() });
     const foldMs = flags.fold !== undefined ? parseDuration(flags.fold) : config.foldMs;
@@ -155,7 +158,7 @@ class Agent {
         : new DesktopSink({ logger: { warn: (m) => log.warn(m), info: (m) => log.info(m) } });
     this.gate = new AlertGate({
       record: [
-        new HistorySink(p.historyFile),
+        new HistorySink(p.historyFile, undefined, undefined, (level, m) => log[level](m)),
         {
           name: 'log',
           deliver: async (a) => {
@@ -325,7 +328,13 @@ class Agent {
   private async saveState(): Promise<void> {
     if (this.deliveredDirty) {
       this.deliveredDirty = false;
-      writeDelivered(this.p.deliveredFile, this.delivered);
+      try {
+        writeDelivered(this.p.deliveredFile, this.delivered);
+        this.stateProblems.ok(this.p.deliveredFile);
+      } catch (err) {
+        this.deliveredDirty = true; // read-only or full state directory: reported once, written when it works again
+        this.stateProblems.failed(this.p.deliveredFile, err);
+      }
     }
     const s = this.pipeline.stats;
     const g = this.gate.counts;
@@ -364,7 +373,5 @@ function readDelivered(file: string): RecentSet<string> {
 
 function writeDelivered(file: string, ids: RecentSet<string>): void {
   const list = [...ids].slice(-MAX_DELIVERED);
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify({ v: 1, ids: list }));
-  renameSync(tmp, file);
+  writePrivateFile(file, JSON.stringify({ v: 1, ids: list }));
 }

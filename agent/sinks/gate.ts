@@ -32,6 +32,7 @@ import { keyOf } from '../rules/runner.js';
 import { renderTemplate } from '../rules/template.js';
 import { RecentMap, RecentSet } from '../recent.js';
 import { inOrder } from '../in-order.js';
+import { lineIdentity } from '../sources/line-id.js';
 
 export interface GateOptions {
   /** Sinks that see every alert and every update of its count (history, stdout). */
@@ -147,8 +148,7 @@ function throttleKeyOf(hit: RuleHit): string {
 /** An alert's id: the rule, its key and the line that triggered it, so a line read again gives the same id. */
 export function alertId(hit: RuleHit): string {
   const e = hit.event;
-  const origin = `${e.raw.source}#${e.raw.line ?? ''}@${e.raw.offset ?? ''}${e.raw.cursor ?? ''}`;
-  return hash('sha256', `${hit.rule.id}\u0000${hit.key}\u0000${origin}\u0000${e.time}`, 'hex').slice(0, 20);
+  return hash('sha256', `${hit.rule.id}\u0000${hit.key}\u0000${lineIdentity(e.raw, e.time)}`, 'hex').slice(0, 20);
 }
 
 export function alertFromHit(hit: RuleHit, id = alertId(hit)): Alert {

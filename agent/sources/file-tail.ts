@@ -452,7 +452,7 @@ export class FileTail {
 
   private loadSaved(): void {
     const v = this.opts.checkpoints.get(this.sourceId);
-    this.firstStart = v === undefined;
+    this.firstStart = v === undefined && !this.opts.checkpoints.lost;
     this.saved = [];
     if (!v || typeof v !== 'object' || Array.isArray(v)) return;
     const files = (v as { files?: unknown }).files;

@@ -68,6 +68,11 @@ export class TailedFile {
   /** Characters of the pending line already delivered as partial. */
   private partialSent = 0;
   rotated = false;
+  /**
+   * The last read reached the end of the file. Only then is a pending line really a line
+   * without newline (a prompt); at a read-budget boundary it is just the rest not read yet.
+   */
+  private atEnd = false;
   /** Times this file was found truncated or rewritten. */
   truncations = 0;
   private closed = false;
@@ -163,9 +168,15 @@ export class TailedFile {
     const buf = Buffer.allocUnsafe(CHUNK_BYTES);
     while (total < budget && !this.closed && keepGoing()) {
       const { bytesRead } = await this.fh.read(buf, 0, CHUNK_BYTES, this.splitter.position);
-      if (bytesRead === 0) break;
+      if (bytesRead === 0) {
+        this.atEnd = true;
+        break;
+      }
+      this.atEnd = false;
       total += bytesRead;
-      this.lastGrowthAt = now;
+      // the time this read saw new bytes: a long block (a slow disk, a loaded machine) must not
+      // make its last line look quiet
+      this.lastGrowthAt = Math.max(now, Date.now());
       for (const line of this.splitter.push(buf.subarray(0, bytesRead))) {
         if (!keepGoing()) return total;
         const piece: DeliveredPiece = { text: line.text, offset: line.start };
@@ -192,7 +203,7 @@ export class TailedFile {
    * `quietMs` (or always, with quietMs 0). Returns true when something was delivered.
    */
   async flushPartial(quietMs: number, deliver: Deliver, now = Date.now()): Promise<boolean> {
-    if (!this.hasPending || now - this.lastGrowthAt < quietMs) return false;
+    if (!this.hasPending || !this.atEnd || now - this.lastGrowthAt < quietMs) return false;
     const pending = this.splitter.pendingText();
     if (!pending || pending.text.length <= this.partialSent) return false;
     const piece: DeliveredPiece = { text: pending.text.slice(this.partialSent), offset: this.splitter.lineStart, partial: true };
