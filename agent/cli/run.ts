@@ -303,6 +303,7 @@ class Agent {
       }, 200);
     };
     watcher.on('all', reload);
+    watcher.on('error', (err) => this.log.warn(`rule directories: cannot watch for changes (${messageOf(err)}); rules are reloaded on restart`)); // EMFILE at nofile 1024 was a crash
     this.stoppers.push(() => watcher.close());
   }
 

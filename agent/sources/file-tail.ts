@@ -139,6 +139,10 @@ export class FileTail {
   private firstScanDone = false;
   private delivered = 0;
   private openOnly = false;
+  /** The descriptor limit was hit: told once per tail (not once per file), until an open works again. */
+  private fdLimitTold = false;
+  /** The last scan failure told (a failing scan repeats every second). */
+  private scanErrorTold = '';
 
   constructor(options: FileTailOptions) {
     this.pattern = resolve(expandHome(options.path));
@@ -263,7 +267,9 @@ export class FileTail {
           await this.scanOnce();
         } while (this.again && this.running);
       } catch (err) {
-        this.opts.log('error', `${this.sourceId}: scan failed: ${messageOf(err)}`, { source: this.sourceId });
+        const e = errnoCode(err) === 'EMFILE' || errnoCode(err) === 'ENFILE' ? toSourceError(this.pattern, err).describe() : messageOf(err);
+        if (e !== this.scanErrorTold) this.opts.log('error', `${this.sourceId}: scan failed: ${e}`, { source: this.sourceId });
+        this.scanErrorTold = e;
       } finally {
         this.scanning = undefined;
       }
@@ -340,6 +346,7 @@ export class FileTail {
         t.current = await this.openCurrent(t);
         t.everOpened = true;
         t.backoff.reset();
+        this.fdLimitTold = false;
         this.resolved(t);
       } catch (err) {
         t.backoff.fail(now);
@@ -483,6 +490,9 @@ export class FileTail {
     const e = toSourceError(t.path, err);
     if (t.problem && t.problem.code === e.code) return;
     t.problem = e;
+    const fds = errnoCode(err) === 'EMFILE' || errnoCode(err) === 'ENFILE';
+    if (fds && this.fdLimitTold) return;
+    if (fds) this.fdLimitTold = true;
     if (e.code === 'SOURCE_MISSING' && t.everOpened) {
       this.opts.log('debug', `${t.path}: gone (rotated or deleted); waiting for the new file`, { source: this.sourceId });
       return;
@@ -545,6 +555,12 @@ export function toSourceError(path: string, err: unknown): ConnwatchError {
       ? 'Add yourself to the "adm" group (sudo usermod -aG adm $USER), then log in again; or let connwatch read sshd from the journal.'
       : `Make the file readable for your user (ls -l ${path}; chmod or group membership), then connwatch picks it up by itself.`;
     return new ConnwatchError('SOURCE_UNREADABLE', `Cannot read ${path} (permission denied).`, { hint, cause: err });
+  }
+  if (code === 'EMFILE' || code === 'ENFILE') {
+    return new ConnwatchError('SOURCE_FAILED', `Too many open files: cannot open ${path} (and maybe more files of this source) within the open-file limit (ulimit -n).`, {
+      hint: 'Raise the limit (the systemd unit sets LimitNOFILE=65536; in a shell: ulimit -n 65536 before connwatch run) or narrow the path pattern. connwatch keeps reading the files it has open and opens the others when it can.',
+      cause: err,
+    });
   }
   return new ConnwatchError('SOURCE_FAILED', `Cannot read ${path}: ${messageOf(err)}.`, {
     hint: 'connwatch retries with backoff; check the path and the disk.',
