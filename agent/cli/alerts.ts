@@ -4,6 +4,7 @@ import { paths } from '../config/paths.js';
 import { ConnwatchError } from '../errors.js';
 import { parseDuration } from '../rules/duration.js';
 import { readHistory } from '../sinks/history.js';
+import { inert } from '../sinks/printer.js';
 
 export function registerAlerts(program: Command): void {
   program
@@ -27,13 +28,13 @@ export function registerAlerts(program: Command): void {
       }
       for (const e of entries) {
         if (flags.json) {
-          process.stdout.write(JSON.stringify({ ...e, firstSeen: new Date(e.firstSeen).toISOString(), lastSeen: new Date(e.lastSeen).toISOString(), time: new Date(e.time).toISOString() }) + '\n');
+          process.stdout.write(inert(JSON.stringify({ ...e, firstSeen: new Date(e.firstSeen).toISOString(), lastSeen: new Date(e.lastSeen).toISOString(), time: new Date(e.time).toISOString() }) + '\n'));
           continue;
         }
-        process.stdout.write(
+        process.stdout.write(inert(
           `${new Date(e.lastSeen).toISOString()} ${e.severity.toUpperCase()} [${e.rule}] ${e.title}${e.host ? ` — ${e.host}` : ''}` +
             `${e.count > 1 ? ` (×${e.count}, first ${new Date(e.firstSeen).toISOString()})` : ''}\n  ${e.message}\n  What to do: ${e.remedy}\n\n`,
-        );
+        ));
       }
     });
 }

@@ -5,7 +5,7 @@ import type { Program } from '../event.js';
 import { Pipeline } from '../pipeline.js';
 import { replayFiles } from '../replay.js';
 import { AlertGate } from '../sinks/gate.js';
-import { PrinterSink } from '../sinks/printer.js';
+import { inert, PrinterSink } from '../sinks/printer.js';
 import { checkFiles, programOption, rulesOptions, type CommonRuleFlags } from './common.js';
 import { loadRuleSet, makeRunner, problemsText } from './setup.js';
 
@@ -48,6 +48,6 @@ export function registerReplay(program: Command): void {
     for (const w of result.open.slice(0, 20)) {
       lines.push(`  open window: rule ${w.rule} for ${w.key} since ${new Date(w.since).toISOString()} (deadline ${new Date(w.deadline).toISOString()} not reached in the log)`);
     }
-    process.stderr.write(lines.join('\n') + '\n');
+    process.stderr.write(inert(lines.join('\n') + '\n'));
   });
 }
