@@ -15,7 +15,6 @@ const home = mkdtempSync(join(tmpdir(), 'connwatch-inert-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_STATE_HOME: join(home, '.local', 'state') };
 
-// eslint-disable-next-line no-control-regex
 const ACTIVE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 const EVIL = 'Dec  5 10:00:00 host sshd[4242]: Invalid user \u001b]0;pwned\u0007\u001b[2J\u0000x\u202eexe.txt from 203.0.113.9 port 5000';
 
