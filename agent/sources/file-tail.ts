@@ -41,8 +41,8 @@
  * after a restart the whole line arrives once as a normal line.
  */
 import { watch, type FSWatcher } from 'chokidar';
-import { readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { realpath, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Program } from '../event.js';
 import { ConnwatchError, errnoCode, messageOf } from '../errors.js';
 import type { CheckpointStore, JsonValue } from './checkpoint.js';
@@ -51,6 +51,7 @@ import type { EnvelopeHint, RawLine } from './raw-line.js';
 import { DEFAULT_MAX_LINE_BYTES } from './line-splitter.js';
 import { expandGlob, expandHome, globBase, hasGlob, nearestExistingDir } from './tail-glob.js';
 import { TailedFile, type DeliveredPiece, type FileState } from './tailed-file.js';
+import { byFingerprint, byInode, idOf, siblings, unseen } from './rotation-finder.js';
 
 /** Awaited for every line: resolve after the line's alerts are handled (that is the backpressure). */
 export type LineSink = (line: RawLine) => Promise<void>;
@@ -110,6 +111,11 @@ interface Tracked {
   initial: boolean;
   /** A file was open at this path before: its vanishing is rotation, not news. */
   everOpened: boolean;
+  /** Files (dev:ino) opened for this path in this run: never read again as an unseen generation. */
+  seen: Set<string>;
+  /** Birth time and real path of the newest file opened at the path: where unseen generations start. */
+  lastBirth: number | undefined;
+  lastReal: string | undefined;
 }
 
 const CHECKPOINT_SCHEMA = 1;
@@ -283,7 +289,7 @@ export class FileTail {
     const seen = new Set(paths);
     for (const p of paths) {
       if (!this.tracked.has(p)) {
-        this.tracked.set(p, { path: p, current: undefined, draining: [], backoff: new Backoff(1000, 60_000), problem: undefined, initial: !this.firstScanDone && this.firstStart, everOpened: false });
+        this.tracked.set(p, { path: p, current: undefined, draining: [], backoff: new Backoff(1000, 60_000), problem: undefined, initial: !this.firstScanDone && this.firstStart, everOpened: false, seen: new Set(), lastBirth: undefined, lastReal: undefined });
       }
     }
     for (const t of [...this.tracked.values()]) {
@@ -311,9 +317,12 @@ export class FileTail {
       }
       const found = await this.findRotated(s.path, s);
       if (!found) continue;
-      const owner = t ?? { path: s.path, current: undefined, draining: [], backoff: new Backoff(1000, 60_000), problem: undefined, initial: false, everOpened: true };
+      const owner: Tracked = t ?? { path: s.path, current: undefined, draining: [], backoff: new Backoff(1000, 60_000), problem: undefined, initial: false, everOpened: true, seen: new Set(), lastBirth: undefined, lastReal: undefined };
       owner.draining.push(found);
+      owner.seen.add(idOf(found));
       this.tracked.set(s.path, owner);
+      // later generations rotated away too, before any new file took the name
+      await this.addUnseen(owner, s.birth, Number.MAX_SAFE_INTEGER, s.real);
       await this.checkPath(owner, false);
     }
     this.saved = keep;
@@ -343,7 +352,15 @@ export class FileTail {
     // 2. Open the current file (this finds files rotated while we were stopped).
     if (!t.current && st && t.backoff.ready(now)) {
       try {
+        const prevBirth = t.lastBirth;
+        const prevReal = t.lastReal;
         t.current = await this.openCurrent(t);
+        t.seen.add(idOf(t.current));
+        // files that held the name between the last one and this one (created and rotated away
+        // before a scan saw them, e.g. while a backlog was read): read them first
+        if (prevBirth !== undefined) await this.addUnseen(t, prevBirth, t.current.birth, prevReal);
+        t.lastBirth = t.current.birth;
+        t.lastReal = t.current.real;
         t.everOpened = true;
         t.backoff.reset();
         this.fdLimitTold = false;
@@ -391,47 +408,96 @@ export class FileTail {
     // among the siblings (rotated while we were stopped) and their rest read first.
     let from: 'start' | 'end' | FileState = t.initial && !this.firstScanDone && !this.opts.fromStart ? 'end' : 'start';
     const st = await stat(t.path);
+    let newestSaved: FileState | undefined;
     for (const s of savedHere) {
+      if ((s.birth ?? 0) >= (newestSaved?.birth ?? 0)) newestSaved = s;
       if (s.dev === st.dev && s.ino === st.ino) {
         from = s;
         continue;
       }
       const found = await this.findRotated(t.path, s);
-      if (found) t.draining.push(found);
+      if (found) {
+        t.draining.push(found);
+        t.seen.add(idOf(found));
+      }
     }
     const { file, resumed } = await TailedFile.open(t.path, from, this.opts.maxLineBytes);
+    try {
+      const real = await realpath(t.path);
+      if (real !== t.path) file.real = real;
+    } catch {
+      // gone meanwhile: the next scan sees it
+    }
+    file.onRewrite = (before) => this.readCopy(t, before);
     if (typeof from === 'object' && !resumed) {
       this.opts.log('info', `${t.path}: not the file saved before (rewritten or a reused inode); reading it from the start`, { source: this.sourceId });
+      await this.readCopy(t, from); // copytruncate while stopped: the copy holds the rest
     }
+    // generations born and rotated away while connwatch was stopped
+    if (newestSaved && from !== newestSaved) await this.addUnseen(t, newestSaved.birth, file.birth, newestSaved.real);
     return file;
   }
 
+  /** The saved file, wherever it went: by device and inode, else a copy by its fingerprint (copytruncate, compressed twin aside). */
   private async findRotated(path: string, s: FileState): Promise<TailedFile | undefined> {
-    const dir = dirname(path);
-    const base = basename(path);
-    let names: string[];
+    const candidates = await siblings(path, s.real);
+    const same = byInode(candidates, s);
     try {
-      names = await readdir(dir);
-    } catch {
-      return undefined;
-    }
-    const candidates = names.filter((n) => n !== base && n.startsWith(base)).map((n) => join(dir, n));
-    for (const c of candidates) {
-      try {
-        const cs = await stat(c);
-        if (cs.dev !== s.dev || cs.ino !== s.ino) continue;
+      if (same) {
         // Same inode but other first bytes: truncated and rewritten since (or, rarely, a reused
         // inode): read it from its start; a repeat is better than a loss.
-        const { file, resumed } = await TailedFile.open(c, s, this.opts.maxLineBytes);
+        const { file, resumed } = await TailedFile.open(same.path, s, this.opts.maxLineBytes);
         file.rotated = true;
         file.path = path;
-        this.opts.log('info', `${path}: reading ${resumed ? 'the rest of' : 'all of (rewritten since)'} ${c}, rotated while connwatch was stopped`, { source: this.sourceId });
+        this.opts.log('info', `${path}: reading ${resumed ? 'the rest of' : 'all of (rewritten since)'} ${same.path}, rotated while connwatch was stopped`, { source: this.sourceId });
         return file;
+      }
+      const copy = await byFingerprint(candidates, s, new Set());
+      if (!copy) return undefined;
+      const { file } = await TailedFile.open(copy.path, { at: s.offset }, this.opts.maxLineBytes);
+      file.rotated = true;
+      file.path = path;
+      this.opts.log('info', `${path}: reading the rest of ${copy.path}, a copy of the file read before connwatch stopped`, { source: this.sourceId });
+      return file;
+    } catch {
+      return undefined; // vanished meanwhile
+    }
+  }
+
+  /** After a truncation (copytruncate): the copy that starts like the file did is read from where reading stopped. */
+  private async readCopy(t: Tracked, before: FileState): Promise<void> {
+    const exclude = new Set([...t.seen]);
+    const copy = await byFingerprint(await siblings(t.path, before.real), before, exclude);
+    if (!copy) return;
+    try {
+      const { file } = await TailedFile.open(copy.path, { at: before.offset }, this.opts.maxLineBytes);
+      file.rotated = true;
+      file.path = t.path;
+      t.seen.add(idOf(file));
+      t.draining.push(file);
+      this.again = true;
+      this.opts.log('info', `${t.path}: truncated; reading what went only into its copy ${copy.path}`, { source: this.sourceId });
+    } catch {
+      // vanished meanwhile
+    }
+  }
+
+  /** Files born between two files seen at the path (see rotation-finder.ts), read from their start. */
+  private async addUnseen(t: Tracked, after: number | undefined, before: number, real: string | undefined): Promise<void> {
+    if (!after) return;
+    const open = new Set([...t.seen, ...t.draining.map(idOf), ...(t.current ? [idOf(t.current)] : [])]);
+    for (const c of unseen(await siblings(t.path, real), after, before, open)) {
+      try {
+        const { file } = await TailedFile.open(c.path, 'start', this.opts.maxLineBytes);
+        file.rotated = true;
+        file.path = t.path;
+        t.seen.add(idOf(file));
+        t.draining.push(file);
+        this.opts.log('info', `${t.path}: reading ${c.path}, which held the name between two files connwatch saw`, { source: this.sourceId });
       } catch {
         // vanished meanwhile
       }
     }
-    return undefined;
   }
 
   private async deliver(f: TailedFile, p: DeliveredPiece): Promise<void> {
@@ -471,6 +537,8 @@ export class FileTail {
         const s: FileState = { path: o.path, dev: o.dev, ino: o.ino, offset: o.offset, fp: o.fp, fpLen: o.fpLen };
         if (typeof o.line === 'number') s.line = o.line;
         if (o.rotated === true) s.rotated = true;
+        if (typeof o.birth === 'number') s.birth = o.birth;
+        if (typeof o.real === 'string') s.real = o.real;
         this.saved.push(s);
       }
     }

@@ -29,6 +29,10 @@ export interface FileState {
   fpLen: number;
   line?: number;
   rotated?: boolean;
+  /** Birth time (ms; 0 or absent where the file system does not keep it): finds unseen generations. */
+  birth?: number;
+  /** The file's real path when the watched path is a symlink: its old target is read to its end. */
+  real?: string;
 }
 
 export interface DeliveredPiece {
@@ -54,6 +58,11 @@ export class TailedFile {
   path: string;
   readonly dev: number;
   readonly ino: number;
+  readonly birth: number;
+  /** Where the file really is (the symlink's target), when that differs from the path. */
+  real: string | undefined;
+  /** Told when the file was truncated or rewritten in place, with what it was before (copytruncate: its copy holds the rest). */
+  onRewrite: ((before: FileState) => Promise<void>) | undefined;
   private readonly fh: FileHandle;
   private readonly splitter: LineSplitter;
   private fp = '';
@@ -82,6 +91,7 @@ export class TailedFile {
     this.fh = fh;
     this.dev = st.dev;
     this.ino = st.ino;
+    this.birth = st.birthtimeMs;
     this.splitter = new LineSplitter({ maxLineBytes });
   }
 
@@ -91,7 +101,7 @@ export class TailedFile {
    * inode and fingerprint still match (else the file is read from its start). Returns also
    * whether the saved state matched.
    */
-  static async open(path: string, from: 'start' | 'end' | FileState, maxLineBytes: number): Promise<{ file: TailedFile; resumed: boolean }> {
+  static async open(path: string, from: 'start' | 'end' | FileState | { at: number }, maxLineBytes: number): Promise<{ file: TailedFile; resumed: boolean }> {
     const fh = await open(path, 'r');
     try {
       const st = await fh.stat();
@@ -100,6 +110,10 @@ export class TailedFile {
       let offset = 0;
       if (from === 'end') {
         offset = await file.lastLineStart(st.size);
+      } else if (typeof from === 'object' && 'at' in from) {
+        // a copy known by its fingerprint: the lines before `at` were read from the original
+        offset = Math.min(from.at, st.size);
+        resumed = true;
       } else if (from !== 'start') {
         if (from.dev === st.dev && from.ino === st.ino && from.offset <= st.size && (await fingerprintOf(fh, from.fpLen)) === from.fp) {
           offset = from.offset;
@@ -127,6 +141,8 @@ export class TailedFile {
     const s: FileState = { path: this.path, dev: this.dev, ino: this.ino, offset: this.committed, fp: this.fp, fpLen: this.fpLen };
     if (this.lineNo !== undefined) s.line = this.lineNo;
     if (this.rotated) s.rotated = true;
+    if (this.birth > 0) s.birth = this.birth;
+    if (this.real) s.real = this.real;
     return s;
   }
 
@@ -153,6 +169,7 @@ export class TailedFile {
     if (st.size !== this.lastSize || st.mtimeMs !== this.lastMtime) {
       const rewritten = st.size < this.splitter.position || (this.fpLen > 0 && (await fingerprintOf(this.fh, this.fpLen)) !== this.fp);
       if (rewritten) {
+        const before = this.state();
         this.truncations += 1;
         this.splitter.reset(0);
         this.committed = 0;
@@ -160,6 +177,7 @@ export class TailedFile {
         this.partialSent = 0;
         this.fp = '';
         this.fpLen = 0;
+        await this.onRewrite?.(before);
       }
       this.lastSize = st.size;
       this.lastMtime = st.mtimeMs;
