@@ -187,7 +187,7 @@ export async function runStress(o: StressOptions): Promise<StressResult> {
   let rotations = 0;
   const start = async (): Promise<void> => {
     const fd = openSync(agentLog, 'a');
-    agent = spawn(process.execPath, [o.cli, 'run', '--no-defaults', '--watch', watched, '--program', 'sshd', '--no-notify', '--no-builtin', '--from-start', ...(process.env.CONNWATCH_STRESS_VERBOSE ? ['-v'] : [])], { env, stdio: ['ignore', fd, fd] });
+    agent = spawn(process.execPath, [...(process.env.CONNWATCH_STRESS_VERBOSE ? ['--report-on-signal', `--report-directory=${root}`] : []), o.cli, 'run', '--no-defaults', '--watch', watched, '--program', 'sshd', '--no-notify', '--no-builtin', '--from-start', ...(process.env.CONNWATCH_STRESS_VERBOSE ? ['-v'] : [])], { env, stdio: ['ignore', fd, fd] });
     closeSync(fd);
     const until = Date.now() + 20_000;
     const before = readFileSync(agentLog, 'utf8').split('connwatch running').length;
@@ -200,6 +200,16 @@ export async function runStress(o: StressOptions): Promise<StressResult> {
   const kill = async (): Promise<void> => {
     const a = agent;
     if (!a || a.exitCode !== null || a.signalCode !== null) return;
+    if (process.env.CONNWATCH_STRESS_VERBOSE) {
+      for (const f of ['checkpoints.json', 'status.json']) {
+        const from = join(home, '.local', 'state', 'connwatch', f);
+        if (existsSync(from)) copyFileSync(from, join(root, `${f}.kill${kills}`));
+      }
+    }
+    if (process.env.CONNWATCH_STRESS_VERBOSE) {
+      a.kill('SIGUSR2');
+      await sleep(500);
+    }
     const exited = new Promise((r) => a.once('exit', r));
     a.kill('SIGKILL');
     await exited;

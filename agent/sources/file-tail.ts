@@ -380,6 +380,7 @@ export class FileTail {
       }
       if (this.running && !this.openOnly && Date.now() - d.lastGrowthAt >= this.opts.rotatedQuietMs) {
         await d.flushPartial(0, (p) => this.deliver(d, p));
+        this.opts.log('debug', `${t.path}: done with the rotated file (inode ${d.ino}) at ${d.offset}`, { source: this.sourceId });
         await d.close();
         t.draining.splice(t.draining.indexOf(d), 1);
         this.saveState();
