@@ -481,6 +481,9 @@ export class FileTail {
     } catch {
       // vanished meanwhile
     }
+    // copytruncate more than once since the last read: the later copies hold whole generations
+    // connwatch never saw (lines also read from the file itself get the same ids and are dropped)
+    await this.addUnseen(t, copy.st.birthtimeMs, Date.now() + 1, before.real);
   }
 
   /** Files born between two files seen at the path (see rotation-finder.ts), read from their start. */
