@@ -5,7 +5,7 @@
  * running, and alerts on the files it could open.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -44,9 +44,8 @@ describe('5,000 watched files at nofile 1024', () => {
     for (let i = 0; i < 5000; i++) writeFileSync(join(logs, `f${String(i).padStart(4, '0')}.log`), '');
     const out = join(root, 'agent.out');
     writeFileSync(out, '');
-    const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_STATE_HOME: join(home, '.local', 'state') };
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_STATE_HOME: join(home, '.local', 'state') };
     delete env.JOURNAL_STREAM;
-    const { openSync } = await import('node:fs');
     const fd = openSync(out, 'a');
     const agent = spawn('prlimit', ['--nofile=1024:1024', process.execPath, BIN, 'run', '--no-defaults', '--watch', join(logs, '*.log'), '--program', 'sshd', '--no-notify', '--no-builtin'], { env, stdio: ['ignore', fd, fd] });
     try {
