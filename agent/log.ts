@@ -1,9 +1,11 @@
 /**
  * The agent's own log, through winston, to stderr. Under systemd (JOURNAL_STREAM is set) every
  * record starts with a "<N>" syslog priority so journald files it at the right level; in a
- * terminal it is a plain "time level message" line.
+ * terminal it is a plain "time level message" line. Control characters and bidi overrides from
+ * log text are shown as \uXXXX (see inert in sinks/printer.ts).
  */
 import winston from 'winston';
+import { inert } from './sinks/printer.js';
 
 export type Logger = winston.Logger;
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -16,7 +18,8 @@ export function createLogger(options: { level?: LogLevel; journald?: boolean } =
     const { level, message, timestamp, stack, ...meta } = info as winston.Logform.TransformableInfo & { timestamp?: string; stack?: string };
     const rest = Object.keys(meta).length ? ' ' + JSON.stringify(meta) : '';
     const text = `${String(message)}${rest}${stack ? `\n${stack}` : ''}`;
-    return journald ? `<${PRIORITY[level] ?? 6}>${text}` : `${timestamp} ${level} ${text}`;
+    // log text quotes log lines and file names: made inert before it reaches a terminal or the journal
+    return journald ? `<${PRIORITY[level] ?? 6}>${inert(text)}` : `${timestamp} ${level} ${inert(text)}`;
   });
   return winston.createLogger({
     level: options.level ?? 'info',

@@ -1,10 +1,11 @@
 /**
  * The status file the running agent keeps current (~/.local/state/connwatch/status.json), read by
  * `connwatch status` and `connwatch doctor`: sources with their state and last line time,
- * counts, rules loaded. Written atomically, at most once a second, and only when it changed.
+ * counts, rules loaded. Written atomically (0600), at most once a second, and only when it changed.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writePrivateFile } from './sources/state-file.js';
 
 export interface AgentStatus {
   pid: number;
@@ -24,7 +25,11 @@ export class StatusWriter {
   private lastContent = '';
 
   constructor(private readonly file: string) {
-    mkdirSync(dirname(file), { recursive: true });
+    try {
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    } catch {
+      // a read-only state directory: the status is a convenience, the agent goes on without it
+    }
   }
 
   /** 'later' when the last write was under a second ago: nothing written, ask again. */
@@ -36,10 +41,8 @@ export class StatusWriter {
     if (!force && content === this.lastContent) return 'unchanged';
     this.lastContent = content;
     this.last = now;
-    const tmp = `${this.file}.tmp-${process.pid}`;
     try {
-      writeFileSync(tmp, JSON.stringify(status, null, 2));
-      renameSync(tmp, this.file);
+      writePrivateFile(this.file, JSON.stringify(status, null, 2)); // 0600, never through a symlink
     } catch {
       // the status file is a convenience; the agent goes on without it
     }

@@ -42,6 +42,8 @@ export interface Report {
   latency?: LatencyResult;
   /** The one-file agent (the targets), then the agent with its default sources. */
   idle?: IdleResult[];
+  /** The file source's model-based soak against the live agent (bench/stress-model.ts), per rotation mode. */
+  soak?: Array<{ mode: string; seed: number; steps: number; written: number; recorded: number; lost: number; gone: number; duplicated: number; rotations: number; kills: number; seconds: number; firstLost: string[] }>;
   seconds: number;
 }
 
@@ -224,6 +226,18 @@ export function render(root: string, r: Report): string {
     const i = r.idle[0]!;
     targets.push(`| idle RSS (one file) | < ${TARGETS.idleRssMb} MB | ${i.maxRssMb.toFixed(1)} MB | ${verdict(i.maxRssMb < TARGETS.idleRssMb)} |`);
     targets.push(`| idle CPU (one file) | not measurable (< 0.1% of a core) | ${i.cpuPercent.toFixed(2)}% (${i.cpuTicks} ticks in ${i.seconds} s) | ${verdict(i.cpuPercent < 0.1)} |`);
+  }
+  if (r.soak?.length) {
+    out.push(
+      '## File source soak: appends, split lines, rotations, kill -9',
+      '',
+      '`connwatch run` with a user rule alerting on every line; lines written, rotated in one mode, the agent killed with SIGKILL and restarted, in an order drawn from the seed (bench/stress-model.ts). lost: still on disk and never recorded; gone: held by no file any more before it could be read; duplicated: recorded under two alert ids.',
+      '',
+      '| mode | steps | lines | recorded | lost | gone | duplicated | rotations | kill -9 | s |',
+      '|---|---|---|---|---|---|---|---|---|---|',
+      ...r.soak.map((s) => `| ${s.mode} | ${s.steps} | ${s.written} | ${s.recorded} | ${s.lost}${s.firstLost.length ? ` (${s.firstLost.join(', ')}…)` : ''} | ${s.gone} | ${s.duplicated} | ${s.rotations} | ${s.kills} | ${s.seconds.toFixed(1)} |`),
+      '',
+    );
   }
   if (targets.length) out.push('## Targets', '', '| what | target | measured | |', '|---|---|---|---|', ...targets, '');
   return out.filter((l, i, a) => !(l === '' && a[i - 1] === '')).join('\n') + '\n';

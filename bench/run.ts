@@ -15,7 +15,8 @@
  *   BENCH_SEED=20260301    PRNG seed
  *   BENCH_OUT=FILE         where to write the results (default bench/results.md; quick: a temp file)
  *   BENCH_REPORT_LINES=2000000  lines of the log `connwatch report` draws (0: skip)
- *   BENCH_CASES=a,b        only these of sshd, client, big, report, latency, idle
+ *   BENCH_CASES=a,b        only these of sshd, client, big, report, latency, idle, soak
+ *   BENCH_SOAK_STEPS=600   model steps per rotation mode in the soak (quick run: off unless named in BENCH_CASES)
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +30,7 @@ import { clientRuns, sshdShapes } from './corpus.js';
 import { writeClientLog, writeSshdLog } from './generate.js';
 import { run } from './measure.js';
 import { render, type Report } from './report.js';
+import { ROTATION_MODES, runStress } from './stress-model.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = join(ROOT, 'dist/agent/cli/main.js');
@@ -197,6 +199,15 @@ async function main(): Promise<void> {
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
+  }
+  if (only ? only.has('soak') : !quick) {
+    const steps = num('BENCH_SOAK_STEPS', quick ? 150 : 600);
+    report.soak = [];
+    for (const mode of ROTATION_MODES) {
+      log(`soak: ${mode}, ${steps} steps`);
+      const r = await runStress({ cli: CLI, mode, seed, steps, killRate: 0.02, rotateRate: 0.04, settleMs: 60_000, log });
+      report.soak.push({ mode, seed, steps, written: r.written, recorded: r.recorded, lost: r.lost.length, gone: r.gone.length, duplicated: r.duplicated.length, rotations: r.rotations, kills: r.kills, seconds: r.seconds, firstLost: r.lost.slice(0, 3) });
+    }
   }
   report.seconds = (Date.now() - started) / 1000;
   const md = render(ROOT, report);

@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { paths } from '../config/paths.js';
 import { readHistory, type HistoryEntry } from '../sinks/history.js';
+import { inert } from '../sinks/printer.js';
 import { severityLabel, useColour } from './common.js';
 import { parseWhen } from './when.js';
 
@@ -45,7 +46,7 @@ export function registerAlerts(program: Command): void {
       const to = flags.until !== undefined ? parseWhen(flags.until, now)! : Infinity;
       const limit = Number(flags.limit);
       const colour = useColour();
-      const print = (e: HistoryEntry) => process.stdout.write(flags.json ? JSON.stringify(alertJson(e)) + '\n' : alertText(e, colour));
+      const print = (e: HistoryEntry) => process.stdout.write(inert(flags.json ? JSON.stringify(alertJson(e)) + '\n' : alertText(e, colour)));
       const entries = readHistory(file).filter((e) => e.lastSeen >= from && e.lastSeen <= to).slice(0, limit);
       if (!flags.follow) {
         if (!entries.length && !flags.json) process.stdout.write('No alerts recorded.\n');

@@ -5,6 +5,7 @@ import type { Event, Program } from '../event.js';
 import { Pipeline } from '../pipeline.js';
 import { replayFiles } from '../replay.js';
 import { AlertGate } from '../sinks/gate.js';
+import { inert } from '../sinks/printer.js';
 import { RuleRunner } from '../rules/runner.js';
 import { checkFiles, programOption } from './common.js';
 
@@ -42,7 +43,7 @@ export function registerParse(program: Command): void {
         onEvent: (e) => {
           kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
           if (e.kind === 'noise' && !flags.all) return;
-          process.stdout.write((flags.json ? JSON.stringify(eventJson(e)) : eventText(e)) + '\n');
+          process.stdout.write(inert((flags.json ? JSON.stringify(eventJson(e)) : eventText(e)) + '\n'));
         },
       });
       const result = await replayFiles(files, pipeline, flags.program ? { program: flags.program } : {});

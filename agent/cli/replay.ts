@@ -5,7 +5,7 @@ import type { Program } from '../event.js';
 import { Pipeline } from '../pipeline.js';
 import { replayFiles } from '../replay.js';
 import { AlertGate } from '../sinks/gate.js';
-import { PrinterSink } from '../sinks/printer.js';
+import { inert, PrinterSink } from '../sinks/printer.js';
 import type { Sink } from '../alert.js';
 import { paths } from '../config/paths.js';
 import { checkFiles, programOption, replayProgress, rulesOptions, type CommonRuleFlags } from './common.js';
@@ -64,6 +64,6 @@ export function registerReplay(program: Command): void {
     for (const w of result.open.slice(0, 20)) {
       lines.push(`  open window: rule ${w.rule} for ${w.key} since ${new Date(w.since).toISOString()} (deadline ${new Date(w.deadline).toISOString()} not reached in the log)`);
     }
-    process.stderr.write(lines.join('\n') + '\n');
+    process.stderr.write(inert(lines.join('\n') + '\n'));
   });
 }

@@ -16,7 +16,7 @@ import { loadRuleFile } from '../rules/load.js';
 import { formatProblem, type RuleProblem } from '../rules/spec.js';
 import type { RuleHit } from '../rules/runner.js';
 import { AlertGate } from '../sinks/gate.js';
-import { PrinterSink } from '../sinks/printer.js';
+import { inert, PrinterSink } from '../sinks/printer.js';
 import { paths } from '../config/paths.js';
 import { checkFiles, programOption, rulesOptions, type CommonRuleFlags } from './common.js';
 import { loadRuleSet, makeRunner } from './setup.js';
@@ -107,7 +107,7 @@ export function registerRules(program: Command): void {
     const alerts: string[] = [];
     const collector = new Writable({
       write(chunk: Buffer | string, _enc, done) {
-        alerts.push(chunk.toString());
+        alerts.push(chunk.toString()); // already made inert by the printer
         done();
       },
     });
@@ -143,7 +143,7 @@ export function registerRules(program: Command): void {
       },
     });
     await replayFiles(files, pipeline, flags.program ? { program: flags.program } : {});
-    for (const t of await withSilentLines(files, texts)) out.write(await t);
+    for (const t of await withSilentLines(files, texts)) out.write(inert(await t));
     if (alerts.length) out.write(`\nalerts:\n${alerts.join('')}`);
     const s = pipeline.stats;
     process.stderr.write(`connwatch rules test: ${s.lines} lines, ${s.events} events, ${s.alerts} alerts, ${s.unknown} lines not understood\n`);

@@ -7,7 +7,7 @@
  * keeps its last good rules), and stops cleanly on SIGINT/SIGTERM: sources stopped, pending
  * notifications sent, positions saved.
  */
-import { existsSync, readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve as resolvePath, sep } from 'node:path';
 import type { Command } from 'commander';
 import { watch } from 'chokidar';
@@ -30,7 +30,8 @@ import { runNoticeAction } from '../sinks/notice-actions.js';
 import { Silences } from '../sinks/silences.js';
 import { AlertGate, newDeliveredSet } from '../sinks/gate.js';
 import type { RecentSet } from '../recent.js';
-import { HistorySink } from '../sinks/history.js';
+import { HistorySink, recordedIds } from '../sinks/history.js';
+import { StateProblems, writePrivateFile } from '../sources/state-file.js';
 import { programOption, rulesOptions, type CommonRuleFlags } from './common.js';
 import { loadRuleSet, makeRunner } from './setup.js';
 import { StatusWriter } from '../status.js';
@@ -135,6 +136,7 @@ class Agent {
   private readonly stoppers: Array<() => Promise<void>> = [];
   private readonly delivered: RecentSet<string>;
   private deliveredDirty = false;
+  private readonly stateProblems = new StateProblems((level, m) => this.log[level](m));
   /** See saveState. */
   private statusSignature = '';
   private statusLookedAt = 0;
@@ -156,8 +158,9 @@ class Agent {
     mkdirSync(p.stateDir, { recursive: true });
     const infoDir = config.sources.find((s) => s.type === 'process-scan')?.dpkgInfoDir;
     this.packages = new PackageHistory(infoDir ? { infoDir } : {});
-    this.checkpoints = new CheckpointStore(p.checkpointFile);
+    this.checkpoints = new CheckpointStore(p.checkpointFile, { onError: (e) => log.warn(e.describe()) });
     this.delivered = readDelivered(p.deliveredFile);
+    for (const id of recordedIds(p.historyFile)) this.delivered.add(id); // recorded before a kill -9: not recorded again
     this.loaded = this.loadRules();
     this.clock = new WallClock({ onTick: () => void this.pipeline.tick() });
     const foldMs = flags.fold !== undefined ? parseDuration(flags.fold) : config.foldMs;
@@ -175,7 +178,7 @@ class Agent {
     this.fleet = new Fleet({ stateDir: p.stateDir, forward: [...(config.forward ?? []), ...(flags.forward ?? [])], heartbeatMs, log: (level, m) => log[level](m) });
     this.gate = new AlertGate({
       record: [
-        new HistorySink(p.historyFile),
+        new HistorySink(p.historyFile, undefined, undefined, (level, m) => log[level](m)),
         this.fleet.sink,
         {
           name: 'log',
@@ -362,6 +365,7 @@ class Agent {
       }, 200);
     };
     watcher.on('all', reload);
+    watcher.on('error', (err) => this.log.warn(`rule directories: cannot watch for changes (${messageOf(err)}); rules are reloaded on restart`)); // EMFILE at nofile 1024 was a crash
     this.stoppers.push(() => watcher.close());
   }
 
@@ -387,7 +391,13 @@ class Agent {
   private async saveState(): Promise<void> {
     if (this.deliveredDirty) {
       this.deliveredDirty = false;
-      writeDelivered(this.p.deliveredFile, this.delivered);
+      try {
+        writeDelivered(this.p.deliveredFile, this.delivered);
+        this.stateProblems.ok(this.p.deliveredFile);
+      } catch (err) {
+        this.deliveredDirty = true; // read-only or full state directory: reported once, written when it works again
+        this.stateProblems.failed(this.p.deliveredFile, err);
+      }
     }
     const s = this.pipeline.stats;
     const g = this.gate.counts;
@@ -427,7 +437,5 @@ function readDelivered(file: string): RecentSet<string> {
 
 function writeDelivered(file: string, ids: RecentSet<string>): void {
   const list = [...ids].slice(-MAX_DELIVERED);
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify({ v: 1, ids: list }));
-  renameSync(tmp, file);
+  writePrivateFile(file, JSON.stringify({ v: 1, ids: list }));
 }

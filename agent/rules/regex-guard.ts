@@ -15,12 +15,52 @@
  *      loads; V8 ignores the flag where it does not exist). It covers the polynomial cases the
  *      static check cannot see (`.*a.*b.*c` on 4,096 characters: 39 ms instead of hours).
  *
+ *   4. A pattern the linear-time engine takes (no lookaround, no back-reference) runs on it from
+ *      the start: V8's `l` flag (`--enable-experimental-regexp-engine`, set when this module loads,
+ *      so no node flag is needed wherever the agent is started). Matching time is then linear in
+ *      the (bounded) input whatever the pattern.
+ *   5. A pattern it cannot take (a lookaround) backtracks, and the fallback of 3. cannot take it
+ *      over either: such a pattern may repeat without bound (`*`, `+`, `{n,}`) at most once.
+ *      `^(?!root$).*.*.*.*=$` passed the old checks and stalled every source for 33.9 s on one
+ *      768-character user name; it is now rejected at load with the rewrite to make.
+ *
  * The static check is conservative: a rejected pattern can usually be rewritten without the
  * nesting (e.g. `(\w+\s?)+` → `[\w\s]+`).
  */
 import { setFlagsFromString } from 'node:v8';
 
 setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
+setFlagsFromString('--enable-experimental-regexp-engine');
+
+/** The pattern compiled by V8's linear-time engine, or undefined when that engine cannot run it. */
+export function linearRegExp(source: string, flags = ''): RegExp | undefined {
+  try {
+    return new RegExp(source, `${flags.replace(/[gyl]/g, '')}l`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** How many times the pattern repeats without bound (`*`, `+`, `{n,}`), outside character classes. */
+export function unboundedRepeats(source: string): number {
+  let n = 0;
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      continue;
+    }
+    if (c === '[') inClass = true;
+    else if (c === '*' || c === '+') n++;
+    else if (c === '{' && /^\{\d+,\}/.test(source.slice(i))) n++;
+  }
+  return n;
+}
 
 export const MAX_INPUT = 4096;
 
@@ -96,6 +136,9 @@ export function checkRegex(source: string, flags = ''): string | undefined {
     return `not a valid regular expression: ${(err as Error).message}`;
   }
   if (/\\[1-9]|\\k</.test(source)) return 'back-references are not allowed (they can take exponential time)';
+  if (!linearRegExp(source, flags) && unboundedRepeats(source) > 1) {
+    return `uses a lookaround, so it cannot run on the linear-time engine, and repeats without bound ${unboundedRepeats(source)} times (a long line can stall the agent for hours); keep at most one "*", "+" or "{n,}" in such a pattern (e.g. "^(?!root$).*=$"), or do without the lookaround (a "notMatches" condition beside a "matches" one)`;
+  }
   const stack: Group[] = [];
   let i = 0;
   let inClass = false;
@@ -154,7 +197,7 @@ export function checkRegex(source: string, flags = ''): string | undefined {
 
 /** Compiles a checked pattern into a bounded tester. */
 export function safeTester(source: string, flags = ''): (input: unknown) => boolean {
-  const re = new RegExp(source, flags.replace(/[gy]/g, ''));
+  const re = linearRegExp(source, flags) ?? new RegExp(source, flags.replace(/[gy]/g, ''));
   return (input) => {
     if (input === undefined || input === null) return false;
     const s = String(input);

@@ -42,6 +42,7 @@ import { RecentMap, RecentSet } from '../recent.js';
 import { inOrder } from '../in-order.js';
 import { NoticeBoard } from './notices.js';
 import { evidenceText, waitingProcess } from './evidence.js';
+import { lineIdentity } from '../sources/line-id.js';
 
 export interface GateOptions {
   /** Sinks that see every alert and every update of its count (history, stdout). */
@@ -173,11 +174,10 @@ function throttleKeyOf(hit: RuleHit): string {
  */
 export function alertId(hit: RuleHit): string {
   const e = hit.event;
-  // a byte offset or a journal cursor is where the line IS; a line number counts from where the
-  // reading began (a tail resumed from its checkpoint starts again at 1), so it serves only alone
-  const r = e.raw;
-  const where = r.cursor !== undefined ? `cursor=${r.cursor}` : r.offset !== undefined ? `@${r.offset}` : `#${r.line ?? ''}`;
-  return hash('sha256', `${hit.rule.id}\u0000${r.source}\u0000${where}\u0000${e.time}`, 'hex').slice(0, 20);
+  // the rule and where the line IS (lineIdentity: offset and text, journal cursor), not the
+  // correlation key: a connection's id is a sequence number of the running agent (c1, c2, …),
+  // another after a restart, and one line of one rule always has one key anyway
+  return hash('sha256', `${hit.rule.id}\u0000${lineIdentity(e.raw, e.time)}`, 'hex').slice(0, 20);
 }
 
 export function alertFromHit(hit: RuleHit, id = alertId(hit)): Alert {

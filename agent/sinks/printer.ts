@@ -5,6 +5,20 @@
  * each cost more than making them); writeBuffered() writes the rest.
  */
 import type { Writable } from 'node:stream';
+
+/**
+ * Terminal output made inert: log text reaches stdout/stderr of every command (alerts, replay,
+ * rules test, parse, the agent's own log), and ESC/OSC sequences, NUL, other C0 and C1 controls,
+ * DEL and bidi overrides/isolates in it would act on the terminal or reorder what it shows. Each
+ * becomes the six visible characters \uXXXX; newline and tab stay. Inside a JSON string that is
+ * the same character escaped, so JSON output stays valid and means the same.
+ */
+const ACTIVE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+export function inert(text: string): string {
+  ACTIVE.lastIndex = 0;
+  if (!ACTIVE.test(text)) return text;
+  return text.replace(ACTIVE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 import type { Alert, Sink } from '../alert.js';
 import { RecentSet } from '../recent.js';
 
@@ -38,7 +52,7 @@ export class PrinterSink implements Sink {
   }
 
   writeBuffered(): void {
-    if (this.pending) this.out.write(this.pending);
+    if (this.pending) this.out.write(inert(this.pending));
     this.pending = '';
   }
 

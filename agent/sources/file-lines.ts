@@ -10,6 +10,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { Program } from '../event.js';
 import type { RawLine } from './raw-line.js';
+import { DEFAULT_MAX_LINE_BYTES } from './line-splitter.js';
 
 export interface FileLinesOptions {
   sourceId?: string;
@@ -42,7 +43,8 @@ export class FileLines {
     readonly path: string,
     private readonly o: FileLinesOptions,
   ) {
-    this.max = o.maxLineBytes ?? 64 * 1024;
+    // the live tail's bound: replay shows what the live agent saw (it cut at 64 KiB before)
+    this.max = o.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.sourceId = o.sourceId ?? `replay:${path}`;
     this.buf = Buffer.allocUnsafe(Math.max(o.blockBytes ?? 1 << 20, 16));
     this.fd = openSync(path, 'r');

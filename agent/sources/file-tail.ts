@@ -41,8 +41,8 @@
  * after a restart the whole line arrives once as a normal line.
  */
 import { watch, type FSWatcher } from 'chokidar';
-import { readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { realpath, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Program } from '../event.js';
 import { ConnwatchError, errnoCode, messageOf } from '../errors.js';
 import type { CheckpointStore, JsonValue } from './checkpoint.js';
@@ -51,6 +51,7 @@ import type { EnvelopeHint, RawLine } from './raw-line.js';
 import { DEFAULT_MAX_LINE_BYTES } from './line-splitter.js';
 import { expandGlob, expandHome, globBase, hasGlob, nearestExistingDir } from './tail-glob.js';
 import { TailedFile, type DeliveredPiece, type FileState } from './tailed-file.js';
+import { byFingerprint, byInode, idOf, siblings, unseen } from './rotation-finder.js';
 
 /** Awaited for every line: resolve after the line's alerts are handled (that is the backpressure). */
 export type LineSink = (line: RawLine) => Promise<void>;
@@ -110,6 +111,11 @@ interface Tracked {
   initial: boolean;
   /** A file was open at this path before: its vanishing is rotation, not news. */
   everOpened: boolean;
+  /** Files (dev:ino) opened for this path in this run: never read again as an unseen generation. */
+  seen: Set<string>;
+  /** Birth time and real path of the newest file opened at the path: where unseen generations start. */
+  lastBirth: number | undefined;
+  lastReal: string | undefined;
 }
 
 const CHECKPOINT_SCHEMA = 1;
@@ -139,6 +145,10 @@ export class FileTail {
   private firstScanDone = false;
   private delivered = 0;
   private openOnly = false;
+  /** The descriptor limit was hit: told once per tail (not once per file), until an open works again. */
+  private fdLimitTold = false;
+  /** The last scan failure told (a failing scan repeats every second). */
+  private scanErrorTold = '';
 
   constructor(options: FileTailOptions) {
     this.pattern = resolve(expandHome(options.path));
@@ -263,7 +273,9 @@ export class FileTail {
           await this.scanOnce();
         } while (this.again && this.running);
       } catch (err) {
-        this.opts.log('error', `${this.sourceId}: scan failed: ${messageOf(err)}`, { source: this.sourceId });
+        const e = errnoCode(err) === 'EMFILE' || errnoCode(err) === 'ENFILE' ? toSourceError(this.pattern, err).describe() : messageOf(err);
+        if (e !== this.scanErrorTold) this.opts.log('error', `${this.sourceId}: scan failed: ${e}`, { source: this.sourceId });
+        this.scanErrorTold = e;
       } finally {
         this.scanning = undefined;
       }
@@ -277,7 +289,7 @@ export class FileTail {
     const seen = new Set(paths);
     for (const p of paths) {
       if (!this.tracked.has(p)) {
-        this.tracked.set(p, { path: p, current: undefined, draining: [], backoff: new Backoff(1000, 60_000), problem: undefined, initial: !this.firstScanDone && this.firstStart, everOpened: false });
+        this.tracked.set(p, { path: p, current: undefined, draining: [], backoff: new Backoff(1000, 60_000), problem: undefined, initial: !this.firstScanDone && this.firstStart, everOpened: false, seen: new Set(), lastBirth: undefined, lastReal: undefined });
       }
     }
     for (const t of [...this.tracked.values()]) {
@@ -305,9 +317,12 @@ export class FileTail {
       }
       const found = await this.findRotated(s.path, s);
       if (!found) continue;
-      const owner = t ?? { path: s.path, current: undefined, draining: [], backoff: new Backoff(1000, 60_000), problem: undefined, initial: false, everOpened: true };
+      const owner: Tracked = t ?? { path: s.path, current: undefined, draining: [], backoff: new Backoff(1000, 60_000), problem: undefined, initial: false, everOpened: true, seen: new Set(), lastBirth: undefined, lastReal: undefined };
       owner.draining.push(found);
+      owner.seen.add(idOf(found));
       this.tracked.set(s.path, owner);
+      // later generations rotated away too, before any new file took the name
+      await this.addUnseen(owner, s.birth, Number.MAX_SAFE_INTEGER, s.real);
       await this.checkPath(owner, false);
     }
     this.saved = keep;
@@ -337,9 +352,18 @@ export class FileTail {
     // 2. Open the current file (this finds files rotated while we were stopped).
     if (!t.current && st && t.backoff.ready(now)) {
       try {
+        const prevBirth = t.lastBirth;
+        const prevReal = t.lastReal;
         t.current = await this.openCurrent(t);
+        t.seen.add(idOf(t.current));
+        // files that held the name between the last one and this one (created and rotated away
+        // before a scan saw them, e.g. while a backlog was read): read them first
+        if (prevBirth !== undefined) await this.addUnseen(t, prevBirth, t.current.birth, prevReal);
+        t.lastBirth = t.current.birth;
+        t.lastReal = t.current.real;
         t.everOpened = true;
         t.backoff.reset();
+        this.fdLimitTold = false;
         this.resolved(t);
       } catch (err) {
         t.backoff.fail(now);
@@ -356,6 +380,7 @@ export class FileTail {
       }
       if (this.running && !this.openOnly && Date.now() - d.lastGrowthAt >= this.opts.rotatedQuietMs) {
         await d.flushPartial(0, (p) => this.deliver(d, p));
+        this.opts.log('debug', `${t.path}: done with the rotated file (inode ${d.ino}) at ${d.offset}`, { source: this.sourceId });
         await d.close();
         t.draining.splice(t.draining.indexOf(d), 1);
         this.saveState();
@@ -384,47 +409,99 @@ export class FileTail {
     // among the siblings (rotated while we were stopped) and their rest read first.
     let from: 'start' | 'end' | FileState = t.initial && !this.firstScanDone && !this.opts.fromStart ? 'end' : 'start';
     const st = await stat(t.path);
+    let newestSaved: FileState | undefined;
     for (const s of savedHere) {
+      if ((s.birth ?? 0) >= (newestSaved?.birth ?? 0)) newestSaved = s;
       if (s.dev === st.dev && s.ino === st.ino) {
         from = s;
         continue;
       }
       const found = await this.findRotated(t.path, s);
-      if (found) t.draining.push(found);
+      if (found) {
+        t.draining.push(found);
+        t.seen.add(idOf(found));
+      }
     }
     const { file, resumed } = await TailedFile.open(t.path, from, this.opts.maxLineBytes);
+    try {
+      const real = await realpath(t.path);
+      if (real !== t.path) file.real = real;
+    } catch {
+      // gone meanwhile: the next scan sees it
+    }
+    file.onRewrite = (before) => this.readCopy(t, before);
     if (typeof from === 'object' && !resumed) {
       this.opts.log('info', `${t.path}: not the file saved before (rewritten or a reused inode); reading it from the start`, { source: this.sourceId });
+      await this.readCopy(t, from); // copytruncate while stopped: the copy holds the rest
     }
+    // generations born and rotated away while connwatch was stopped
+    if (newestSaved && from !== newestSaved) await this.addUnseen(t, newestSaved.birth, file.birth, newestSaved.real);
     return file;
   }
 
+  /** The saved file, wherever it went: by device and inode, else a copy by its fingerprint (copytruncate, compressed twin aside). */
   private async findRotated(path: string, s: FileState): Promise<TailedFile | undefined> {
-    const dir = dirname(path);
-    const base = basename(path);
-    let names: string[];
+    const candidates = await siblings(path, s.real);
+    const same = byInode(candidates, s);
     try {
-      names = await readdir(dir);
-    } catch {
-      return undefined;
-    }
-    const candidates = names.filter((n) => n !== base && n.startsWith(base)).map((n) => join(dir, n));
-    for (const c of candidates) {
-      try {
-        const cs = await stat(c);
-        if (cs.dev !== s.dev || cs.ino !== s.ino) continue;
+      if (same) {
         // Same inode but other first bytes: truncated and rewritten since (or, rarely, a reused
         // inode): read it from its start; a repeat is better than a loss.
-        const { file, resumed } = await TailedFile.open(c, s, this.opts.maxLineBytes);
+        const { file, resumed } = await TailedFile.open(same.path, s, this.opts.maxLineBytes);
         file.rotated = true;
         file.path = path;
-        this.opts.log('info', `${path}: reading ${resumed ? 'the rest of' : 'all of (rewritten since)'} ${c}, rotated while connwatch was stopped`, { source: this.sourceId });
+        this.opts.log('info', `${path}: reading ${resumed ? 'the rest of' : 'all of (rewritten since)'} ${same.path}, rotated while connwatch was stopped`, { source: this.sourceId });
         return file;
+      }
+      const copy = await byFingerprint(candidates, s, new Set());
+      if (!copy) return undefined;
+      const { file } = await TailedFile.open(copy.path, { at: s.offset }, this.opts.maxLineBytes);
+      file.rotated = true;
+      file.path = path;
+      this.opts.log('info', `${path}: reading the rest of ${copy.path}, a copy of the file read before connwatch stopped`, { source: this.sourceId });
+      return file;
+    } catch {
+      return undefined; // vanished meanwhile
+    }
+  }
+
+  /** After a truncation (copytruncate): the copy that starts like the file did is read from where reading stopped. */
+  private async readCopy(t: Tracked, before: FileState): Promise<void> {
+    const exclude = new Set([...t.seen]);
+    const copy = await byFingerprint(await siblings(t.path, before.real), before, exclude);
+    if (!copy) return;
+    try {
+      const { file } = await TailedFile.open(copy.path, { at: before.offset }, this.opts.maxLineBytes);
+      file.rotated = true;
+      file.path = t.path;
+      t.seen.add(idOf(file));
+      t.draining.push(file);
+      this.again = true;
+      this.opts.log('info', `${t.path}: truncated; reading what went only into its copy ${copy.path}`, { source: this.sourceId });
+    } catch {
+      // vanished meanwhile
+    }
+    // copytruncate more than once since the last read: the later copies hold whole generations
+    // connwatch never saw (lines also read from the file itself get the same ids and are dropped)
+    await this.addUnseen(t, copy.st.birthtimeMs, Date.now() + 1, before.real);
+  }
+
+  /** Files born between two files seen at the path (see rotation-finder.ts), read from their start. */
+  private async addUnseen(t: Tracked, after: number | undefined, before: number, real: string | undefined): Promise<void> {
+    if (!after) return;
+    const open = new Set([...t.seen, ...t.draining.map(idOf), ...(t.current ? [idOf(t.current)] : [])]);
+    for (const c of unseen(await siblings(t.path, real), after, before, open)) {
+      try {
+        const { file } = await TailedFile.open(c.path, 'start', this.opts.maxLineBytes);
+        file.rotated = true;
+        file.path = t.path;
+        t.seen.add(idOf(file));
+        t.draining.push(file);
+        this.opts.log('info', `${t.path}: reading ${c.path}, which held the name between two files connwatch saw`, { source: this.sourceId });
       } catch {
         // vanished meanwhile
       }
     }
-    return undefined;
   }
 
   private async deliver(f: TailedFile, p: DeliveredPiece): Promise<void> {
@@ -452,7 +529,7 @@ export class FileTail {
 
   private loadSaved(): void {
     const v = this.opts.checkpoints.get(this.sourceId);
-    this.firstStart = v === undefined;
+    this.firstStart = v === undefined && !this.opts.checkpoints.lost;
     this.saved = [];
     if (!v || typeof v !== 'object' || Array.isArray(v)) return;
     const files = (v as { files?: unknown }).files;
@@ -464,6 +541,8 @@ export class FileTail {
         const s: FileState = { path: o.path, dev: o.dev, ino: o.ino, offset: o.offset, fp: o.fp, fpLen: o.fpLen };
         if (typeof o.line === 'number') s.line = o.line;
         if (o.rotated === true) s.rotated = true;
+        if (typeof o.birth === 'number') s.birth = o.birth;
+        if (typeof o.real === 'string') s.real = o.real;
         this.saved.push(s);
       }
     }
@@ -483,6 +562,9 @@ export class FileTail {
     const e = toSourceError(t.path, err);
     if (t.problem && t.problem.code === e.code) return;
     t.problem = e;
+    const fds = errnoCode(err) === 'EMFILE' || errnoCode(err) === 'ENFILE';
+    if (fds && this.fdLimitTold) return;
+    if (fds) this.fdLimitTold = true;
     if (e.code === 'SOURCE_MISSING' && t.everOpened) {
       this.opts.log('debug', `${t.path}: gone (rotated or deleted); waiting for the new file`, { source: this.sourceId });
       return;
@@ -545,6 +627,12 @@ export function toSourceError(path: string, err: unknown): ConnwatchError {
       ? 'Add yourself to the "adm" group (sudo usermod -aG adm $USER), then log in again; or let connwatch read sshd from the journal.'
       : `Make the file readable for your user (ls -l ${path}; chmod or group membership), then connwatch picks it up by itself.`;
     return new ConnwatchError('SOURCE_UNREADABLE', `Cannot read ${path} (permission denied).`, { hint, cause: err });
+  }
+  if (code === 'EMFILE' || code === 'ENFILE') {
+    return new ConnwatchError('SOURCE_FAILED', `Too many open files: cannot open ${path} (and maybe more files of this source) within the open-file limit (ulimit -n).`, {
+      hint: 'Raise the limit (the systemd unit sets LimitNOFILE=65536; in a shell: ulimit -n 65536 before connwatch run) or narrow the path pattern. connwatch keeps reading the files it has open and opens the others when it can.',
+      cause: err,
+    });
   }
   return new ConnwatchError('SOURCE_FAILED', `Cannot read ${path}: ${messageOf(err)}.`, {
     hint: 'connwatch retries with backoff; check the path and the disk.',

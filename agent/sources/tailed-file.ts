@@ -18,6 +18,8 @@ import { LineSplitter } from './line-splitter.js';
 
 export const FINGERPRINT_BYTES = 1024;
 const CHUNK_BYTES = 64 * 1024;
+/** Longest run of lines delivered without letting timers and I/O callbacks run. */
+const YIELD_MS = 20;
 
 /** What the checkpoint remembers of a file. */
 export interface FileState {
@@ -29,6 +31,10 @@ export interface FileState {
   fpLen: number;
   line?: number;
   rotated?: boolean;
+  /** Birth time (ms; 0 or absent where the file system does not keep it): finds unseen generations. */
+  birth?: number;
+  /** The file's real path when the watched path is a symlink: its old target is read to its end. */
+  real?: string;
 }
 
 export interface DeliveredPiece {
@@ -54,6 +60,11 @@ export class TailedFile {
   path: string;
   readonly dev: number;
   readonly ino: number;
+  readonly birth: number;
+  /** Where the file really is (the symlink's target), when that differs from the path. */
+  real: string | undefined;
+  /** Told when the file was truncated or rewritten in place, with what it was before (copytruncate: its copy holds the rest). */
+  onRewrite: ((before: FileState) => Promise<void>) | undefined;
   private readonly fh: FileHandle;
   private readonly splitter: LineSplitter;
   private fp = '';
@@ -68,6 +79,11 @@ export class TailedFile {
   /** Characters of the pending line already delivered as partial. */
   private partialSent = 0;
   rotated = false;
+  /**
+   * The last read reached the end of the file. Only then is a pending line really a line
+   * without newline (a prompt); at a read-budget boundary it is just the rest not read yet.
+   */
+  private atEnd = false;
   /** Times this file was found truncated or rewritten. */
   truncations = 0;
   private closed = false;
@@ -77,6 +93,7 @@ export class TailedFile {
     this.fh = fh;
     this.dev = st.dev;
     this.ino = st.ino;
+    this.birth = st.birthtimeMs;
     this.splitter = new LineSplitter({ maxLineBytes });
   }
 
@@ -86,7 +103,7 @@ export class TailedFile {
    * inode and fingerprint still match (else the file is read from its start). Returns also
    * whether the saved state matched.
    */
-  static async open(path: string, from: 'start' | 'end' | FileState, maxLineBytes: number): Promise<{ file: TailedFile; resumed: boolean }> {
+  static async open(path: string, from: 'start' | 'end' | FileState | { at: number }, maxLineBytes: number): Promise<{ file: TailedFile; resumed: boolean }> {
     const fh = await open(path, 'r');
     try {
       const st = await fh.stat();
@@ -95,6 +112,10 @@ export class TailedFile {
       let offset = 0;
       if (from === 'end') {
         offset = await file.lastLineStart(st.size);
+      } else if (typeof from === 'object' && 'at' in from) {
+        // a copy known by its fingerprint: the lines before `at` were read from the original
+        offset = Math.min(from.at, st.size);
+        resumed = true;
       } else if (from !== 'start') {
         if (from.dev === st.dev && from.ino === st.ino && from.offset <= st.size && (await fingerprintOf(fh, from.fpLen)) === from.fp) {
           offset = from.offset;
@@ -122,6 +143,8 @@ export class TailedFile {
     const s: FileState = { path: this.path, dev: this.dev, ino: this.ino, offset: this.committed, fp: this.fp, fpLen: this.fpLen };
     if (this.lineNo !== undefined) s.line = this.lineNo;
     if (this.rotated) s.rotated = true;
+    if (this.birth > 0) s.birth = this.birth;
+    if (this.real) s.real = this.real;
     return s;
   }
 
@@ -148,6 +171,7 @@ export class TailedFile {
     if (st.size !== this.lastSize || st.mtimeMs !== this.lastMtime) {
       const rewritten = st.size < this.splitter.position || (this.fpLen > 0 && (await fingerprintOf(this.fh, this.fpLen)) !== this.fp);
       if (rewritten) {
+        const before = this.state();
         this.truncations += 1;
         this.splitter.reset(0);
         this.committed = 0;
@@ -155,17 +179,25 @@ export class TailedFile {
         this.partialSent = 0;
         this.fp = '';
         this.fpLen = 0;
+        await this.onRewrite?.(before);
       }
       this.lastSize = st.size;
       this.lastMtime = st.mtimeMs;
     }
     let total = 0;
+    let yieldedAt = Date.now();
     const buf = Buffer.allocUnsafe(CHUNK_BYTES);
     while (total < budget && !this.closed && keepGoing()) {
       const { bytesRead } = await this.fh.read(buf, 0, CHUNK_BYTES, this.splitter.position);
-      if (bytesRead === 0) break;
+      if (bytesRead === 0) {
+        this.atEnd = true;
+        break;
+      }
+      this.atEnd = false;
       total += bytesRead;
-      this.lastGrowthAt = now;
+      // the time this read saw new bytes: a long block (a slow disk, a loaded machine) must not
+      // make its last line look quiet
+      this.lastGrowthAt = Math.max(now, Date.now());
       for (const line of this.splitter.push(buf.subarray(0, bytesRead))) {
         if (!keepGoing()) return total;
         const piece: DeliveredPiece = { text: line.text, offset: line.start };
@@ -181,6 +213,13 @@ export class TailedFile {
         if (line.truncated) piece.truncated = true;
         await deliver(piece);
         this.committed = line.end;
+        // The pipeline resolves in microtasks: without a turn of the event loop, a 64 KiB block
+        // of lines starved every timer and file write for seconds (no checkpoint written during a
+        // 2,000-line backlog, so a kill -9 lost the positions of the whole run).
+        if (Date.now() - yieldedAt >= YIELD_MS) {
+          await new Promise((r) => setImmediate(r));
+          yieldedAt = Date.now();
+        }
       }
       if (this.fpLen < FINGERPRINT_BYTES && this.splitter.position > this.fpLen) await this.refreshFingerprint();
     }
@@ -192,7 +231,7 @@ export class TailedFile {
    * `quietMs` (or always, with quietMs 0). Returns true when something was delivered.
    */
   async flushPartial(quietMs: number, deliver: Deliver, now = Date.now()): Promise<boolean> {
-    if (!this.hasPending || now - this.lastGrowthAt < quietMs) return false;
+    if (!this.hasPending || !this.atEnd || now - this.lastGrowthAt < quietMs) return false;
     const pending = this.splitter.pendingText();
     if (!pending || pending.text.length <= this.partialSent) return false;
     const piece: DeliveredPiece = { text: pending.text.slice(this.partialSent), offset: this.splitter.lineStart, partial: true };

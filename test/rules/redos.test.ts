@@ -65,4 +65,22 @@ describe('regular expressions cannot stall the pipeline', () => {
     expect(alerts[0]!.rule).toBe('local.redos.heavy');
     expect(r.stderr).toMatch(/2 lines, 2 events, 1 alerts/);
   });
+
+  it('a lookaround pattern that repeats without bound more than once is rejected; one that the linear engine takes runs in linear time', async () => {
+    // ^(?!root$).*.*.*.*=$ passed the guard and stalled every source for 33.9 s on one
+    // 768-character user name (issue 19): the lookahead keeps it off V8's linear engine.
+    const dir = join(home, 'lookaround');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'look.json'), JSON.stringify({ rules: [ruleWith('local.redos.look', '^(?!root$).*.*.*.*=$')] }));
+    writeFileSync(join(dir, 'linear.json'), JSON.stringify({ rules: [ruleWith('local.redos.linear', '^.*.*.*.*=$'), ruleWith('local.redos.lookone', '^(?!root$).*=$')] }));
+    const log = join(home, 'names.log');
+    writeFileSync(log, `${'u'.repeat(768)}\n${'u'.repeat(4096)}\n${'u'.repeat(100)}=\nroot=\n`);
+    const v = await runCli(['rules', 'validate', dir], { env });
+    expect(v.code).not.toBe(0);
+    expect(v.stdout + v.stderr).toContain('uses a lookaround, so it cannot run on the linear-time engine, and repeats without bound 4 times');
+    const r = await runCli(['replay', '--json', '--no-builtin', '--rules', dir, log], { env, timeoutMs: 60_000 });
+    expect(r.code, `replay did not finish within 60 s or failed: ${r.stderr}`).toBe(0);
+    const alerts = jsonLines(r.stdout).map((a) => `${a.rule} ${(a.evidence as Array<{ text: string }>)[0]!.text.slice(0, 8)}`);
+    expect(alerts.sort()).toEqual(['local.redos.linear root=', 'local.redos.linear uuuuuuuu', 'local.redos.lookone root=', 'local.redos.lookone uuuuuuuu']);
+  });
 });

@@ -1,0 +1,79 @@
+/**
+ * Rotation found, not guessed (issue 19): files created and rotated away while a backlog is read
+ * (30,002 of 92,000 lines were lost that way), and after a restart, the generations that held
+ * the name while connwatch was stopped; copytruncate's copy read for what only went into it.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { appendFileSync, copyFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Collector, numbered, sleep, startTail, tempDir, waitFor, type TailHarness } from './helpers.js';
+
+const running: TailHarness[] = [];
+afterEach(async () => {
+  for (const h of running.splice(0)) await h.tail.stop();
+});
+const text = (xs: string[]): string => xs.map((x) => `${x}\n`).join('');
+
+describe('rotation found', () => {
+  it('a file created and rotated away while a backlog is read is read too', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'app.log');
+    writeFileSync(f, text(numbered(1, 3000, 'a')));
+    const out = new Collector();
+    out.slowMs = 30; // the backlog takes about a second
+    const h = await startTail(f, join(dir, 'ck.json'), { fromStart: true }, out);
+    running.push(h);
+    await waitFor(() => out.lines.length >= 100, 'the backlog under way');
+    renameSync(f, `${f}.1`);
+    writeFileSync(f, text(numbered(1, 500, 'b')));
+    await sleep(20);
+    renameSync(`${f}.1`, `${f}.2`);
+    renameSync(f, `${f}.1`);
+    writeFileSync(f, text(numbered(1, 10, 'c')));
+    await waitFor(() => out.lines.length >= 3510, '3,510 lines', 30_000);
+    await sleep(300);
+    expect(out.raw()).toEqual([...numbered(1, 3000, 'a'), ...numbered(1, 500, 'b'), ...numbered(1, 10, 'c')]);
+  });
+
+  it('after a restart, every generation that held the name while stopped is read, oldest first', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'app.log');
+    const ck = join(dir, 'ck.json');
+    writeFileSync(f, text(numbered(1, 10, 'a')));
+    const h = await startTail(f, ck, { fromStart: true });
+    await waitFor(() => h.out.lines.length >= 10, '10 lines');
+    await h.tail.stop();
+    appendFileSync(f, text(numbered(11, 20, 'a')));
+    renameSync(f, `${f}.1`);
+    writeFileSync(f, text(numbered(1, 5, 'b')));
+    await sleep(10);
+    renameSync(`${f}.1`, `${f}.2`);
+    renameSync(f, `${f}.1`);
+    writeFileSync(f, text(numbered(1, 5, 'c')));
+    const h2 = await startTail(f, ck);
+    running.push(h2);
+    await waitFor(() => h2.out.lines.length >= 20, '20 lines');
+    await sleep(300);
+    expect(h2.out.raw()).toEqual([...numbered(11, 20, 'a'), ...numbered(1, 5, 'b'), ...numbered(1, 5, 'c')]);
+  });
+
+  it('copytruncate: the lines that went only into the copy are read from the copy', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'app.log');
+    const ck = join(dir, 'ck.json');
+    writeFileSync(f, text(numbered(1, 10)));
+    const h = await startTail(f, ck, { fromStart: true });
+    await waitFor(() => h.out.lines.length >= 10, '10 lines');
+    await h.tail.stop();
+    appendFileSync(f, text(numbered(11, 20)));
+    copyFileSync(f, `${f}-20261205`);
+    truncateSync(f, 0);
+    appendFileSync(f, text(numbered(21, 25)));
+    const h2 = await startTail(f, ck);
+    running.push(h2);
+    await waitFor(() => h2.out.lines.length >= 15, '15 lines');
+    await sleep(300);
+    expect(new Set(h2.out.raw())).toEqual(new Set(numbered(11, 25)));
+    expect(h2.out.raw()).toHaveLength(15);
+  });
+});
