@@ -130,7 +130,12 @@ export function checkInputFiles(files: readonly string[]): string[] {
   return out;
 }
 
-/** "gzip-compressed" or "binary" from the first 8 KiB (a NUL byte, as grep decides), else undefined. */
+/**
+ * "gzip-compressed" or "binary" from the first 8 KiB, else undefined. Not grep's rule (any NUL):
+ * a log picks up stray NULs (a crash of its writer, a stale writer after copytruncate) and is
+ * still a log whose lines are read; a file that is 5 % NULs or more, or NULs with no line break,
+ * is not one.
+ */
 export function binaryKind(path: string): string | undefined {
   const buf = Buffer.alloc(8192);
   let n = 0;
@@ -146,7 +151,10 @@ export function binaryKind(path: string): string | undefined {
   if (n >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) return 'gzip-compressed';
   if (n >= 3 && buf[0] === 0x42 && buf[1] === 0x5a && buf[2] === 0x68) return 'bzip2-compressed';
   if (n >= 6 && buf.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz-compressed';
-  if (buf.subarray(0, n).includes(0)) return 'binary (it has NUL bytes)';
+  const sample = buf.subarray(0, n);
+  let nuls = 0;
+  for (const b of sample) if (b === 0) nuls++;
+  if (nuls > 0 && (nuls * 20 >= n || !sample.includes(0x0a))) return 'binary (it has NUL bytes)';
   return undefined;
 }
 
