@@ -1,8 +1,8 @@
 /**
  * OpenSSH sshd, sshd-session (9.8+) and sshd-auth (10.x), releases 6.7 to 10.x.
  *
- * Envelopes (taken off by the router before this parser runs): syslog files (RFC 3339 and
- * traditional), journal JSON (identifiers `sshd`, `sshd-session`, `sshd-auth`), and bare
+ * Envelopes (taken off by the router before this parser runs, agent/envelopes/syslog.ts): syslog files
+ * (RFC 3339, RFC 3164, RFC 5424, Solaris, see there), journal JSON (identifiers `sshd`, `sshd-session`, `sshd-auth`), and bare
  * `sshd -e` / `-E file` lines (no timestamp, host or pid; CRLF endings).
  *
  * What this parser takes off the message itself, outside in (shared reference signatures.md, B.1):
@@ -716,7 +716,7 @@ const SNIFF =
 export const sshd: ParserSpec = {
   program: 'sshd',
   understands:
-    'OpenSSH sshd / sshd-session / sshd-auth 6.7–10.x at LogLevel INFO and VERBOSE (debug lines tolerated): syslog (RFC 3339, traditional), journal JSON, bare -e/-E lines, PAM module lines',
+    'OpenSSH sshd / sshd-session / sshd-auth 6.7–10.x at LogLevel INFO and VERBOSE (debug lines tolerated): syslog (RFC 3339 with T or space, RFC 3164 with or without hostname or priority, RFC 5424, Solaris message ids, bracketed tags), journal JSON, bare -e/-E lines, PAM module lines',
   idents: ['sshd', 'sshd-session', 'sshd-auth'],
   patterns: [...PATTERNS.map((p) => p.id), ...Object.values(FALLBACK)],
   sniff(text: string): number {
