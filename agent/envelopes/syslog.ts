@@ -2,7 +2,7 @@
  * syslog envelopes as the syslog daemons in use write them to files such as /var/log/auth.log:
  *
  *   RFC 3339 (Debian 12 rsyslog default):  2026-11-21T13:32:07.000916+00:00 vm sshd[31957]: message
- *   the same with a space for the `T`, a numeric zone and two spaces (syslog-ng, macOS):
+ *   the same with a space for the `T` (then with a zone), and two spaces (syslog-ng, macOS):
  *                                          2020-03-23 06:47:42.801612-0700  host sshd[3186]: message
  *   traditional (RFC 3164, no year):       Nov 21 13:32:07 vm sshd[31957]: message
  *   traditional without a hostname:        Nov 23 21:50:37 sshd[8148]: message
@@ -27,7 +27,7 @@ export interface SyslogParts {
 }
 
 const RFC3339 =
-  /^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?)  ?(\S+) ([^\s[\]:]{1,64})(?:\[(\d{1,10})\])?: ?(.*)$/s;
+  /^(\d{4}-\d\d-\d\d(?:T\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?| \d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)))  ?(\S+) ([^\s[\]:]{1,64})(?:\[(\d{1,10})\])?: ?(.*)$/s;
 const TRADITIONAL =
   /^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([ \d]\d) (\d\d):(\d\d):(\d\d) (?:(\S+) )??(\[[^\s[\]:]{1,64}\]|[^\s[\]:]{1,64})(?:\[(\d{1,10})\])?: ?(.*)$/s;
 /** RFC 5424 after `<PRI>`: version, time (or `-`), host, app, procid, msgid, structured data (`-` or `[…]…`), message. */
@@ -191,6 +191,8 @@ function parseRfc3339(line: string, into: Target): boolean {
     else if (digitsAt(line, i + 3, 2)) i += 5;
   }
   if (line.charCodeAt(i) !== 32) return false;
+  // the space-separated form needs its zone (dpkg.log's `2026-11-21 13:26:26 upgrade …` is no syslog line)
+  if (line.charCodeAt(10) === 32 && i === zoneStart) return false;
   const zoneEnd = i;
   // hostname: \S+ (after one space, or syslog-ng's two) then one space
   const hostStart = line.charCodeAt(i + 1) === 32 ? i + 2 : i + 1;

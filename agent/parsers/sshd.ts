@@ -29,22 +29,16 @@
  * debug lines no pattern knows to noise, so only truly foreign text is `unknown`.
  */
 import type { Detail, EventDraft, EventKind } from '../event.js';
-import { PatternTable } from './dispatch.js';
+import { OPENSSH_LEVEL, opensshAlgClass } from './openssh-common.js';
+import { SSHD_IGNORED } from './sshd-ignored.js';
+import { TABLE_ROWS, type Ctx } from './sshd-table.js';
+import { IgnoredTable, Table, type Row } from './table.js';
 import type { LineParser, Message, ParserSpec } from './types.js';
 
-/** What the wrappers around the message said; patterns may read it. */
-interface Ctx {
-  level: string | undefined;
-  preauth: boolean;
-}
+export { opensshAlgClass };
 
-interface Pattern {
-  id: string;
-  re: RegExp;
-  /** See dispatch.ts: text every match contains (for patterns tried on every line). */
-  needs?: readonly string[] | RegExp;
-  make: (m: RegExpExecArray, ctx: Ctx) => EventDraft;
-}
+/** The rows written as code (the first, older part of the table; sshd-table.ts has the rest). */
+type Pattern = Row<Ctx> & { make: NonNullable<Row<Ctx>['make']> };
 
 const S = 'sshd' as const;
 /**
@@ -93,17 +87,6 @@ function keyInfo(detail: Detail, text: string | undefined): Detail {
     detail.fingerprint = m[2]!;
   } else detail.key = text;
   return detail;
-}
-
-/** OpenSSH names of algorithm classes (`key exchange method`, `host key type`, `cipher`, `MAC`, `compression method`) → detail.algClass; the ssh client uses it too. */
-export function opensshAlgClass(what: string): string {
-  const w = what.toLowerCase();
-  if (w.startsWith('key exchange') || w.startsWith('kex')) return 'kex';
-  if (w.startsWith('host key') || w.startsWith('hostkey')) return 'hostkey';
-  if (w.startsWith('cipher')) return 'cipher';
-  if (w.startsWith('mac')) return 'mac';
-  if (w.startsWith('comp')) return 'compression';
-  return 'other';
 }
 
 /** Reasons for the messages sshd attaches to fatal connection errors (`Connection from A port N: MSG`). */
@@ -172,7 +155,8 @@ export const PATTERNS: Pattern[] = [
   },
   {
     id: 'sshd.server.maxstartups',
-    re: /^drop connection #(\d+) from \[([^\]]*)\]:(\d+) on \[([^\]]*)\]:(\d+) past [Mm]ax[Ss]tartups$/,
+    // `past MaxStartups` (≤9.7), `past Maxstartups` (9.8–9.9), `Maxstartups` (10.0+)
+    re: /^drop connection #(\d+) from \[([^\]]*)\]:(\d+) on \[([^\]]*)\]:(\d+) (?:past )?[Mm]ax[Ss]tartups$/,
     make: (m) =>
       ev('server.dropped', 'sshd.server.maxstartups', m[2], m[3], undefined, {
         reason: 'maxstartups',
@@ -440,7 +424,8 @@ export const PATTERNS: Pattern[] = [
   {
     id: 'sshd.conn.fatal',
     needs: ['Connection from ', 'Connection to '],
-    re: new RegExp(String.raw`^(?:([\w_ ]+): )?Connection (?:from|to) ${PRE}${ADDR} port (\d+): (.*)$`),
+    // `TAG: ` and, from 8.0, `FUNCTION: WHAT: ` before it (sshpkt_fatal)
+    re: new RegExp(String.raw`^(?:([\w_ ]+(?:: [\w@. -]+)?): )?Connection (?:from|to) ${PRE}${ADDR} port (\d+): (.*)$`),
     make: (m) => {
       const { kind, detail } = classifyFatal(m[1], m[6]!);
       return ev(kind, 'sshd.conn.fatal', m[4], m[5], m[3], userState(detail, m[2], m[3]));
@@ -638,11 +623,13 @@ const FALLBACK = {
   unknown: 'sshd.unknown',
 } as const;
 
-const TABLE = new PatternTable(PATTERNS);
+const TABLE = new Table<Ctx>('sshd', [...PATTERNS, ...TABLE_ROWS]);
+/** Messages the source catalog puts in a named `ignored` class (docs/catalog/sshd.json). */
+const IGNORED = new IgnoredTable('sshd', 'sshd.ignored', SSHD_IGNORED);
 
 const REPEATED = /^message repeated (\d+) times: \[ ?(.*?) ?\]$/;
 const PROGNAME = /^sshd(?:-session|-auth)?: /;
-const LEVEL = /^(error|fatal|debug[1-3]): /;
+const LEVEL = OPENSSH_LEVEL;
 const WARNING = /^WARNING: (.*)$/;
 
 class SshdParser implements LineParser {
@@ -681,7 +668,7 @@ class SshdParser implements LineParser {
       ctx.level = lv[1]!;
       text = text.slice(lv[0].length);
     }
-    let d = this.match(text, ctx);
+    let d = TABLE.match(text, ctx) ?? IGNORED.match(text);
     if (!d) {
       const warning = text.startsWith('WARNING: ') ? WARNING.exec(text) : null;
       if (ctx.level === 'fatal') d = evd('error.fatal', FALLBACK.fatal, { message: text });
@@ -700,11 +687,6 @@ class SshdParser implements LineParser {
     return [d];
   }
 
-  private match(text: string, ctx: Ctx): EventDraft | undefined {
-    const hit = TABLE.match(text);
-    return hit ? hit[0].make(hit[1], ctx) : undefined;
-  }
-
   end(): EventDraft[] {
     return [];
   }
@@ -718,7 +700,7 @@ export const sshd: ParserSpec = {
   understands:
     'OpenSSH sshd / sshd-session / sshd-auth 6.7–10.x at LogLevel INFO and VERBOSE (debug lines tolerated): syslog (RFC 3339 with T or space, RFC 3164 with or without hostname or priority, RFC 5424, Solaris message ids, bracketed tags), journal JSON, bare -e/-E lines, PAM module lines',
   idents: ['sshd', 'sshd-session', 'sshd-auth'],
-  patterns: [...PATTERNS.map((p) => p.id), ...Object.values(FALLBACK)],
+  patterns: [...TABLE.ids, 'sshd.ignored', ...Object.values(FALLBACK)],
   sniff(text: string): number {
     const t = text.replace(/\r$/, '').replace(PROGNAME, '');
     return SNIFF.test(t) ? 0.95 : 0;

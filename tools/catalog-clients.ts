@@ -1,0 +1,4 @@
+import type { Catalog } from './catalog-report.js';
+export function clientCatalogs(_repo: string, _git: string): Catalog[] {
+  return [];
+}
