@@ -48,7 +48,7 @@ export const TABLE_ROWS: ReadonlyArray<Row<Ctx>> = [
   },
   {
     id: 'sshd.auth.keyfile',
-    re: /^User (?<user>\S+) (?<what>[\w ]+) (?<file>\/\S*) is not a regular file$/,
+    re: /^User (?<user>.*) (?<what>authorized (?:keys|principals)) (?<file>\/\S*) is not a regular file$/,
     kind: 'auth.failed',
     detail: (g) => ({ reason: 'keyfile', what: g.what!, file: g.file!, message: 'not a regular file' }),
   },
