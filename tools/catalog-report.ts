@@ -100,3 +100,52 @@ export function coverageMarkdown(catalogs: readonly Catalog[]): string {
   }
   return out.join('\n') + '\n';
 }
+
+/** What docs/catalog/coverage.json holds: per program, the totals and the counts per version. */
+export interface CoverageJson {
+  [program: string]: { source: string; totals: ReturnType<typeof counts>; promised: ReturnType<typeof counts>; versions: Record<string, ReturnType<typeof counts>> };
+}
+
+export function coverageJson(catalogs: readonly Catalog[]): CoverageJson {
+  const out: CoverageJson = {};
+  for (const c of catalogs) {
+    const versions: Record<string, ReturnType<typeof counts>> = {};
+    for (const v of c.versions) {
+      const n = counts(c.entries.filter((_, i) => c.present[i]!.has(v)));
+      if (n.total) versions[v] = n;
+    }
+    out[c.program] = { source: c.source, totals: counts(c.entries), promised: counts(c.entries.filter(c.promised)), versions };
+  }
+  return out;
+}
+
+/**
+ * The section of docs/events.md (tools/gen-events-doc.ts) on the catalog: per program and
+ * version, how many of the messages the source can print the parser understands.
+ */
+export function catalogSection(coverage: CoverageJson | undefined): string[] {
+  if (!coverage) return [];
+  const out = [
+    '## Coverage of every message the programs can print',
+    '',
+    'From the message catalog (`npx tsx tools/catalog.ts`, details in `docs/catalog/coverage.md`): every',
+    'message the programs\' sources can print, rendered and run through the parser. *Understood* is mapped to a',
+    'pattern, taken by the level fallback (generic), or in a named `ignored` class; *promised* are the levels',
+    "where nothing may stay unclassified (sshd: INFO and above; plink's event log and fatal errors; FreeRDP's",
+    'connect-path errors and ERRCONNECT table). The client parsers\' gaps are listed one per line in `coverage.md`.',
+    '',
+    '| program | messages | mapped | generic | ignored | unclassified | promised, unclassified |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const [p, c] of Object.entries(coverage)) {
+    const t = c.totals;
+    out.push(`| \`${p}\` | ${t.total} | ${t.mapped} | ${t.generic} | ${t.ignored} | ${t.unclassified} | ${c.promised.unclassified} of ${c.promised.total} |`);
+  }
+  out.push('', 'Understood, per version:', '');
+  for (const [p, c] of Object.entries(coverage)) {
+    const parts = Object.entries(c.versions).map(([v, n]) => `${v} ${(100 * (1 - n.unclassified / n.total)).toFixed(0)}%`);
+    out.push(`- \`${p}\`: ${parts.join(' · ')}`);
+  }
+  out.push('');
+  return out;
+}

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { gitDir } from './catalog-c.js';
 import { classifyOpenssh } from './catalog-classify.js';
 import { clientCatalogs } from './catalog-clients.js';
-import { coverageMarkdown, type Catalog } from './catalog-report.js';
+import { coverageJson, coverageMarkdown, type Catalog } from './catalog-report.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 const OUT = join(ROOT, 'docs', 'catalog');
@@ -70,7 +70,17 @@ const write = (file: string, text: string): void => {
 for (const c of catalogs) {
   write(`${c.program}.json`, `[\n${c.entries.map((e) => JSON.stringify(e)).join(',\n')}\n]\n`);
 }
-if (catalogs.length) write('coverage.md', coverageMarkdown(catalogs));
+if (catalogs.length) {
+  write('coverage.md', coverageMarkdown(catalogs));
+  // a program whose mirror is missing keeps its committed figures
+  let old: Record<string, unknown> = {};
+  try {
+    old = JSON.parse(readFileSync(join(OUT, 'coverage.json'), 'utf8')) as Record<string, unknown>;
+  } catch {
+    // new
+  }
+  write('coverage.json', JSON.stringify({ ...old, ...coverageJson(catalogs) }, null, 1) + '\n');
+}
 const sshdCatalog = catalogs.find((c) => c.program === 'sshd');
 if (sshdCatalog) {
   // the ignored messages sshd logs at INFO and VERBOSE, for the parser (agent/parsers/table.ts IgnoredTable)
