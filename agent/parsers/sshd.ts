@@ -668,7 +668,8 @@ class SshdParser implements LineParser {
       ctx.level = lv[1]!;
       text = text.slice(lv[0].length);
     }
-    let d = TABLE.match(text, ctx) ?? IGNORED.match(text);
+    // the ignored messages are all INFO or VERBOSE: lines with a level prefix never match them
+    let d = TABLE.match(text, ctx) ?? (ctx.level === undefined ? IGNORED.match(text) : undefined);
     if (!d) {
       const warning = text.startsWith('WARNING: ') ? WARNING.exec(text) : null;
       if (ctx.level === 'fatal') d = evd('error.fatal', FALLBACK.fatal, { message: text });

@@ -102,7 +102,7 @@ export function formatToRegExp(fmt: string): RegExp {
 
 /** The catalog's ignored messages of a program: format → class, as `noise` with detail.ignored. */
 export class IgnoredTable {
-  private readonly index: PatternTable<{ id: string; re: RegExp; cls: string; needs: readonly string[] }>;
+  private readonly index: PatternTable<{ id: string; re: RegExp; cls: string; needs?: readonly string[] }>;
 
   constructor(
     private readonly program: Program,
@@ -114,7 +114,8 @@ export class IgnoredTable {
       fmt
         .split(/%[-+ #0]*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?:hh|h|ll|l|j|z|t|L|q)?[diouxXeEfgGcsp%]/)
         .reduce((a, b) => (b.length > a.length ? b : a), '');
-    this.index = new PatternTable(rows.map(([fmt, cls]) => ({ id: pattern, re: formatToRegExp(fmt), cls, needs: [longest(fmt)] })));
+    // (only for formats that start with a conversion: the others are dispatched by their first character)
+    this.index = new PatternTable(rows.map(([fmt, cls]) => ({ id: pattern, re: formatToRegExp(fmt), cls, ...(fmt.startsWith('%') ? { needs: [longest(fmt)] } : {}) })));
   }
 
   match(text: string): EventDraft | undefined {
