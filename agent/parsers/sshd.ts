@@ -38,7 +38,7 @@ import type { LineParser, Message, ParserSpec } from './types.js';
 export { opensshAlgClass };
 
 /** The rows written as code (the first, older part of the table; sshd-table.ts has the rest). */
-type Pattern = Row<Ctx> & { make: NonNullable<Row<Ctx>['make']> };
+type Pattern = Row<Ctx>;
 
 const S = 'sshd' as const;
 /**
@@ -135,16 +135,8 @@ export const PATTERNS: Pattern[] = [
     re: /^Server listening on (\S+) port (\d+)(?: rdomain (\S*))?\.$/,
     make: (m) => evd('server.listening', 'sshd.server.listening', m[3] ? { address: m[1]!, port: Number(m[2]), rdomain: m[3] } : { address: m[1]!, port: Number(m[2]) }),
   },
-  {
-    id: 'sshd.server.signal',
-    re: /^Received signal (\d+); terminating\.$/,
-    make: (m) => evd('server.stopped', 'sshd.server.signal', { reason: 'signal', signal: Number(m[1]) }),
-  },
-  {
-    id: 'sshd.server.sighup',
-    re: /^Received SIGHUP; restarting\.$/,
-    make: () => evd('server.stopped', 'sshd.server.sighup', { reason: 'restart', signal: 1 }),
-  },
+  { id: 'sshd.server.signal', re: /^Received signal (?<signal>\d+); terminating\.$/, kind: 'server.stopped', detail: (g) => ({ reason: 'signal', signal: Number(g.signal) }) },
+  { id: 'sshd.server.sighup', re: /^Received SIGHUP; restarting\.$/, kind: 'server.stopped', detail: { reason: 'restart', signal: 1 } },
   {
     id: 'sshd.server.timeout',
     re: new RegExp(String.raw`^Timeout before authentication for (?:connection from (\S+) to (\S+?), pid = (\d+)|(\S+?)(?: port (\d+))?)$`),
@@ -278,15 +270,12 @@ export const PATTERNS: Pattern[] = [
       return ev('session.disconnected', 'sshd.conn.read-error', m[1], m[2], undefined, { reason: /timed out/i.test(message) ? 'timeout' : 'reset', message });
     },
   },
-  {
-    id: 'sshd.conn.closing',
-    re: new RegExp(String.raw`^Closing connection to ${ADDR} port (\d+)$`),
-    make: (m) => info('sshd.conn.closing', { what: 'closing' }, m[1], m[2]),
-  },
+  { id: 'sshd.conn.closing', re: /^Closing connection to (?<host>\S+) port (?<port>\d+)$/, kind: 'info', detail: { what: 'closing' } },
   {
     id: 'sshd.conn.transferred',
-    re: /^Transferred: sent (\d+), received (\d+) bytes$/,
-    make: (m) => info('sshd.conn.transferred', { what: 'transferred', sent: Number(m[1]), received: Number(m[2]) }),
+    re: /^Transferred: sent (?<sent>\d+), received (?<received>\d+) bytes$/,
+    kind: 'info',
+    detail: (g) => ({ what: 'transferred', sent: Number(g.sent), received: Number(g.received) }),
   },
   {
     id: 'sshd.conn.dns',
@@ -295,11 +284,7 @@ export const PATTERNS: Pattern[] = [
       ev('error.other', 'sshd.conn.dns', (m[2] ?? m[3] ?? m[6])!, undefined, undefined, { reason: 'dns-mismatch', message: m[0] }),
   },
   // --- version exchange ----------------------------------------------------------------
-  {
-    id: 'sshd.ident.none',
-    re: new RegExp(String.raw`^Did not receive identification string from ${ADDR}(?: port (\d+))?$`),
-    make: (m) => ev('version.failed', 'sshd.ident.none', m[1], m[2], undefined, { reason: 'no-banner' }),
-  },
+  { id: 'sshd.ident.none', re: /^Did not receive identification string from (?<host>\S+?)(?: port (?<port>\d+))?$/, kind: 'version.failed', detail: { reason: 'no-banner' } },
   {
     id: 'sshd.ident.bad',
     re: new RegExp(String.raw`^(?:Bad protocol version identification '(.*)' from ${ADDR}(?: port (\d+))?|Bad remote protocol version identification: '(.*)'|Protocol major versions differ(?: for ${ADDR}(?: port (\d+))?)?: (.*))$`),
@@ -320,8 +305,9 @@ export const PATTERNS: Pattern[] = [
   },
   {
     id: 'sshd.ident.probe',
-    re: new RegExp(String.raw`^probed from ${ADDR} port (\d+) with (.*?)\.  Don't panic\.$`),
-    make: (m) => ev('version.failed', 'sshd.ident.probe', m[1], m[2], undefined, { reason: 'probe', banner: m[3]! }),
+    re: /^probed from (?<host>\S+) port (?<port>\d+) with (?<banner>.*?)\. {2}Don't panic\.$/,
+    kind: 'version.failed',
+    detail: (g) => ({ reason: 'probe', banner: g.banner! }),
   },
   {
     id: 'sshd.ident.banner-fatal',
@@ -379,8 +365,9 @@ export const PATTERNS: Pattern[] = [
   },
   {
     id: 'sshd.kex.dispatch-protocol-error',
-    re: /^(?:Hm, )?dispatch[ _]protocol[ _]error: type (\d+) seq (\d+)$/,
-    make: (m) => evd('error.other', 'sshd.kex.dispatch-protocol-error', { reason: 'protocol-error', type: Number(m[1]), seq: Number(m[2]) }),
+    re: /^(?:Hm, )?dispatch[ _]protocol[ _]error: type (?<type>\d+) seq (?<seq>\d+)$/,
+    kind: 'error.other',
+    detail: (g) => ({ reason: 'protocol-error', type: Number(g.type), seq: Number(g.seq) }),
   },
   {
     id: 'sshd.kex.dispatch-fatal',
@@ -433,6 +420,7 @@ export const PATTERNS: Pattern[] = [
   },
   // --- authentication ------------------------------------------------------------------
   {
+    // hot rows: positional (see table.ts `positional`)
     id: 'sshd.auth.accepted',
     re: new RegExp(String.raw`^Accepted (\S+) for (.*) from ${ADDR} port (\d+)(?: (ssh[12]))?(?:: (.*))?$`),
     make: (m) => ev('auth.success', 'sshd.auth.accepted', m[3], m[4], m[2], keyInfo({ method: m[1]! }, m[6])),
@@ -491,20 +479,16 @@ export const PATTERNS: Pattern[] = [
   },
   {
     id: 'sshd.auth.max-attempts',
-    re: new RegExp(String.raw`^maximum authentication attempts exceeded for (invalid user )?(.*) from ${ADDR} port (\d+)(?: ssh[12])?$`),
-    make: (m) =>
-      ev('auth.failed', 'sshd.auth.max-attempts', m[3], m[4], m[2], m[1] ? { reason: 'too-many-failures', invalidUser: true } : { reason: 'too-many-failures' }),
+    re: /^maximum authentication attempts exceeded for (?<invalid>invalid user )?(?<user>.*) from (?<host>\S+) port (?<port>\d+)(?: ssh[12])?$/,
+    kind: 'auth.failed',
+    detail: (g): Detail => (g.invalid ? { reason: 'too-many-failures', invalidUser: true } : { reason: 'too-many-failures' }),
   },
   {
     id: 'sshd.auth.root-refused',
     re: new RegExp(String.raw`^ROOT LOGIN REFUSED FROM ${ADDR}(?: port (\d+))?$`),
     make: (m) => ev('auth.failed', 'sshd.auth.root-refused', m[1], m[2], 'root', { reason: 'root-refused' }),
   },
-  {
-    id: 'sshd.auth.bad-modes',
-    re: /^Authentication refused: (.*)$/,
-    make: (m) => evd('auth.failed', 'sshd.auth.bad-modes', { reason: 'bad-modes', message: m[1]! }),
-  },
+  { id: 'sshd.auth.bad-modes', re: /^Authentication refused: (?<message>.*)$/, kind: 'auth.failed', detail: (g) => ({ reason: 'bad-modes', message: g.message! }) },
   {
     id: 'sshd.auth.pubkey-alg',
     re: /^(?:userauth_pubkey|userauth_hostbased): (?:(?:key type|signature algorithm) (\S+) not in ((?:Pubkey|Hostbased)Accepted(?:KeyTypes|Algorithms))|unsupported public key algorithm: (\S+))$/,
@@ -549,11 +533,7 @@ export const PATTERNS: Pattern[] = [
     make: (m) =>
       ev('session.started', 'sshd.pam.session-opened', undefined, undefined, m[2]!, m[3] ? { source: 'pam', uid: Number(m[3]) } : { source: 'pam' }),
   },
-  {
-    id: 'sshd.pam.session-closed',
-    re: new RegExp(String.raw`^${PAM_PREFIX}session closed for user (.*)$`),
-    make: (m) => ev('session.ended', 'sshd.pam.session-closed', undefined, undefined, m[2]!, { source: 'pam' }),
-  },
+  { id: 'sshd.pam.session-closed', re: new RegExp(String.raw`^${PAM_PREFIX}session closed for user (?<user>.*)$`), kind: 'session.ended', detail: { source: 'pam' } },
   {
     id: 'sshd.pam.other',
     re: new RegExp(String.raw`^${PAM_PREFIX}(.*)$`),
@@ -575,23 +555,17 @@ export const PATTERNS: Pattern[] = [
   },
   {
     id: 'sshd.session.close',
-    re: new RegExp(String.raw`^Close session: user (.*) from ${ADDR} port (\d+)(?: id (\d+))?$`),
-    make: (m) => ev('session.ended', 'sshd.session.close', m[2], m[3], m[1], m[4] ? { channel: Number(m[4]) } : {}),
+    re: /^Close session: user (?<user>.*) from (?<host>\S+) port (?<port>\d+)(?: id (?<channel>\d+))?$/,
+    kind: 'session.ended',
+    detail: (g): Detail => (g.channel ? { channel: Number(g.channel) } : {}),
   },
-  {
-    id: 'sshd.session.exit-signal',
-    re: /^Exiting on signal (\d+)$/,
-    make: (m) => evd('session.ended', 'sshd.session.exit-signal', { reason: 'signal', signal: Number(m[1]) }),
-  },
-  {
-    id: 'sshd.session.child',
-    re: /^User child is on pid (\d+)$/,
-    make: (m) => info('sshd.session.child', { what: 'user-child', childPid: Number(m[1]) }),
-  },
+  { id: 'sshd.session.exit-signal', re: /^Exiting on signal (?<signal>\d+)$/, kind: 'session.ended', detail: (g) => ({ reason: 'signal', signal: Number(g.signal) }) },
+  { id: 'sshd.session.child', re: /^User child is on pid (?<pid>\d+)$/, kind: 'info', detail: (g) => ({ what: 'user-child', childPid: Number(g.pid) }) },
   {
     id: 'sshd.session.subsystem-failed',
-    re: /^subsystem request for (\S+) by user (.*) failed, subsystem not found$/,
-    make: (m) => ev('error.other', 'sshd.session.subsystem-failed', undefined, undefined, m[2]!, { reason: 'subsystem-not-found', subsystem: m[1]! }),
+    re: /^subsystem request for (?<subsystem>\S+) by user (?<user>.*) failed, subsystem not found$/,
+    kind: 'error.other',
+    detail: (g) => ({ reason: 'subsystem-not-found', subsystem: g.subsystem! }),
   },
   {
     id: 'sshd.session.oom-adj',
