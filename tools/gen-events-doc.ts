@@ -4,12 +4,13 @@
  * (test/parsers/*.samples.log). `npx tsx tools/gen-events-doc.ts` writes the file;
  * test/docs/events-doc.test.ts fails when it is not current.
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EVENT_KINDS, PROGRAMS, type EventKind } from '../agent/event.js';
 import { PARSERS } from '../agent/parsers/registry.js';
 import { readSamples, runSamples } from '../test/helpers/samples.js';
+import { catalogSection, type CoverageJson } from './catalog-report.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 
@@ -62,6 +63,7 @@ export function eventsDoc(): string {
     '|---|---|',
     ...PARSERS.map((p) => `| \`${p.program}\` | ${p.understands.replace(/\|/g, '\\|')} |`),
     '',
+    ...catalogSection(existsSync(join(ROOT, 'docs', 'catalog', 'coverage.json')) ? (JSON.parse(readFileSync(join(ROOT, 'docs', 'catalog', 'coverage.json'), 'utf8')) as CoverageJson) : undefined),
     '## Kinds',
     '',
   ];

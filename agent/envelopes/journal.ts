@@ -48,3 +48,48 @@ export function parseJournal(o: Record<string, unknown>): JournalParts {
   if (unit) parts.unit = unit;
   return parts;
 }
+
+/**
+ * `journalctl -o export`: entries of `FIELD=value` lines separated by an empty line; a field whose
+ * value is not plain text is written as `FIELD`, a newline, its length as a 64-bit little-endian
+ * number, the bytes, and a newline. Each entry becomes the same parts as a `-o json` entry.
+ */
+export function parseJournalExport(data: Buffer): JournalParts[] {
+  const out: JournalParts[] = [];
+  let entry: Record<string, unknown> = {};
+  let fields = 0;
+  let i = 0;
+  const flush = (): void => {
+    if (fields) out.push(parseJournal(entry));
+    entry = {};
+    fields = 0;
+  };
+  while (i < data.length) {
+    const nl = data.indexOf(0x0a, i);
+    const end = nl === -1 ? data.length : nl;
+    if (end === i) {
+      flush();
+      i = end + 1;
+      continue;
+    }
+    const eq = data.indexOf(0x3d, i);
+    if (eq !== -1 && eq < end) {
+      entry[data.toString('utf8', i, eq)] = data.toString('utf8', eq + 1, end);
+      fields++;
+      i = end + 1;
+      continue;
+    }
+    // binary field: name, newline, u64 LE length, bytes, newline
+    const name = data.toString('utf8', i, end);
+    const at = end + 1;
+    if (at + 8 > data.length) break;
+    const len = Number(data.readBigUInt64LE(at));
+    const start = at + 8;
+    if (start + len > data.length) break;
+    entry[name] = [...data.subarray(start, start + len)];
+    fields++;
+    i = start + len + 1;
+  }
+  flush();
+  return out;
+}

@@ -1,10 +1,18 @@
 /**
- * syslog envelopes as rsyslog and syslog-ng write them to files such as /var/log/auth.log:
+ * syslog envelopes as the syslog daemons in use write them to files such as /var/log/auth.log:
  *
  *   RFC 3339 (Debian 12 rsyslog default):  2026-11-21T13:32:07.000916+00:00 vm sshd[31957]: message
+ *   the same with a space for the `T` (then with a zone), and two spaces (syslog-ng, macOS):
+ *                                          2020-03-23 06:47:42.801612-0700  host sshd[3186]: message
  *   traditional (RFC 3164, no year):       Nov 21 13:32:07 vm sshd[31957]: message
+ *   traditional without a hostname:        Nov 23 21:50:37 sshd[8148]: message
+ *   RFC 3164 with its priority kept:       <38>Nov 21 13:32:07 vm sshd[31957]: message
+ *   RFC 5424 (structured data or `-`):     <38>1 2019-07-08T17:40:16.954167-04:00 host sshd 57915 - [a@1 x="y"] message
  *
- * The identifier may lack a pid (`vm sshd: message`). A traditional date takes its year from a
+ * The identifier may lack a pid (`vm sshd: message`) or come in brackets (`vm [sshd]: message`);
+ * `sshd-session` and `sshd-auth` (OpenSSH 9.8, 10.x) are identifiers like any other. Solaris and
+ * illumos put a message id and facility.level before the message (`sshd[19558]: [ID 800047
+ * auth.info] message`): it is taken off the text. A traditional date takes its year from a
  * reference time (when the line was read) and is read in the local time zone; a date that would
  * lie more than a day after the reference belongs to the previous year (logs from December read
  * in January).
@@ -19,9 +27,14 @@ export interface SyslogParts {
 }
 
 const RFC3339 =
-  /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?) (\S+) ([^\s[\]:]{1,64})(?:\[(\d{1,10})\])?: ?(.*)$/s;
+  /^(\d{4}-\d\d-\d\d(?:T\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?| \d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)))  ?(\S+) ([^\s[\]:]{1,64})(?:\[(\d{1,10})\])?: ?(.*)$/s;
 const TRADITIONAL =
-  /^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\S+) ([^\s[\]:]{1,64})(?:\[(\d{1,10})\])?: ?(.*)$/s;
+  /^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([ \d]\d) (\d\d):(\d\d):(\d\d) (?:(\S+) )??(\[[^\s[\]:]{1,64}\]|[^\s[\]:]{1,64})(?:\[(\d{1,10})\])?: ?(.*)$/s;
+/** RFC 5424 after `<PRI>`: version, time (or `-`), host, app, procid, msgid, structured data (`-` or `[…]…`), message. */
+const RFC5424 =
+  /^1 (\S+) (\S+) (\S+) (\S+) \S+ (?:-|(?:\[(?:[^\]"\\]|\\.|"(?:[^"\\]|\\.)*")*\])+)(?: \ufeff?(.*))?$/s;
+/** Solaris / illumos message id between the tag and the message. */
+const SOLARIS_ID = /^\[ID \d{1,10} [a-z0-9]{1,10}\.[a-z]{1,10}\] /;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const DAY_MS = 86_400_000;
 
@@ -58,6 +71,13 @@ export function parseSyslog(line: string, referenceTime: number): SyslogParts | 
     const parts: SyslogParts = { time: 0, hostname: '', ident: '', text: '' };
     return parseRfc3339(line, parts) ? parts : undefined;
   }
+  if (c0 === 60) {
+    // <PRI>: RFC 5424 (`<38>1 …`) or an RFC 3164 line that kept its priority
+    const pri = /^<\d{1,3}>/.exec(line);
+    if (!pri) return undefined;
+    const rest = line.slice(pri[0].length);
+    return rest.startsWith('1 ') ? parseRfc5424(rest) : parseSyslog(rest, referenceTime);
+  }
   const m = TRADITIONAL.exec(line);
   if (!m) return undefined;
   const month = MONTHS.indexOf(m[1]!);
@@ -67,11 +87,29 @@ export function parseSyslog(line: string, referenceTime: number): SyslogParts | 
     new Date(y, month, Number(m[2]!.trim()), Number(m[3]), Number(m[4]), Number(m[5])).getTime();
   let time = build(year);
   if (time > referenceTime + DAY_MS) time = build(--year);
-  return withPid({ time, hostname: m[6]!, ident: m[7]!, text: m[9]! }, m[8]);
+  const tag = m[7]!;
+  const ident = tag.startsWith('[') ? tag.slice(1, -1) : tag;
+  return withPid({ time, hostname: m[6] ?? '', ident, text: solarisOff(m[9]!) }, m[8]);
+}
+
+function parseRfc5424(rest: string): SyslogParts | undefined {
+  const m = RFC5424.exec(rest);
+  if (!m) return undefined;
+  const time = m[1] === '-' ? Number.NaN : Date.parse(m[1]!);
+  if (Number.isNaN(time)) return undefined;
+  const parts: SyslogParts = { time, hostname: m[2] === '-' ? '' : m[2]!, ident: m[3] === '-' ? '' : m[3]!, text: solarisOff(m[5] ?? '') };
+  return withPid(parts, /^\d{1,10}$/.test(m[4]!) ? m[4] : undefined);
+}
+
+/** The text without a Solaris message id (`[ID 800047 auth.info] `) in front. */
+function solarisOff(text: string): string {
+  if (text.charCodeAt(0) !== 91) return text;
+  const id = SOLARIS_ID.exec(text);
+  return id ? text.slice(id[0].length) : text;
 }
 
 /**
- * The RFC 3339 form, read by hand: it is the first thing done to every line of a Debian auth.log,
+ * The RFC 3339 form (and its space-separated variant), read by hand: it is the first thing done to every line of a Debian auth.log,
  * and the regular expression (kept as RFC3339, the definition) plus Date.parse cost more than the
  * rest of the envelope work. test/envelopes/syslog.test.ts checks both give the same on every
  * fixture line and on generated hostile ones. The time is computed from the digits when every
@@ -123,7 +161,7 @@ function secondOf(line: string, zoneStart: number, zoneEnd: number): number {
     if (oh <= 23 && om <= 59) offset = (line.charCodeAt(zoneStart) === 45 ? -1 : 1) * (oh * 60 + om);
   }
   if (month < 1 || month > 12 || day < 1 || day > 28 || hour > 23 || minute > 59 || second > 59 || Number.isNaN(offset)) {
-    return Date.parse(line.slice(0, 19) + line.slice(zoneStart, zoneEnd));
+    return Date.parse(`${line.slice(0, 10)}T${line.slice(11, 19)}${line.slice(zoneStart, zoneEnd)}`);
   }
   const year = two(line, 0) * 100 + two(line, 2);
   return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute - offset) * 60_000 + second * 1000;
@@ -133,7 +171,7 @@ function secondOf(line: string, zoneStart: number, zoneEnd: number): number {
 function parseRfc3339(line: string, into: Target): boolean {
   // YYYY-MM-DDTHH:MM:SS
   if (!(digitsAt(line, 0, 4) && line.charCodeAt(4) === 45 && digitsAt(line, 5, 2) && line.charCodeAt(7) === 45 && digitsAt(line, 8, 2))) return false;
-  if (!(line.charCodeAt(10) === 84 && digitsAt(line, 11, 2) && line.charCodeAt(13) === 58 && digitsAt(line, 14, 2) && line.charCodeAt(16) === 58 && digitsAt(line, 17, 2))) return false;
+  if (!((line.charCodeAt(10) === 84 || line.charCodeAt(10) === 32) && digitsAt(line, 11, 2) && line.charCodeAt(13) === 58 && digitsAt(line, 14, 2) && line.charCodeAt(16) === 58 && digitsAt(line, 17, 2))) return false;
   let i = 19;
   let fracStart = -1;
   let fracEnd = -1;
@@ -153,8 +191,11 @@ function parseRfc3339(line: string, into: Target): boolean {
     else if (digitsAt(line, i + 3, 2)) i += 5;
   }
   if (line.charCodeAt(i) !== 32) return false;
-  // hostname: \S+ then one space
-  const hostStart = i + 1;
+  // the space-separated form needs its zone (dpkg.log's `2026-11-21 13:26:26 upgrade …` is no syslog line)
+  if (line.charCodeAt(10) === 32 && i === zoneStart) return false;
+  const zoneEnd = i;
+  // hostname: \S+ (after one space, or syslog-ng's two) then one space
+  const hostStart = line.charCodeAt(i + 1) === 32 ? i + 2 : i + 1;
   let j = hostStart;
   while (j < line.length && !isSpace(line.charCodeAt(j))) j++;
   if (j === hostStart || line.charCodeAt(j) !== 32) return false;
@@ -182,7 +223,7 @@ function parseRfc3339(line: string, into: Target): boolean {
   k++;
   if (line.charCodeAt(k) === 32) k++;
   // the time: the whole second, plus milliseconds as Date.parse reads them (first three digits)
-  const secondMs = secondOf(line, zoneStart, i);
+  const secondMs = secondOf(line, zoneStart, zoneEnd);
   if (Number.isNaN(secondMs)) return false;
   let ms = 0;
   if (fracStart !== -1) {
@@ -191,7 +232,7 @@ function parseRfc3339(line: string, into: Target): boolean {
   into.time = secondMs + ms;
   into.hostname = hostname;
   into.ident = ident;
-  into.text = line.slice(k);
+  into.text = solarisOff(line.slice(k));
   if (pid !== undefined) into.pid = pid;
   return true;
 }
@@ -200,9 +241,9 @@ function parseRfc3339(line: string, into: Target): boolean {
 export function parseRfc3339WithRegex(line: string): SyslogParts | undefined {
   const m = RFC3339.exec(line);
   if (!m) return undefined;
-  const time = Date.parse(m[1]!);
+  const time = Date.parse(m[1]!.replace(' ', 'T'));
   if (Number.isNaN(time)) return undefined;
-  return withPid({ time, hostname: m[2]!, ident: m[3]!, text: m[5]! }, m[4]);
+  return withPid({ time, hostname: m[2]!, ident: m[3]!, text: solarisOff(m[5]!) }, m[4]);
 }
 
 function withPid(parts: SyslogParts, pid: string | undefined): SyslogParts {

@@ -1,8 +1,8 @@
 /**
  * OpenSSH sshd, sshd-session (9.8+) and sshd-auth (10.x), releases 6.7 to 10.x.
  *
- * Envelopes (taken off by the router before this parser runs): syslog files (RFC 3339 and
- * traditional), journal JSON (identifiers `sshd`, `sshd-session`, `sshd-auth`), and bare
+ * Envelopes (taken off by the router before this parser runs, agent/envelopes/syslog.ts): syslog files
+ * (RFC 3339, RFC 3164, RFC 5424, Solaris, see there), journal JSON (identifiers `sshd`, `sshd-session`, `sshd-auth`), and bare
  * `sshd -e` / `-E file` lines (no timestamp, host or pid; CRLF endings).
  *
  * What this parser takes off the message itself, outside in (shared reference signatures.md, B.1):
@@ -29,22 +29,16 @@
  * debug lines no pattern knows to noise, so only truly foreign text is `unknown`.
  */
 import type { Detail, EventDraft, EventKind } from '../event.js';
-import { PatternTable } from './dispatch.js';
+import { OPENSSH_LEVEL, opensshAlgClass } from './openssh-common.js';
+import { SSHD_IGNORED } from './sshd-ignored.js';
+import { TABLE_ROWS, type Ctx } from './sshd-table.js';
+import { IgnoredTable, Table, type Row } from './table.js';
 import type { LineParser, Message, ParserSpec } from './types.js';
 
-/** What the wrappers around the message said; patterns may read it. */
-interface Ctx {
-  level: string | undefined;
-  preauth: boolean;
-}
+export { opensshAlgClass };
 
-interface Pattern {
-  id: string;
-  re: RegExp;
-  /** See dispatch.ts: text every match contains (for patterns tried on every line). */
-  needs?: readonly string[] | RegExp;
-  make: (m: RegExpExecArray, ctx: Ctx) => EventDraft;
-}
+/** The rows written as code (the first, older part of the table; sshd-table.ts has the rest). */
+type Pattern = Row<Ctx>;
 
 const S = 'sshd' as const;
 /**
@@ -95,17 +89,6 @@ function keyInfo(detail: Detail, text: string | undefined): Detail {
   return detail;
 }
 
-/** OpenSSH names of algorithm classes (`key exchange method`, `host key type`, `cipher`, `MAC`, `compression method`) → detail.algClass; the ssh client uses it too. */
-export function opensshAlgClass(what: string): string {
-  const w = what.toLowerCase();
-  if (w.startsWith('key exchange') || w.startsWith('kex')) return 'kex';
-  if (w.startsWith('host key') || w.startsWith('hostkey')) return 'hostkey';
-  if (w.startsWith('cipher')) return 'cipher';
-  if (w.startsWith('mac')) return 'mac';
-  if (w.startsWith('comp')) return 'compression';
-  return 'other';
-}
-
 /** Reasons for the messages sshd attaches to fatal connection errors (`Connection from A port N: MSG`). */
 function classifyFatal(tag: string | undefined, message: string): { kind: EventKind; detail: Detail } {
   const detail: Detail = { message };
@@ -152,16 +135,8 @@ export const PATTERNS: Pattern[] = [
     re: /^Server listening on (\S+) port (\d+)(?: rdomain (\S*))?\.$/,
     make: (m) => evd('server.listening', 'sshd.server.listening', m[3] ? { address: m[1]!, port: Number(m[2]), rdomain: m[3] } : { address: m[1]!, port: Number(m[2]) }),
   },
-  {
-    id: 'sshd.server.signal',
-    re: /^Received signal (\d+); terminating\.$/,
-    make: (m) => evd('server.stopped', 'sshd.server.signal', { reason: 'signal', signal: Number(m[1]) }),
-  },
-  {
-    id: 'sshd.server.sighup',
-    re: /^Received SIGHUP; restarting\.$/,
-    make: () => evd('server.stopped', 'sshd.server.sighup', { reason: 'restart', signal: 1 }),
-  },
+  { id: 'sshd.server.signal', re: /^Received signal (?<signal>\d+); terminating\.$/, kind: 'server.stopped', detail: (g) => ({ reason: 'signal', signal: Number(g.signal) }) },
+  { id: 'sshd.server.sighup', re: /^Received SIGHUP; restarting\.$/, kind: 'server.stopped', detail: { reason: 'restart', signal: 1 } },
   {
     id: 'sshd.server.timeout',
     re: new RegExp(String.raw`^Timeout before authentication for (?:connection from (\S+) to (\S+?), pid = (\d+)|(\S+?)(?: port (\d+))?)$`),
@@ -172,7 +147,8 @@ export const PATTERNS: Pattern[] = [
   },
   {
     id: 'sshd.server.maxstartups',
-    re: /^drop connection #(\d+) from \[([^\]]*)\]:(\d+) on \[([^\]]*)\]:(\d+) past [Mm]ax[Ss]tartups$/,
+    // `past MaxStartups` (≤9.7), `past Maxstartups` (9.8–9.9), `Maxstartups` (10.0+)
+    re: /^drop connection #(\d+) from \[([^\]]*)\]:(\d+) on \[([^\]]*)\]:(\d+) (?:past )?[Mm]ax[Ss]tartups$/,
     make: (m) =>
       ev('server.dropped', 'sshd.server.maxstartups', m[2], m[3], undefined, {
         reason: 'maxstartups',
@@ -294,15 +270,12 @@ export const PATTERNS: Pattern[] = [
       return ev('session.disconnected', 'sshd.conn.read-error', m[1], m[2], undefined, { reason: /timed out/i.test(message) ? 'timeout' : 'reset', message });
     },
   },
-  {
-    id: 'sshd.conn.closing',
-    re: new RegExp(String.raw`^Closing connection to ${ADDR} port (\d+)$`),
-    make: (m) => info('sshd.conn.closing', { what: 'closing' }, m[1], m[2]),
-  },
+  { id: 'sshd.conn.closing', re: /^Closing connection to (?<host>\S+) port (?<port>\d+)$/, kind: 'info', detail: { what: 'closing' } },
   {
     id: 'sshd.conn.transferred',
-    re: /^Transferred: sent (\d+), received (\d+) bytes$/,
-    make: (m) => info('sshd.conn.transferred', { what: 'transferred', sent: Number(m[1]), received: Number(m[2]) }),
+    re: /^Transferred: sent (?<sent>\d+), received (?<received>\d+) bytes$/,
+    kind: 'info',
+    detail: (g) => ({ what: 'transferred', sent: Number(g.sent), received: Number(g.received) }),
   },
   {
     id: 'sshd.conn.dns',
@@ -311,11 +284,7 @@ export const PATTERNS: Pattern[] = [
       ev('error.other', 'sshd.conn.dns', (m[2] ?? m[3] ?? m[6])!, undefined, undefined, { reason: 'dns-mismatch', message: m[0] }),
   },
   // --- version exchange ----------------------------------------------------------------
-  {
-    id: 'sshd.ident.none',
-    re: new RegExp(String.raw`^Did not receive identification string from ${ADDR}(?: port (\d+))?$`),
-    make: (m) => ev('version.failed', 'sshd.ident.none', m[1], m[2], undefined, { reason: 'no-banner' }),
-  },
+  { id: 'sshd.ident.none', re: /^Did not receive identification string from (?<host>\S+?)(?: port (?<port>\d+))?$/, kind: 'version.failed', detail: { reason: 'no-banner' } },
   {
     id: 'sshd.ident.bad',
     re: new RegExp(String.raw`^(?:Bad protocol version identification '(.*)' from ${ADDR}(?: port (\d+))?|Bad remote protocol version identification: '(.*)'|Protocol major versions differ(?: for ${ADDR}(?: port (\d+))?)?: (.*))$`),
@@ -336,8 +305,9 @@ export const PATTERNS: Pattern[] = [
   },
   {
     id: 'sshd.ident.probe',
-    re: new RegExp(String.raw`^probed from ${ADDR} port (\d+) with (.*?)\.  Don't panic\.$`),
-    make: (m) => ev('version.failed', 'sshd.ident.probe', m[1], m[2], undefined, { reason: 'probe', banner: m[3]! }),
+    re: /^probed from (?<host>\S+) port (?<port>\d+) with (?<banner>.*?)\. {2}Don't panic\.$/,
+    kind: 'version.failed',
+    detail: (g) => ({ reason: 'probe', banner: g.banner! }),
   },
   {
     id: 'sshd.ident.banner-fatal',
@@ -395,8 +365,9 @@ export const PATTERNS: Pattern[] = [
   },
   {
     id: 'sshd.kex.dispatch-protocol-error',
-    re: /^(?:Hm, )?dispatch[ _]protocol[ _]error: type (\d+) seq (\d+)$/,
-    make: (m) => evd('error.other', 'sshd.kex.dispatch-protocol-error', { reason: 'protocol-error', type: Number(m[1]), seq: Number(m[2]) }),
+    re: /^(?:Hm, )?dispatch[ _]protocol[ _]error: type (?<type>\d+) seq (?<seq>\d+)$/,
+    kind: 'error.other',
+    detail: (g) => ({ reason: 'protocol-error', type: Number(g.type), seq: Number(g.seq) }),
   },
   {
     id: 'sshd.kex.dispatch-fatal',
@@ -440,7 +411,8 @@ export const PATTERNS: Pattern[] = [
   {
     id: 'sshd.conn.fatal',
     needs: ['Connection from ', 'Connection to '],
-    re: new RegExp(String.raw`^(?:([\w_ ]+): )?Connection (?:from|to) ${PRE}${ADDR} port (\d+): (.*)$`),
+    // `TAG: ` and, from 8.0, `FUNCTION: WHAT: ` before it (sshpkt_fatal)
+    re: new RegExp(String.raw`^(?:([\w_ ]+(?:: [\w@. -]+)?): )?Connection (?:from|to) ${PRE}${ADDR} port (\d+): (.*)$`),
     make: (m) => {
       const { kind, detail } = classifyFatal(m[1], m[6]!);
       return ev(kind, 'sshd.conn.fatal', m[4], m[5], m[3], userState(detail, m[2], m[3]));
@@ -448,6 +420,7 @@ export const PATTERNS: Pattern[] = [
   },
   // --- authentication ------------------------------------------------------------------
   {
+    // hot rows: positional (see table.ts `positional`)
     id: 'sshd.auth.accepted',
     re: new RegExp(String.raw`^Accepted (\S+) for (.*) from ${ADDR} port (\d+)(?: (ssh[12]))?(?:: (.*))?$`),
     make: (m) => ev('auth.success', 'sshd.auth.accepted', m[3], m[4], m[2], keyInfo({ method: m[1]! }, m[6])),
@@ -506,20 +479,16 @@ export const PATTERNS: Pattern[] = [
   },
   {
     id: 'sshd.auth.max-attempts',
-    re: new RegExp(String.raw`^maximum authentication attempts exceeded for (invalid user )?(.*) from ${ADDR} port (\d+)(?: ssh[12])?$`),
-    make: (m) =>
-      ev('auth.failed', 'sshd.auth.max-attempts', m[3], m[4], m[2], m[1] ? { reason: 'too-many-failures', invalidUser: true } : { reason: 'too-many-failures' }),
+    re: /^maximum authentication attempts exceeded for (?<invalid>invalid user )?(?<user>.*) from (?<host>\S+) port (?<port>\d+)(?: ssh[12])?$/,
+    kind: 'auth.failed',
+    detail: (g): Detail => (g.invalid ? { reason: 'too-many-failures', invalidUser: true } : { reason: 'too-many-failures' }),
   },
   {
     id: 'sshd.auth.root-refused',
     re: new RegExp(String.raw`^ROOT LOGIN REFUSED FROM ${ADDR}(?: port (\d+))?$`),
     make: (m) => ev('auth.failed', 'sshd.auth.root-refused', m[1], m[2], 'root', { reason: 'root-refused' }),
   },
-  {
-    id: 'sshd.auth.bad-modes',
-    re: /^Authentication refused: (.*)$/,
-    make: (m) => evd('auth.failed', 'sshd.auth.bad-modes', { reason: 'bad-modes', message: m[1]! }),
-  },
+  { id: 'sshd.auth.bad-modes', re: /^Authentication refused: (?<message>.*)$/, kind: 'auth.failed', detail: (g) => ({ reason: 'bad-modes', message: g.message! }) },
   {
     id: 'sshd.auth.pubkey-alg',
     re: /^(?:userauth_pubkey|userauth_hostbased): (?:(?:key type|signature algorithm) (\S+) not in ((?:Pubkey|Hostbased)Accepted(?:KeyTypes|Algorithms))|unsupported public key algorithm: (\S+))$/,
@@ -564,11 +533,7 @@ export const PATTERNS: Pattern[] = [
     make: (m) =>
       ev('session.started', 'sshd.pam.session-opened', undefined, undefined, m[2]!, m[3] ? { source: 'pam', uid: Number(m[3]) } : { source: 'pam' }),
   },
-  {
-    id: 'sshd.pam.session-closed',
-    re: new RegExp(String.raw`^${PAM_PREFIX}session closed for user (.*)$`),
-    make: (m) => ev('session.ended', 'sshd.pam.session-closed', undefined, undefined, m[2]!, { source: 'pam' }),
-  },
+  { id: 'sshd.pam.session-closed', re: new RegExp(String.raw`^${PAM_PREFIX}session closed for user (?<user>.*)$`), kind: 'session.ended', detail: { source: 'pam' } },
   {
     id: 'sshd.pam.other',
     re: new RegExp(String.raw`^${PAM_PREFIX}(.*)$`),
@@ -590,23 +555,17 @@ export const PATTERNS: Pattern[] = [
   },
   {
     id: 'sshd.session.close',
-    re: new RegExp(String.raw`^Close session: user (.*) from ${ADDR} port (\d+)(?: id (\d+))?$`),
-    make: (m) => ev('session.ended', 'sshd.session.close', m[2], m[3], m[1], m[4] ? { channel: Number(m[4]) } : {}),
+    re: /^Close session: user (?<user>.*) from (?<host>\S+) port (?<port>\d+)(?: id (?<channel>\d+))?$/,
+    kind: 'session.ended',
+    detail: (g): Detail => (g.channel ? { channel: Number(g.channel) } : {}),
   },
-  {
-    id: 'sshd.session.exit-signal',
-    re: /^Exiting on signal (\d+)$/,
-    make: (m) => evd('session.ended', 'sshd.session.exit-signal', { reason: 'signal', signal: Number(m[1]) }),
-  },
-  {
-    id: 'sshd.session.child',
-    re: /^User child is on pid (\d+)$/,
-    make: (m) => info('sshd.session.child', { what: 'user-child', childPid: Number(m[1]) }),
-  },
+  { id: 'sshd.session.exit-signal', re: /^Exiting on signal (?<signal>\d+)$/, kind: 'session.ended', detail: (g) => ({ reason: 'signal', signal: Number(g.signal) }) },
+  { id: 'sshd.session.child', re: /^User child is on pid (?<pid>\d+)$/, kind: 'info', detail: (g) => ({ what: 'user-child', childPid: Number(g.pid) }) },
   {
     id: 'sshd.session.subsystem-failed',
-    re: /^subsystem request for (\S+) by user (.*) failed, subsystem not found$/,
-    make: (m) => ev('error.other', 'sshd.session.subsystem-failed', undefined, undefined, m[2]!, { reason: 'subsystem-not-found', subsystem: m[1]! }),
+    re: /^subsystem request for (?<subsystem>\S+) by user (?<user>.*) failed, subsystem not found$/,
+    kind: 'error.other',
+    detail: (g) => ({ reason: 'subsystem-not-found', subsystem: g.subsystem! }),
   },
   {
     id: 'sshd.session.oom-adj',
@@ -638,11 +597,13 @@ const FALLBACK = {
   unknown: 'sshd.unknown',
 } as const;
 
-const TABLE = new PatternTable(PATTERNS);
+const TABLE = new Table<Ctx>('sshd', [...PATTERNS, ...TABLE_ROWS]);
+/** Messages the source catalog puts in a named `ignored` class (docs/catalog/sshd.json). */
+const IGNORED = new IgnoredTable('sshd', 'sshd.ignored', SSHD_IGNORED);
 
 const REPEATED = /^message repeated (\d+) times: \[ ?(.*?) ?\]$/;
 const PROGNAME = /^sshd(?:-session|-auth)?: /;
-const LEVEL = /^(error|fatal|debug[1-3]): /;
+const LEVEL = OPENSSH_LEVEL;
 const WARNING = /^WARNING: (.*)$/;
 
 class SshdParser implements LineParser {
@@ -681,7 +642,8 @@ class SshdParser implements LineParser {
       ctx.level = lv[1]!;
       text = text.slice(lv[0].length);
     }
-    let d = this.match(text, ctx);
+    // the ignored messages are all INFO or VERBOSE: lines with a level prefix never match them
+    let d = TABLE.match(text, ctx) ?? (ctx.level === undefined ? IGNORED.match(text) : undefined);
     if (!d) {
       const warning = text.startsWith('WARNING: ') ? WARNING.exec(text) : null;
       if (ctx.level === 'fatal') d = evd('error.fatal', FALLBACK.fatal, { message: text });
@@ -700,11 +662,6 @@ class SshdParser implements LineParser {
     return [d];
   }
 
-  private match(text: string, ctx: Ctx): EventDraft | undefined {
-    const hit = TABLE.match(text);
-    return hit ? hit[0].make(hit[1], ctx) : undefined;
-  }
-
   end(): EventDraft[] {
     return [];
   }
@@ -716,9 +673,9 @@ const SNIFF =
 export const sshd: ParserSpec = {
   program: 'sshd',
   understands:
-    'OpenSSH sshd / sshd-session / sshd-auth 6.7–10.x at LogLevel INFO and VERBOSE (debug lines tolerated): syslog (RFC 3339, traditional), journal JSON, bare -e/-E lines, PAM module lines',
+    'OpenSSH sshd / sshd-session / sshd-auth 6.7–10.x at LogLevel INFO and VERBOSE (debug lines tolerated): syslog (RFC 3339 with T or space, RFC 3164 with or without hostname or priority, RFC 5424, Solaris message ids, bracketed tags), journal JSON, bare -e/-E lines, PAM module lines',
   idents: ['sshd', 'sshd-session', 'sshd-auth'],
-  patterns: [...PATTERNS.map((p) => p.id), ...Object.values(FALLBACK)],
+  patterns: [...TABLE.ids, 'sshd.ignored', ...Object.values(FALLBACK)],
   sniff(text: string): number {
     const t = text.replace(/\r$/, '').replace(PROGNAME, '');
     return SNIFF.test(t) ? 0.95 : 0;

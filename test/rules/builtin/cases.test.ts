@@ -66,7 +66,7 @@ export const CASES: Case[] = [
   {
     name: 'sshd -E log of the integration run (wrong passwords, invalid users, mismatches, an HTTP probe)',
     files: ['sshd/captured/sshd-E-integration.log'],
-    expect: ['sshd.auth.repeated-failures', 'sshd.ident.closed-early', 'sshd.ident.invalid', 'sshd.kex.no-common-algorithm'],
+    expect: ['sshd.auth.repeated-failures', 'sshd.ident.closed-early', 'sshd.ident.invalid', 'sshd.kex.ffdh-only-client', 'sshd.kex.no-common-algorithm'],
   },
   // ---- sshd, other releases and real reports (sshd.samples.log)
   { name: 'sshd: kex protocol error type 30 (7.x)', samples: { from: 'sshd', lines: ['error: kex protocol error: type 30 seq 1 [preauth]'] }, program: 'sshd', expect: ['sshd.kex.protocol-error'] },
@@ -90,6 +90,18 @@ export const CASES: Case[] = [
     program: 'sshd',
     expect: ['sshd.auth.max-attempts'],
   },
+  // ---- sshd, issue 18 failure families (lines rendered from the OpenSSH source, in sshd.samples.log)
+  { name: 'sshd: a DSA key refused', samples: { from: 'sshd', lines: ['userauth_pubkey: key type ssh-dss not in PubkeyAcceptedKeyTypes [preauth]'] }, program: 'sshd', expect: ['sshd.auth.dsa-key'] },
+  { name: 'sshd: OpenSSL version mismatch', samples: { from: 'sshd', lines: ['fatal: OpenSSL version mismatch. Built against 30000020, you have 30500010'] }, program: 'sshd', expect: ['sshd.server.openssl-mismatch'] },
+  { name: 'sshd: no host keys', samples: { from: 'sshd', lines: ['sshd: no hostkeys available -- exiting.'] }, program: 'sshd', expect: ['sshd.server.no-hostkeys'] },
+  { name: 'sshd: an expired account', samples: { from: 'sshd', lines: ['Account alice has expired'] }, program: 'sshd', expect: ['sshd.auth.expired'] },
+  {
+    name: 'sshd: authorized_keys unreadable',
+    samples: { from: 'sshd', lines: ["Could not open user 'alice' authorized keys '/home/alice/.ssh/authorized_keys': Permission denied"] },
+    program: 'sshd',
+    expect: ['sshd.auth.keyfile'],
+  },
+  { name: 'sshd 10.0: MaxStartups drop in its new spelling', samples: { from: 'sshd', lines: ['drop connection #12 from [203.0.113.7]:4242 on [192.0.2.1]:22 Maxstartups'] }, program: 'sshd', expect: ['sshd.server.maxstartups'] },
   { name: 'sshd: ssh-rsa signatures refused', samples: { from: 'sshd', lines: ['userauth_pubkey: key type ssh-rsa not in PubkeyAcceptedAlgorithms [preauth]'] }, program: 'sshd', expect: ['sshd.auth.key-type-refused'] },
   // ---- rdesktop
   { name: 'rdesktop 1.8 after the 2018 CredSSP update (incident 2)', files: ['incidents/rdesktop-1.8-credssp.txt'], expect: ['rdesktop.credssp.failed'] },

@@ -1,0 +1,176 @@
+/**
+ * A parser declared as a table: each row is a pattern id, a regular expression with NAMED groups,
+ * and the event kind and detail it gives. `host`, `port` and `user` are filled from the groups of
+ * those names; the detail is a constant (copied per line) or built from the groups. The rows are
+ * dispatched through PatternTable (dispatch.ts), so a line is tried only against the rows whose
+ * first characters it can start with, still in table order. Rows that need code beyond groups
+ * keep a `make` function (the same shape as before the table), so a parser can move row by row.
+ *
+ * Also here: the catalog's `ignored` rows (tools/catalog.ts): printf formats of messages a program
+ * prints that carry no diagnostic weight, each with its class, turned into anchored expressions
+ * and dispatched the same way; a line that matches gives `noise` with detail.ignored.
+ */
+import type { Detail, EventDraft, EventKind, Program } from '../event.js';
+import { PatternTable } from './dispatch.js';
+
+export type Groups = Record<string, string | undefined>;
+
+export interface Row<C> {
+  id: string;
+  re: RegExp;
+  /** See dispatch.ts: text every match contains (for rows tried on every line). */
+  needs?: readonly string[] | RegExp;
+  kind?: EventKind;
+  /** A constant detail (copied for each line) or one built from the named groups. */
+  detail?: Detail | ((g: Groups, ctx: C) => Detail);
+  /** Rows that need more than groups: the whole draft. */
+  make?: (m: RegExpExecArray, ctx: C) => EventDraft;
+}
+
+interface Compiled<C> {
+  id: string;
+  re: RegExp;
+  needs?: readonly string[] | RegExp;
+  make: (m: RegExpExecArray, ctx: C) => EventDraft;
+}
+
+/** A draft with every field present, in one order (drafts keep one shape). */
+export function draft(program: Program, kind: EventKind, pattern: string, host?: string, port?: string | number, user?: string, detail?: Detail): EventDraft {
+  return {
+    kind,
+    program,
+    pattern,
+    time: undefined,
+    pid: undefined,
+    host: host === '' ? undefined : host,
+    port: port === undefined ? undefined : Number(port),
+    user,
+    detail,
+  };
+}
+
+/**
+ * The expression without its group names, and each name's group number. A match of an expression
+ * with named groups builds a `groups` object in the engine that costs more than the match of a
+ * short line (measured on the bench's sshd lines: 12% of the parser); positional groups and an
+ * object of the same shape built here cost next to nothing.
+ */
+export function positional(re: RegExp): { re: RegExp; names: string[]; index: number[] } {
+  const src = re.source;
+  const names: string[] = [];
+  const index: number[] = [];
+  let out = '';
+  let group = 0;
+  let inClass = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i]!;
+    if (c === '\\') {
+      out += c + (src[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      out += c;
+      continue;
+    }
+    if (c === '[') inClass = true;
+    if (c === '(') {
+      const named = /^\(\?<([A-Za-z_$][\w$]*)>/.exec(src.slice(i));
+      if (named) {
+        group++;
+        names.push(named[1]!);
+        index.push(group);
+        out += '(';
+        i += named[0].length - 1;
+        continue;
+      }
+      if (src[i + 1] !== '?') group++;
+    }
+    out += c;
+  }
+  if (src.includes('\\k<')) return { re, names: [], index: [] }; // a backreference by name: keep the names
+  return { re: new RegExp(out, re.flags), names, index };
+}
+
+function compile<C>(program: Program, row: Row<C>): Compiled<C> {
+  if (row.make) return { id: row.id, re: row.re, ...(row.needs ? { needs: row.needs } : {}), make: row.make };
+  const { id, kind, detail } = row;
+  if (!kind) throw new Error(`table row ${id}: neither kind nor make`);
+  const { re, names, index } = positional(row.re);
+  const groupsOf = (m: RegExpExecArray): Groups => {
+    if (!names.length) return m.groups ?? {};
+    const g: Groups = {};
+    for (let i = 0; i < names.length; i++) g[names[i]!] = m[index[i]!];
+    return g;
+  };
+  const make =
+    typeof detail === 'function'
+      ? (m: RegExpExecArray, ctx: C): EventDraft => {
+          const g = groupsOf(m);
+          return draft(program, kind, id, g.host, g.port, g.user, detail(g, ctx));
+        }
+      : (m: RegExpExecArray): EventDraft => {
+          const g = groupsOf(m);
+          return draft(program, kind, id, g.host, g.port, g.user, detail ? { ...detail } : {});
+        };
+  return { id, re, ...(row.needs ? { needs: row.needs } : {}), make };
+}
+
+export class Table<C> {
+  private readonly index: PatternTable<Compiled<C>>;
+  readonly ids: readonly string[];
+
+  constructor(program: Program, rows: ReadonlyArray<Row<C>>) {
+    const seen = new Set<string>();
+    const compiled = rows.map((r) => compile(program, r));
+    for (const r of rows) seen.add(r.id);
+    this.ids = [...seen];
+    this.index = new PatternTable(compiled);
+  }
+
+  match(text: string, ctx: C): EventDraft | undefined {
+    const hit = this.index.match(text);
+    return hit ? hit[0].make(hit[1], ctx) : undefined;
+  }
+}
+
+/** A printf format (`%s`, `%d`, `%.100s`, `%%` …) as an anchored expression of what it prints. */
+export function formatToRegExp(fmt: string): RegExp {
+  let out = '';
+  let last = 0;
+  const esc = (s: string): string => s.replace(/%%/g, '%').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const re = /%[-+ #0]*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?:hh|h|ll|l|j|z|t|L|q)?([diouxXeEfgGcsp%])/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(fmt))) {
+    if (m[1] === '%') continue;
+    out += esc(fmt.slice(last, m.index));
+    out += m[1] === 's' ? '.*' : m[1] === 'c' ? '.' : /[diouxX]/.test(m[1]!) ? '-?[0-9a-fA-F]+' : '\\S+';
+    last = m.index + m[0].length;
+  }
+  return new RegExp(`^${out}${esc(fmt.slice(last))}$`, 's');
+}
+
+/** The catalog's ignored messages of a program: format → class, as `noise` with detail.ignored. */
+export class IgnoredTable {
+  private readonly index: PatternTable<{ id: string; re: RegExp; cls: string; needs?: readonly string[] }>;
+
+  constructor(
+    private readonly program: Program,
+    private readonly pattern: string,
+    rows: ReadonlyArray<readonly [format: string, cls: string]>,
+  ) {
+    // the longest literal of a format guards it: a line without that text skips the expression
+    const longest = (fmt: string): string =>
+      fmt
+        .split(/%[-+ #0]*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?:hh|h|ll|l|j|z|t|L|q)?[diouxXeEfgGcsp%]/)
+        .reduce((a, b) => (b.length > a.length ? b : a), '');
+    // (only for formats that start with a conversion: the others are dispatched by their first character)
+    this.index = new PatternTable(rows.map(([fmt, cls]) => ({ id: pattern, re: formatToRegExp(fmt), cls, ...(fmt.startsWith('%') ? { needs: [longest(fmt)] } : {}) })));
+  }
+
+  match(text: string): EventDraft | undefined {
+    const hit = this.index.match(text);
+    return hit ? draft(this.program, 'noise', this.pattern, undefined, undefined, undefined, { ignored: hit[0].cls }) : undefined;
+  }
+}
