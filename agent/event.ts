@@ -130,6 +130,8 @@ export interface ConnectionFacts {
   prompt?: string;
   /** On a server event: the id of the client connection it was joined to (the same attempt seen from the client). */
   peer?: string;
+  /** Bytes the wrapper passed to the client so far (its `input` records), when any. */
+  input?: number;
 }
 
 export interface Event {

@@ -53,7 +53,7 @@ export function eventsDoc(): string {
     '| `user` | the user name involved |',
     '| `detail` | flat fields of the kind (`detail.reason`, `detail.algClass`, `detail.version`, ...) |',
     '| `pattern` | the parser pattern id that matched (each has samples in `test/parsers/`) |',
-    '| `connection` | added by the correlator: `id`, `phase` reached before this event, `startedAt`, `host`, `port`, `user`, `clientVersion`, `serverVersion`, `events`, `stale`; from the person\'s view `target` (host as typed), `address`, `where` (`vm1 (192.0.2.7) port 2201`), `command`; `prompt` (the prompt still waiting), `peer` (on a server event: the client connection it joins) |',
+    '| `connection` | added by the correlator: `id`, `phase` reached before this event, `startedAt`, `host`, `port`, `user`, `clientVersion`, `serverVersion`, `events`, `stale`; from the person\'s view `target` (host as typed), `address`, `where` (`vm1 (192.0.2.7) port 2201`), `command`; `prompt` (the prompt still waiting), `peer` (on a server event: the client connection it joins), `input` (bytes the wrapper passed to the client) |',
     '| `raw` | the line (`text`), the program\'s own text without its envelope (`message`: what to quote to a person) and where it came from (`source`, `file`, `line`, `offset`, `cursor`) |',
     '',
     '## Parsers',

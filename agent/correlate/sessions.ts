@@ -68,8 +68,8 @@ const CLIENTS = new Set(['plink', 'ssh', 'rdesktop', 'freerdp', 'remmina']);
 const NOT_CONNECTIONS = new Set(['dpkg', 'apt', 'other', 'connwatch']);
 /** The port a client uses when none is given: not named in `where`. */
 const DEFAULT_PORT: Partial<Record<string, number>> = { plink: 22, ssh: 22, rdesktop: 3389, freerdp: 3389, remmina: 3389 };
-/** Events that show a prompt was answered or passed. */
-const PASSES_PROMPT = new Set<EventKind>(['prompt.answered', 'auth.success', 'auth.failed', 'auth.attempt', 'kex.done', 'session.started', 'session.ended']);
+/** Events that show a prompt was answered or passed (output the client goes on printing, e.g. the remote command's, is unknown to the parser). */
+const PASSES_PROMPT = new Set<EventKind>(['prompt.answered', 'unknown', 'auth.success', 'auth.failed', 'auth.attempt', 'kex.done', 'session.started', 'session.ended']);
 /** Server events that show an attempt went past its prompts. */
 const SERVER_PROGRESS = new Set<EventKind>(['auth.success', 'session.started']);
 const LOOPBACK = /^(?:127\.|::1$|localhost$)/;
@@ -88,7 +88,7 @@ interface Conn extends ConnectionFacts {
 function newConn(id: string, startedAt: number): Conn {
   return {
     id, phase: 'start', startedAt, host: undefined, port: undefined, user: undefined, clientVersion: undefined, serverVersion: undefined, events: 0, stale: undefined,
-    target: undefined, address: undefined, where: undefined, command: undefined, prompt: undefined, peer: undefined,
+    target: undefined, address: undefined, where: undefined, command: undefined, prompt: undefined, peer: undefined, input: undefined,
     used: 0, local: undefined, localPort: undefined,
   };
 }
@@ -122,6 +122,7 @@ function snapshot(f: ConnectionFacts): ConnectionFacts {
     command: f.command,
     prompt: f.prompt,
     peer: f.peer,
+    input: f.input,
   };
 }
 
@@ -203,6 +204,7 @@ export class Sessions {
   /** The prompt a client waits at, after this event. */
   private promptState(f: Conn, e: Event): void {
     const k = e.kind;
+    if (k === 'prompt.answered' && typeof e.detail.bytes === 'number') f.input = (f.input ?? 0) + e.detail.bytes;
     if (k.startsWith('prompt.') && k !== 'prompt.answered') {
       f.prompt = k;
       this.prompting.delete(f);

@@ -69,6 +69,16 @@ describe('hang windows and the wrap contract', () => {
     expect(other.alerts.filter((a) => a.program === 'plink').map((a) => a.rule)).toEqual(['plink.auth.prompt-hang']);
   });
 
+  it('a password prompt then exit 0 is "gave up at end of input" only when nothing was passed to plink', async () => {
+    const exit = rec(400, { event: 'exit', code: 0, signal: null });
+    const eof = await replayBuiltin([write('c.jsonl', [start(2201), passwordPrompt, exit])]);
+    expect(eof.alerts.map((a) => a.rule)).toEqual(['plink.auth.prompt-eof']);
+    const typed = await replayBuiltin([write('c.jsonl', [start(2201), passwordPrompt, rec(350, { event: 'input', bytes: 12, to: 'stdin' }), exit])]);
+    expect(typed.alerts.map((a) => a.rule)).toEqual([]);
+    const output = await replayBuiltin([write('c.jsonl', [start(2201), passwordPrompt, rec(380, { stream: 'stdout', text: 'Linux vm 6.1.0-13-amd64' }), exit])]);
+    expect(output.alerts.map((a) => a.rule)).toEqual([]);
+  });
+
   it('the host, port and user come from the start record when the wrap names them, else from the argv', async () => {
     const file = write('c.jsonl', [
       rec(0, { event: 'start', argv: ['plink', '-batch', 'alice@vm1', 'true'], host: 'vm1.example.org', port: 2222 }),
