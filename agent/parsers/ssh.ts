@@ -147,6 +147,12 @@ const PATTERNS: Pattern[] = [
     make: () => ev('version.failed', 'ssh.conn.banner-timeout', { detail: { reason: 'timeout', message: 'Connection timed out during banner exchange' } }),
   },
   {
+    // sshpkt_fatal for SSH_ERR_CONN_TIMEOUT: after "Connection timed out during banner exchange" (9.2)
+    id: 'ssh.conn.timed-out',
+    re: /^Connection to (\S+) port (\d{1,5}) timed out$/,
+    make: (m) => ev('info', 'ssh.conn.timed-out', { host: m[1]!, port: Number(m[2]), detail: { what: 'timed-out' } }),
+  },
+  {
     id: 'ssh.conn.closed',
     re: /^Connection (closed|reset) by (\S+) port (\d+)$/,
     make: (m) => ev('session.disconnected', 'ssh.conn.closed', { ...who(m[2], m[3]), detail: { reason: m[1] === 'closed' ? 'closed' : 'reset' } }),
