@@ -41,7 +41,8 @@ export const EVENT_KINDS = {
   'prompt.password': 'the client waits for a password',
   'prompt.passphrase': 'the client waits for a key passphrase',
   'prompt.other': 'the client waits for some other answer (detail.prompt)',
-  'prompt.answered': 'text typed after a prompt reached the log (detail.answer)',
+  'prompt.answered': 'an answer was given after a prompt: typed text reached the log (detail.answer), or the wrapper passed input to the client (detail.bytes, detail.to)',
+  'input.waiting': 'the wrapped client blocks reading: its terminal or stdin (waits for an answer), its socket (connected, waits for the server) or nothing (detail.on: tty, stdin, socket, other, none; detail.fd)',
   // authentication
   'auth.username': 'the user name in use is reported',
   'auth.attempt': 'an authentication method is tried (detail.method)',
@@ -117,6 +118,20 @@ export interface ConnectionFacts {
   events: number;
   /** Set when the client process of this connection maps a file replaced on disk (a process.stale finding). */
   stale?: string;
+  /** The host as the person gave it (command line, `Looking up host`), when known. */
+  target?: string;
+  /** The address the client connected to, when it names one (`Connecting to ADDR port N`). */
+  address?: string;
+  /** The far end from the person's view: `vm1 (192.0.2.7) port 2201`; the port only when it is not 22; undefined when nothing is known. */
+  where?: string;
+  /** The client's command line as run (the wrapper masks secrets), when captured. */
+  command?: string;
+  /** The kind of the prompt the client last showed, while nothing shows it was answered or passed. */
+  prompt?: string;
+  /** On a server event: the id of the client connection it was joined to (the same attempt seen from the client). */
+  peer?: string;
+  /** Bytes the wrapper passed to the client so far (its `input` records), when any. */
+  input?: number;
 }
 
 export interface Event {
@@ -137,8 +152,12 @@ export interface Event {
   pattern?: string;
   /** Set by the correlator. */
   connection?: ConnectionFacts;
-  /** The raw text (envelope included, line ending removed) and its origin. */
-  raw: { text: string } & Origin;
+  /**
+   * The raw text (envelope included, line ending removed) and its origin; `message` is the
+   * program's own text with the envelope (syslog header, capture record) taken off, the text to
+   * quote to a person.
+   */
+  raw: { text: string; message?: string } & Origin;
 }
 
 /** What a parser returns: an event without the parts the pipeline fills in. */

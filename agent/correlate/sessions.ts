@@ -11,6 +11,17 @@
  * The table is bounded: when it grows past 1.1 × `maxConnections`, one sweep forgets all but the
  * `maxConnections` most recently used (so a touch costs nothing: no reordering per event).
  *
+ * The person's view: `target` is the host as typed (the wrapped command line, `Looking up host`),
+ * `address` what the client connected to, `where` both with the port when it is not the client's
+ * default (`vm1 (192.0.2.7) port 2201`), `command` the command line; rule texts use them.
+ *
+ * Prompts: `prompt` is the kind of the prompt the client showed last, until something shows it
+ * was answered or passed (an answer, input passed by the wrapper, the client reading its socket,
+ * authentication or key exchange going on). A server event that shows the attempt went on
+ * (sshd's `Accepted …`, a session start) is joined to the client connection waiting at a prompt
+ * for that server's address and port: the server event gets `connection.peer` (its id), which
+ * closes the client's hang window (rules/runner.ts), and the client's prompt counts as passed.
+ *
  * Hot path (every event of a replay goes through attach): facts objects always have every field
  * (undefined when unknown), so they keep one shape and the per-event snapshot is a plain literal.
  */
@@ -55,15 +66,41 @@ const PHASE_OF: Partial<Record<EventKind, string>> = {
 const STARTED = new Set(['start']);
 const CLIENTS = new Set(['plink', 'ssh', 'rdesktop', 'freerdp', 'remmina']);
 const NOT_CONNECTIONS = new Set(['dpkg', 'apt', 'other', 'connwatch']);
+/** The port a client uses when none is given: not named in `where`. */
+const DEFAULT_PORT: Partial<Record<string, number>> = { plink: 22, ssh: 22, rdesktop: 3389, freerdp: 3389, remmina: 3389 };
+/** Events that show a prompt was answered or passed (output the client goes on printing, e.g. the remote command's, is unknown to the parser). */
+const PASSES_PROMPT = new Set<EventKind>(['prompt.answered', 'unknown', 'auth.success', 'auth.failed', 'auth.attempt', 'kex.done', 'session.started', 'session.ended']);
+/** Server events that show an attempt went past its prompts. */
+const SERVER_PROGRESS = new Set<EventKind>(['auth.success', 'session.started']);
+const LOOPBACK = /^(?:127\.|::1$|localhost$)/;
+/** Client connections waiting at a prompt that a server event may join; past this, the oldest are forgotten. */
+const MAX_PROMPTING = 256;
 
 /** A connection: its facts and, in the same object (one memory access less per event), its last use. */
 interface Conn extends ConnectionFacts {
   /** Order of last use, for the sweep. */
   used: number;
+  /** sshd: the address and port the client connected to (`Connection from … on ADDR port N`). */
+  local: string | undefined;
+  localPort: number | undefined;
 }
 
 function newConn(id: string, startedAt: number): Conn {
-  return { id, phase: 'start', startedAt, host: undefined, port: undefined, user: undefined, clientVersion: undefined, serverVersion: undefined, events: 0, stale: undefined, used: 0 };
+  return {
+    id, phase: 'start', startedAt, host: undefined, port: undefined, user: undefined, clientVersion: undefined, serverVersion: undefined, events: 0, stale: undefined,
+    target: undefined, address: undefined, where: undefined, command: undefined, prompt: undefined, peer: undefined, input: undefined,
+    used: 0, local: undefined, localPort: undefined,
+  };
+}
+
+/** `vm1 (192.0.2.7) port 2201`: the name as typed, the address when it differs, the port when not the default. */
+function whereOf(f: Conn, program: string): string | undefined {
+  const name = f.target ?? f.host ?? f.address;
+  if (name === undefined) return undefined;
+  const addr = f.address ?? f.host;
+  let out = addr !== undefined && addr !== name ? `${name} (${addr})` : name;
+  if (f.port !== undefined && f.port !== DEFAULT_PORT[program]) out += ` port ${f.port}`;
+  return out;
 }
 
 /** The facts as they are now, for one event (the connection goes on changing). */
@@ -79,6 +116,13 @@ function snapshot(f: ConnectionFacts): ConnectionFacts {
     serverVersion: f.serverVersion,
     events: f.events,
     stale: f.stale,
+    target: f.target,
+    address: f.address,
+    where: f.where,
+    command: f.command,
+    prompt: f.prompt,
+    peer: f.peer,
+    input: f.input,
   };
 }
 
@@ -89,6 +133,8 @@ export class Sessions {
   private uses = 0;
   /** pid → what it still maps that was replaced (from process.stale), so failures can say so. */
   private readonly stalePids = new Map<number, string>();
+  /** Client connections waiting at a prompt, oldest first (for joining server events). */
+  private readonly prompting = new Set<Conn>();
 
   constructor(private readonly maxConnections = 5000) {}
 
@@ -124,6 +170,8 @@ export class Sessions {
     if (e.port !== undefined && (f.port === undefined || e.kind === 'connect.start')) f.port = e.port;
     if (e.user !== undefined) f.user = e.user;
     const isClient = CLIENTS.has(e.program);
+    if (isClient) this.personView(f, e);
+    else if (e.program === 'sshd') this.serverView(f, e);
     if (e.kind === 'version.local' && typeof e.detail.version === 'string') f[isClient ? 'clientVersion' : 'serverVersion'] = e.detail.version;
     if (e.kind === 'version.remote' && typeof e.detail.version === 'string') f[isClient ? 'serverVersion' : 'clientVersion'] = e.detail.version;
     f.events++;
@@ -136,6 +184,56 @@ export class Sessions {
     const phase = PHASE_OF[e.kind];
     if (phase && f.phase !== 'failed' && f.phase !== 'closed') f.phase = phase;
     else if (phase === 'failed' || phase === 'closed') f.phase = phase;
+    if (isClient) this.promptState(f, e);
+  }
+
+  /** Host as typed, address, port and command line of a client connection. */
+  private personView(f: Conn, e: Event): void {
+    const k = e.kind;
+    if (k === 'process.start') {
+      if (typeof e.detail.command === 'string') f.command = e.detail.command;
+      if (e.host !== undefined) f.target = e.host;
+    } else if (k === 'connect.lookup') {
+      if (e.host !== undefined && f.target === undefined) f.target = e.host;
+    } else if (k === 'connect.start' || k === 'connect.established') {
+      if (e.host !== undefined && (k === 'connect.start' || f.address === undefined)) f.address = e.host;
+    }
+    if (e.host !== undefined || e.port !== undefined) f.where = whereOf(f, e.program);
+  }
+
+  /** The prompt a client waits at, after this event. */
+  private promptState(f: Conn, e: Event): void {
+    const k = e.kind;
+    if (k === 'prompt.answered' && typeof e.detail.bytes === 'number') f.input = (f.input ?? 0) + e.detail.bytes;
+    if (k.startsWith('prompt.') && k !== 'prompt.answered') {
+      f.prompt = k;
+      this.prompting.delete(f);
+      this.prompting.add(f);
+      if (this.prompting.size > MAX_PROMPTING) this.prompting.delete(this.prompting.values().next().value!);
+    } else if (f.prompt !== undefined && (PASSES_PROMPT.has(k) || (k === 'input.waiting' && e.detail.on === 'socket'))) {
+      f.prompt = undefined;
+      this.prompting.delete(f);
+    }
+  }
+
+  /** sshd: where the client connected to; a sign of progress is joined to the client waiting at a prompt for it. */
+  private serverView(f: Conn, e: Event): void {
+    if (e.kind === 'connect.start' && typeof e.detail.local === 'string') {
+      f.local = e.detail.local;
+      f.localPort = typeof e.detail.localPort === 'number' ? e.detail.localPort : undefined;
+    }
+    if (!SERVER_PROGRESS.has(e.kind) || f.local === undefined) return;
+    const local = f.local;
+    for (const c of this.prompting) {
+      const addr = c.address ?? c.host;
+      if (addr === undefined) continue;
+      if (addr !== local && !(LOOPBACK.test(addr) && LOOPBACK.test(local))) continue;
+      if (c.port !== undefined && f.localPort !== undefined && c.port !== f.localPort) continue;
+      f.peer = c.id;
+      c.prompt = undefined;
+      this.prompting.delete(c);
+      return;
+    }
   }
 
   /** Forgets all but the maxConnections most recently used. */

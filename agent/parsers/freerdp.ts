@@ -574,6 +574,9 @@ const PROMPTS: Array<{ id: string; re: RegExp; kind: EventKind }> = [
   { id: 'freerdp.prompt.domain', re: /^(?:Gateway)?Domain: {0,3}/, kind: 'prompt.other' },
 ];
 
+/** A line left waiting without a newline that asks something: ends in `?` or `:` (then maybe a space). */
+const GENERIC_PROMPT = /^[^\n]{1,300}[?:] ?$/;
+
 export class FreerdpLineParser implements LineParser {
   private readonly st: State;
   private readonly partial = new PartialLines();
@@ -609,6 +612,8 @@ export class FreerdpLineParser implements LineParser {
       return out.concat(this.line(rest, msg));
     }
     if (this.partial.waits(msg)) {
+      // a question no pattern knows, left waiting: a prompt all the same
+      if (GENERIC_PROMPT.test(text)) return [draft({ st: this.st, w: undefined }, 'prompt.other', 'freerdp.prompt.generic', { prompt: text.trimEnd() })];
       this.partial.hold(text);
       return out;
     }
@@ -680,6 +685,7 @@ const PATTERN_IDS = [
     ...PLAIN_PATTERNS.map((p) => p.id),
     ...PROMPTS.map((p) => p.id),
     'freerdp.prompt.answer',
+    'freerdp.prompt.generic',
     'freerdp.cert.subject',
     'freerdp.cert.block-text',
     'freerdp.blank',

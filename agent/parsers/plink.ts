@@ -27,6 +27,14 @@ type Block = 'hostkey-unknown' | 'hostkey-changed' | 'weakcrypto' | 'logfile' | 
 
 interface State {
   block: Block | undefined;
+  /** The block of the last question asked (kept after its prompt, for what an abort refers to). */
+  asked: Block | undefined;
+  /** Set by `Connection abandoned.`: the batch-mode FATAL line that follows is its reason, not a second abort. */
+  abandoned: boolean;
+  /** The host key fingerprint shown in the question block (SHA256 when shown), for the prompt's detail. */
+  fingerprint: string | undefined;
+  /** The session log file named by the log-file question. */
+  logFile: string | undefined;
   /** A draft completed by the following line(s): fingerprint, weak algorithm, disconnect text. */
   held: { draft: EventDraft; need: 'fingerprint' | 'weak-algorithm' | 'disconnect-type' | 'disconnect-text' | 'open-reason' } | undefined;
 }
@@ -73,6 +81,20 @@ function algClass(phrase: string): string {
   return 'other';
 }
 
+/**
+ * A batch-mode abort: plink prints `Connection abandoned.` and then `FATAL ERROR: Cannot confirm …
+ * in batch mode` for one attempt. The first is the abort (connect.aborted, reported at once); the
+ * FATAL line after it only says why (info), so one attempt is one failure.
+ */
+function batchReason(st: State, pattern: string, reason: string, text: string): EventDraft {
+  const fatal = text.startsWith('FATAL');
+  if (st.abandoned) {
+    st.abandoned = false;
+    return info(pattern, 'batch-abort-reason', { reason, fatal });
+  }
+  return ev('connect.aborted', pattern, { detail: { reason, fatal } });
+}
+
 const PATTERNS: Pattern[] = [
   // --- log envelope and noise -------------------------------------------------------------
   {
@@ -94,6 +116,7 @@ const PATTERNS: Pattern[] = [
     re: /^The session log file "(.*)" already exists\.$/,
     make: (m, st) => {
       st.block = 'logfile';
+      st.logFile = m[1]!;
       return info('plink.log.exists', 'session-log-exists', { file: m[1]! });
     },
   },
@@ -260,17 +283,25 @@ const PATTERNS: Pattern[] = [
     },
   },
   {
+    id: 'plink.hostkey.where',
+    re: /^ {2}(\S+) \(port (\d{1,5})\)$/,
+    make: (m) => ev('info', 'plink.hostkey.where', { host: m[1]!, port: Number(m[2]), detail: { what: 'hostkey-host' } }),
+  },
+  {
     id: 'plink.hostkey.batch-abort',
     re: /^(?:FATAL ERROR: )?Cannot confirm a host key in batch mode$/,
-    make: (m) =>
-      ev('connect.aborted', 'plink.hostkey.batch-abort', { detail: { reason: 'batch-hostkey', fatal: m[0].startsWith('FATAL') } }),
+    make: (m, st) => batchReason(st, 'plink.hostkey.batch-abort', 'batch-hostkey', m[0]),
   },
   {
     id: 'plink.hostkey.abandoned',
     re: /^Connection abandoned\.$/,
     make: (_m, st) => {
-      const reason = st.block === 'weakcrypto' ? 'weakcrypto-not-confirmed' : 'hostkey-not-confirmed';
+      // the question this abort answers: the open block, else the one whose prompt was just shown
+      const q = st.block ?? st.asked;
+      const reason = q === 'weakcrypto' ? 'weakcrypto-not-confirmed' : 'hostkey-not-confirmed';
       st.block = undefined;
+      st.asked = undefined;
+      st.abandoned = true;
       return ev('connect.aborted', 'plink.hostkey.abandoned', { detail: { reason } });
     },
   },
@@ -305,8 +336,7 @@ const PATTERNS: Pattern[] = [
   {
     id: 'plink.crypto.weak-batch',
     re: /^(?:FATAL ERROR: )?Cannot confirm a weak crypto primitive in batch mode$/,
-    make: (m) =>
-      ev('connect.aborted', 'plink.crypto.weak-batch', { detail: { reason: 'batch-weakcrypto', fatal: m[0].startsWith('FATAL') } }),
+    make: (m, st) => batchReason(st, 'plink.crypto.weak-batch', 'batch-weakcrypto', m[0]),
   },
   // --- authentication ---------------------------------------------------------------------
   {
@@ -452,6 +482,12 @@ const PROMPTS: Array<{ id: string; re: RegExp; kind: (st: State) => EventKind }>
   { id: 'plink.prompt.kbd-password', re: /^(?:Password|Verification code|OTP|One-time password)(?: for [^:]{1,200})?: ?$/, kind: () => 'prompt.password' },
 ];
 
+/**
+ * A line left waiting without a newline that asks something: ends in `?` or `:` (then maybe a
+ * space). Waiting partial lines are lines the client stopped in the middle of for a while.
+ */
+const GENERIC_PROMPT = /^[^\n]{1,300}[?:] ?$/;
+
 /** Lines inside a question block (host key, weak crypto, log file) that only explain it. */
 const BLOCK_TEXT =
   /^(?: {2}\S+ \(port \d+\)| {2}\S+ \d+ \S+|.*\b(?:PuTTY|Plink|PSCP|PSFTP)'s\b.*|(?:The|This) (?:server|host|new|session).*|You (?:have no guarantee|can overwrite).*|If you .*|Return to cancel\..*|.* Pressing Return is the ONLY guaranteed|safe choice\.|cached (?:in the registry|for this server).*|have (?:no guarantee|actually connected).*|server administrator has changed.*|the host key, or you have actually connected to another|computer pretending to be the server\.|to be the server\.|think it is\.|you think it is\.|that the server is the computer you think it is\.|connection\.|cache and carry on connecting\.|the key to the cache, enter "n"\.|adding the key to the cache, enter "n"\.|the cache, enter "n"\.|(?:enter|Enter) ".*|enter "y" to update .*|or (?:just press|disable).*|append your session log to the end of it,|warning threshold\.|threshold\.|[a-z][\w.@-]*-[\w.@-]+, which is below the configured(?: warning threshold\.)?|(?:\S+ )?key fingerprint is:|The (?:first|host key) .*|This means that either the server administrator has changed|for this server:|you think it is\.|ssh-\S+ \d+ \S+|(?:ecdsa|rsa|dss|ed25519|ed448)\S* \d+ \S+)$/;
@@ -471,7 +507,7 @@ function matchLine(text: string, st: State): EventDraft[] | undefined {
 }
 
 class PlinkParser implements LineParser {
-  private readonly st: State = { block: undefined, held: undefined };
+  private readonly st: State = { block: undefined, asked: undefined, abandoned: false, fingerprint: undefined, logFile: undefined, held: undefined };
   private readonly partial = new PartialLines();
 
   parse(msg: Message): EventDraft[] {
@@ -490,8 +526,19 @@ class PlinkParser implements LineParser {
       if (!m) continue;
       const kind = p.kind(this.st);
       const detail: Detail = { prompt: m[0].trimEnd() };
-      if (kind === 'prompt.hostkey') detail.keyState = this.st.block === 'hostkey-changed' ? 'changed' : 'new';
-      this.st.block = kind === 'prompt.password' || kind === 'prompt.passphrase' || kind === 'prompt.username' ? this.st.block : undefined;
+      if (kind === 'prompt.hostkey') {
+        detail.keyState = this.st.block === 'hostkey-changed' ? 'changed' : 'new';
+        if (this.st.fingerprint) detail.fingerprint = this.st.fingerprint;
+      }
+      if (p.id === 'plink.prompt.logfile') {
+        detail.question = 'logfile';
+        if (this.st.logFile) detail.file = this.st.logFile;
+      }
+      const asking = kind !== 'prompt.password' && kind !== 'prompt.passphrase' && kind !== 'prompt.username';
+      if (asking) {
+        this.st.asked = this.st.block;
+        this.st.block = undefined;
+      }
       out.push(ev(kind, p.id, { detail }));
       const rest = text.slice(m[0].length);
       if (rest === '') return out;
@@ -502,7 +549,12 @@ class PlinkParser implements LineParser {
       return out.concat(this.parseText(rest, msg));
     }
     if (this.partial.waits(msg)) {
-      // Not a prompt we know: wait for the rest of the line (or the end of input).
+      // A question we do not know, waiting for its answer: a prompt all the same.
+      if (GENERIC_PROMPT.test(text)) {
+        out.push(ev('prompt.other', 'plink.prompt.generic', { detail: { prompt: text.trimEnd() } }));
+        return out;
+      }
+      // Else wait for the rest of the line (or the end of input).
       this.partial.hold(text);
       return out;
     }
@@ -530,6 +582,7 @@ class PlinkParser implements LineParser {
       inner = f[1]!;
     }
     const hit = matchLine(inner, this.st) ?? (fatal ? undefined : this.blockLine(inner));
+    if (!hit || hit[0]?.pattern !== 'plink.hostkey.abandoned') this.st.abandoned = false;
     if (hit) {
       if (fatal) for (const d of hit) d.detail = { ...(d.detail ?? {}), fatal: true };
       if (fatal || hit.some((d) => BLOCK_ENDERS.has(d.kind))) this.st.block = undefined;
@@ -545,6 +598,13 @@ class PlinkParser implements LineParser {
   private blockLine(text: string): EventDraft[] | undefined {
     // Inside a question block every other line explains the question (paragraphs are re-wrapped
     // at 60 columns in 0.78+, so their line breaks cannot be listed); the prompt or an abort ends it.
+    if (this.st.block === 'hostkey-unknown' || this.st.block === 'hostkey-changed') {
+      const fp = /^ {2}((\S+) (\d+) (\S+))$/.exec(text);
+      if (fp) {
+        this.st.fingerprint = fp[4]!;
+        return [ev('hostkey.fingerprint', 'plink.hostkey.block-fingerprint', { detail: { fingerprint: fp[1]!, keyType: fp[2]! } })];
+      }
+    }
     if (this.st.block && text.length <= 200) return [info('plink.block.text', `${this.st.block}-text`)];
     if (!this.st.block && BLOCK_TEXT.test(text) && /host key|PuTTY|Plink|fingerprint/.test(text)) {
       return [info('plink.block.text', 'question-text')];
@@ -567,6 +627,7 @@ class PlinkParser implements LineParser {
         if (!m) return finish(false);
         d.detail.fingerprint = m[1]!;
         d.detail.keyType = m[2]!;
+        this.st.fingerprint = m[4]!;
         return finish(true);
       }
       case 'weak-algorithm': {
@@ -600,6 +661,8 @@ const PATTERN_IDS = [
   ...PATTERNS.map((p) => p.id),
   ...PROMPTS.map((p) => p.id),
   'plink.prompt.answer',
+  'plink.prompt.generic',
+  'plink.hostkey.block-fingerprint',
   'plink.block.text',
   'plink.fatal',
   'plink.blank',

@@ -279,6 +279,9 @@ const PROMPTS: Array<{ id: string; re: RegExp; kind: EventKind }> = [
 
 const PREFIX = /^(?:(ERROR|WARNING|NOT IMPLEMENTED): |(UI|Keyboard|Clipboard|Sound|Protocol|Graphics|Core|SmartCard|Disk)\((debug|verbose|warning|error|notice)\): )(.*)$/s;
 
+/** A line left waiting without a newline that asks something: ends in `?` or `:` (then maybe a space). */
+const GENERIC_PROMPT = /^[^\n]{1,300}[?:] ?$/;
+
 class RdesktopParser implements LineParser {
   private readonly st: State = { nlaFailed: false, cert: undefined };
   private readonly partial = new PartialLines();
@@ -305,6 +308,8 @@ class RdesktopParser implements LineParser {
       return out.concat(this.line(rest));
     }
     if (this.partial.waits(msg)) {
+      // a question no pattern knows, left waiting: a prompt all the same
+      if (GENERIC_PROMPT.test(text)) return [ev({ st: this.st, level: undefined, subject: undefined }, 'prompt.other', 'rdesktop.prompt.generic', { prompt: text.trimEnd() })];
       this.partial.hold(text);
       return [];
     }
@@ -362,6 +367,7 @@ export const rdesktop: ParserSpec = {
     ...PATTERNS.map((p) => p.id),
     ...PROMPTS.map((p) => p.id),
     'rdesktop.prompt.answer',
+    'rdesktop.prompt.generic',
     'rdesktop.cert.block-text',
     'rdesktop.blank',
     ...RDESKTOP_FALLBACK_PATTERNS,

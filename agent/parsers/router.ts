@@ -11,6 +11,7 @@ import type { RawLine } from '../sources/raw-line.js';
 import { isOsLogEntry, parseOsLog } from '../envelopes/oslog.js';
 import { isJournalEntry, parseJournal } from '../envelopes/journal.js';
 import { asProgram, isCaptureRecord, type CaptureRecord } from '../envelopes/wrap-capture.js';
+import { processRecordDraft, type ProcessRecord } from '../envelopes/capture-events.js';
 import { parseSyslogInto } from '../envelopes/syslog.js';
 import type { LineParser, Message, ParserSpec } from './types.js';
 import { PARSERS, parserFor, parserForIdent } from './registry.js';
@@ -103,7 +104,7 @@ export class LineRouter {
         program = asProgram(rec.program) ?? program;
         msg.time = rec.t;
         msg.pid = rec.pid;
-        if (rec.event) return rec.event === 'start' || rec.event === 'exit' ? [this.processEvent(raw, rec, program)] : [];
+        if (rec.event) return [this.processEvent(raw, rec, program)];
         msg.text = rec.text ?? '';
         if (rec.partial) msg.partial = true;
         if (rec.cont) msg.continuation = true;
@@ -181,20 +182,12 @@ export class LineRouter {
     return inst.parser;
   }
 
+  /** A process record of a capture (start, exit, input, waiting) as its event; one of a kind this agent does not know: noise. */
   private processEvent(raw: RawLine, rec: CaptureRecord, program: Program | undefined): Event {
-    const detail: Record<string, string | number | boolean> = {};
-    if (rec.event === 'start' && rec.argv) detail.command = rec.argv.join(' ');
-    if (rec.event === 'exit') {
-      if (typeof rec.code === 'number') detail.code = rec.code;
-      if (typeof rec.signal === 'string') detail.signal = rec.signal;
-    }
     const msg: Message = { text: '', referenceTime: raw.receivedAt, time: rec.t, pid: rec.pid };
-    return this.finish(raw, msg, {
-      kind: rec.event === 'start' ? 'process.start' : 'process.exit',
-      program: program ?? this.program ?? 'other',
-      pid: rec.pid,
-      detail,
-    });
+    const prog = program ?? this.program ?? 'other';
+    const draft = processRecordDraft(rec as unknown as ProcessRecord, prog) ?? { kind: 'noise', program: prog, pid: rec.pid, detail: { what: 'capture-record' } };
+    return this.finish(raw, msg, draft);
   }
 
   private finish(raw: RawLine, msg: Message, d: EventDraft): Event {
@@ -227,7 +220,7 @@ export class LineRouter {
       detail: d.detail ?? NO_DETAIL,
       pattern: d.pattern,
       connection: undefined,
-      raw: { text: raw.text, source: pos.source, file: pos.file, line: pos.line, offset: pos.offset, cursor: pos.cursor },
+      raw: { text: raw.text, message: msg.text === '' ? undefined : msg.text, source: pos.source, file: pos.file, line: pos.line, offset: pos.offset, cursor: pos.cursor },
     };
     return ev;
   }

@@ -8,7 +8,8 @@
  *     prefixes syslog adds are taken off here);
  *   - `connwatch wrap` captures: the terminal too, so the questions ssh writes to /dev/tty
  *     (host-key confirmation, password, passphrase) arrive, the last line as a prompt with no newline.
- *     Lines captured from stdout are the remote command's output and are noise here.
+ *     Lines captured from stdout are mostly the remote command's output (noise here), but ssh's
+ *     own messages that arrive that way (a terminal shared with the remote side) are kept.
  *
  * Wording by era (shared reference signatures.md, section C, and openssh-portable sources):
  * `ssh_exchange_identification:` (≤7.x) / `kex_exchange_identification:` (8.x+);
@@ -144,6 +145,12 @@ const PATTERNS: Pattern[] = [
     id: 'ssh.conn.banner-timeout',
     re: /^Connection timed out during banner exchange$/,
     make: () => ev('version.failed', 'ssh.conn.banner-timeout', { detail: { reason: 'timeout', message: 'Connection timed out during banner exchange' } }),
+  },
+  {
+    // sshpkt_fatal for SSH_ERR_CONN_TIMEOUT: after "Connection timed out during banner exchange" (9.2)
+    id: 'ssh.conn.timed-out',
+    re: /^Connection to (\S+) port (\d{1,5}) timed out$/,
+    make: (m) => ev('info', 'ssh.conn.timed-out', { host: m[1]!, port: Number(m[2]), detail: { what: 'timed-out' } }),
   },
   {
     id: 'ssh.conn.closed',
@@ -643,6 +650,8 @@ function run(patterns: Pattern[], text: string, st: State): { drafts: EventDraft
 }
 
 const DEBUG = /^debug([123]): /;
+/** A line left waiting without a newline that asks something: ends in `?` or `:` (then maybe a space). */
+const GENERIC_PROMPT = /^[^\n]{1,300}[?:] ?$/;
 /** What a person types at the host-key question (echoed); passwords are not echoed. */
 const ANSWER = /^(?:yes|no|y|n|SHA256:\S+)$/i;
 const LEVEL = /^(?:error|fatal|verbose|info): /;
@@ -662,8 +671,9 @@ class SshParser implements LineParser {
     const afterPrompt = this.st.afterPrompt && msg.continuation === true;
     this.st.afterPrompt = false;
     if (afterPrompt && ANSWER.test(text.trim())) return [ev('prompt.answered', 'ssh.prompt.answer', { detail: { answer: text.trim() } })];
-    // ssh's stdout is the remote command's output, never ssh's own messages.
-    if (msg.stream === 'stdout') return [{ kind: 'noise', program: P, detail: { what: 'remote-output' } }];
+    // ssh's stdout is mostly the remote command's output; on a terminal of its own (connwatch wrap)
+    // ssh's own messages may come the same way: what is ssh's is kept, the rest is remote output.
+    if (msg.stream === 'stdout') return this.stdoutLine(text);
     // A partial line followed by a new line (not its continuation) was a line of its own.
     const pending = msg.continuation ? [] : this.takePartial();
     return pending.concat(this.prompt(text, msg));
@@ -688,6 +698,11 @@ class SshParser implements LineParser {
       return out.concat(this.line(rest));
     }
     if (msg.partial && !msg.continuation) {
+      // a question no pattern knows, left waiting (a security key's PIN, a newer release): a prompt all the same
+      if (GENERIC_PROMPT.test(text)) {
+        this.st.afterPrompt = true;
+        return [...this.flush(), ev('prompt.other', 'ssh.prompt.generic', { detail: { prompt: text.trimEnd() } })];
+      }
       this.st.partialText = text;
       return [];
     }
@@ -696,6 +711,13 @@ class SshParser implements LineParser {
 
   end(): EventDraft[] {
     return this.takePartial().concat(this.flush());
+  }
+
+  /** A stdout line: ssh's own message when a pattern knows it, else the remote command's output (noise). */
+  private stdoutLine(text: string): EventDraft[] {
+    const drafts = text === '' ? [] : this.line(text);
+    if (drafts.length === 0 || drafts.every((d) => d.kind === 'unknown' || d.kind === 'noise')) return [{ kind: 'noise', program: P, detail: { what: 'remote-output' } }];
+    return drafts;
   }
 
   /** A partial line still waiting for its continuation, parsed as a line of its own. */
@@ -746,6 +768,7 @@ const PATTERN_IDS = [
   ...DEBUG_PATTERNS.map((p) => p.id),
   ...PROMPTS.map((p) => p.id),
   'ssh.prompt.answer',
+  'ssh.prompt.generic',
   'ssh.debug.other',
   'ssh.block.text',
   'ssh.blank',

@@ -19,6 +19,7 @@ export interface Message {
   partial?: boolean;
   /** The text continues a line whose start was already delivered as partial. */
   continuation?: boolean;
+  /** Which output the text came from (a capture): stdout, stderr, or the client's terminal (`tty`, its questions). */
   stream?: 'stdout' | 'stderr' | 'tty';
   /** A reference time for formats that omit the year (traditional syslog). */
   referenceTime: number;

@@ -5,8 +5,8 @@
 import type { Event } from '../event.js';
 
 export const EVENT_FIELDS = ['time', 'program', 'kind', 'pid', 'host', 'port', 'user', 'pattern'] as const;
-export const CONNECTION_FIELDS = ['id', 'phase', 'startedAt', 'host', 'port', 'user', 'clientVersion', 'serverVersion', 'events', 'stale'] as const;
-export const RAW_FIELDS = ['text', 'source', 'file', 'line'] as const;
+export const CONNECTION_FIELDS = ['id', 'phase', 'startedAt', 'host', 'port', 'user', 'clientVersion', 'serverVersion', 'events', 'stale', 'target', 'address', 'where', 'command', 'prompt', 'peer', 'input'] as const;
+export const RAW_FIELDS = ['text', 'message', 'source', 'file', 'line'] as const;
 /** Placeholders available in messages besides event fields. */
 export const ALERT_FIELDS = ['rule', 'count', 'within', 'since', 'waited'] as const;
 

@@ -9,6 +9,12 @@
  *     deadline first, the rule hits with the opening event. A second match while a window is open
  *     for the same key keeps the first window.
  *
+ * What closes a window besides a later event: the client's `input.waiting` closes it only when the
+ * client reads its socket (it went on past the prompt); blocked on its terminal or stdin it confirms
+ * the wait instead (the hit then says so). A server event joined to a client connection by the
+ * correlator (`connection.peer`: sshd's `Accepted …` for the attempt) closes that connection's
+ * windows.
+ *
  * Windows and counters live in memory: they survive a rule reload (carried over for every rule id
  * that still exists with an expect/threshold clause) but not a restart of the agent — after a
  * restart, the checkpointed sources resume after the lines already handled, so a window opened
@@ -48,6 +54,8 @@ interface Window {
   key: string;
   deadline: number;
   timer: Timer;
+  /** What the client was seen blocked reading after the opener (input.waiting: tty, stdin), if anything. */
+  waitingOn?: string;
 }
 
 /** The open windows of one expect rule, by key; the rule is kept here so no window must be looked at to know it. */
@@ -213,27 +221,53 @@ export class RuleRunner {
 
   private windowExtra(w: Window, now: number, atEnd = false): Record<string, unknown> {
     const secs = Math.max(0, Math.round((now - w.opener.time) / 1000));
+    const on = w.waitingOn === 'tty' ? 'its terminal' : w.waitingOn === 'stdin' ? 'its standard input' : undefined;
     return {
       within: formatDuration(w.rule.expect!.withinMs),
       since: w.opener.time,
-      waited: atEnd ? (secs > 0 ? `still waiting ${secs}s later, when its log ended` : 'still waiting when its log ended') : `${secs}s without any further output`,
+      waited: atEnd
+        ? secs > 0
+          ? `still waiting ${secs}s later, when its log ended`
+          : 'still waiting when its log ended'
+        : on
+          ? `${secs}s without any further output, blocked reading ${on}`
+          : `${secs}s without any further output`,
     };
   }
 
-  /** Windows closed by any later event with the same key. */
+  /**
+   * Windows closed by any later event with the same key. A client seen blocked on its terminal or
+   * stdin (input.waiting) keeps them open: it confirms the wait. A server event joined to a client
+   * connection (connection.peer) closes the windows keyed by that connection.
+   */
   private closeWindows(e: Event): void {
+    const waiting = e.kind === 'input.waiting' && e.detail.on !== 'socket' ? String(e.detail.on) : undefined;
+    const peer = e.connection?.peer;
     for (const ws of this.windows.values()) {
-      if (ws.size === 0 || ws.rule.expect!.match) continue;
-      const w = ws.get(keyOf(e, ws.rule.expect!.key));
-      if (w && w.opener !== e) {
-        this.clock.cancel(w.timer);
-        ws.delete(w.key);
+      if (ws.size === 0) continue;
+      const paths = ws.rule.expect!.key;
+      if (peer !== undefined && paths.length === 1 && paths[0] === 'connection.id') {
+        const pw = ws.get(peer);
+        if (pw) {
+          this.clock.cancel(pw.timer);
+          ws.delete(pw.key);
+        }
       }
+      if (ws.rule.expect!.match && waiting === undefined) continue;
+      const w = ws.get(keyOf(e, paths));
+      if (!w || w.opener === e) continue;
+      if (waiting !== undefined) {
+        w.waitingOn = waiting;
+        continue;
+      }
+      this.clock.cancel(w.timer);
+      ws.delete(w.key);
     }
   }
 
   /** Windows closed only by an event meeting expect.conditions (a promise only on json-rules-engine). */
   private closeWindowsWithConditions(e: Event, maps: Iterable<RuleWindows> = this.windows.values()): Promise<void> | undefined {
+    if (e.kind === 'input.waiting' && e.detail.on !== 'socket') return undefined; // confirms a wait, closes nothing
     let seen = 0;
     for (const ws of maps) {
       seen++;

@@ -196,7 +196,7 @@ export function alertFromHit(hit: RuleHit, id = alertId(hit)): Alert {
     key: hit.key,
     // one occurrence: a threshold's number of lines is in its message ({count}), not a "(×N)"
     count: 1,
-    evidence: [{ text: evidenceText(e.raw.text).slice(0, 500), source: e.raw.file ?? e.raw.source, ...(e.raw.line !== undefined ? { line: e.raw.line } : {}) }],
+    evidence: [{ text: (e.raw.message ?? evidenceText(e.raw.text)).slice(0, 500), source: e.raw.file ?? e.raw.source, ...(e.raw.line !== undefined ? { line: e.raw.line } : {}) }],
   };
   if (r.spec.category === 'hang') {
     const waiting = waitingProcess(e);

@@ -57,7 +57,7 @@ const CORPUS: Record<string, Expectation> = {
   'bad-enabled.json': { rule: R('bad-enabled'), field: 'enabled', says: /must be true or false, got "no"/ },
   'unknown-operator.json': { rule: R('unknown-operator'), field: 'conditions.all[2].operator', says: /must be one of equal, notEqual, in, .*matches, .*exists, got "regex"/ },
   'unknown-fact.json': { rule: R('unknown-fact'), field: 'conditions.all[2].fact', says: /unknown field "address"; expected one of time, program, kind, .*detail\.NAME, connection\.\(id\|/ },
-  'unknown-connection-field.json': { rule: R('unknown-connection-field'), field: 'conditions.all[2].fact', says: /unknown connection field "address"; expected one of id, phase, startedAt, host/ },
+  'unknown-connection-field.json': { rule: R('unknown-connection-field'), field: 'conditions.all[2].fact', says: /unknown connection field "hostname"; expected one of id, phase, startedAt, host/ },
   'field-path-too-deep.json': { rule: R('field-path-too-deep'), field: 'conditions.all[2].fact', says: /"detail\.method\.name" is nested too deep; expected one of/ },
   'unknown-event-kind.json': { rule: R('unknown-event-kind'), field: 'conditions.all[1].value', says: /unknown event kind "auth\.fail" \(see docs\/events\.md\)/ },
   'unknown-event-kind-in-list.json': { rule: R('unknown-event-kind-in-list'), field: 'conditions.all[1].value', says: /unknown event kind "auth\.invalid"/ },

@@ -60,7 +60,7 @@ describe('templates', () => {
   });
   it.each([
     ['{hostname}', /placeholder \{hostname\}: unknown field "hostname"; expected one of .*, or rule, count/],
-    ['{connection.address}', /unknown connection field "address"/],
+    ['{connection.hostname}', /unknown connection field "hostname"/],
     ['{host', /unbalanced/],
     ['host}', /unbalanced/],
   ])('%s is an error: %s', (t, msg) => {

@@ -26,6 +26,7 @@ interface Case {
 }
 
 const P01 = 'plink/01-plink-success__';
+const CAP = '../rules/captures/plink-0.78-';
 const RDP11 = 'rdp/11-rdp-nla-shadow-server';
 
 export const CASES: Case[] = [
@@ -44,6 +45,18 @@ export const CASES: Case[] = [
   { name: 'plink -batch with a wrong password', files: ['plink/06-plink-auth-failures__a-wrong-password-batch/client.sshlog'], expect: ['plink.auth.password-rejected'] },
   { name: 'plink -batch with a key the server refuses', files: ['plink/06-plink-auth-failures__c-refused-key-batch/client.stderr'], expect: ['plink.auth.key-refused'] },
   { name: 'plink to a closed port', files: ['plink/07-plink-connection-refused__a-ipv4-127.0.0.1-port-2290/client.stderr'], expect: ['plink.network.refused'] },
+  // ---- plink 0.78 through connwatch wrap, no -v (test/rules/captures, issue 17)
+  { name: 'plink 0.78 wrapped, nobody answers "Store key in cache?"', files: [`${CAP}new-hostkey-silent.jsonl`], expect: ['plink.hostkey.prompt-hang'] },
+  { name: 'plink 0.78 wrapped, nobody answers "Update cached key?"', files: [`${CAP}changed-hostkey-silent.jsonl`], expect: ['plink.hostkey.prompt-hang'] },
+  { name: 'plink 0.78 wrapped, nobody answers the weak-kex question', files: [`${CAP}weak-kex-silent.jsonl`], expect: ['plink.crypto.prompt-hang'] },
+  { name: 'plink 0.78 wrapped, nobody answers "Wipe the log file?"', files: [`${CAP}logfile-silent.jsonl`], expect: ['plink.logfile.prompt-hang'] },
+  { name: 'plink 0.78 wrapped, nobody types the password', files: [`${CAP}password-silent.jsonl`], expect: ['plink.auth.prompt-hang'] },
+  { name: 'plink 0.78 wrapped, end of input at the weak-kex question', files: [`${CAP}weak-kex-eof.jsonl`], expect: ['plink.kex.weak-crypto-batch'] },
+  { name: 'plink 0.78 wrapped, end of input at the password prompt (exit 0)', files: [`${CAP}password-eof.jsonl`], expect: ['plink.auth.prompt-eof'] },
+  { name: 'plink 0.78 wrapped, -batch and a weak kex', files: [`${CAP}weak-kex-batch.jsonl`], expect: ['plink.kex.weak-crypto-batch'] },
+  { name: 'plink 0.78 wrapped, -batch and no stored key', files: [`${CAP}hostkey-batch.jsonl`], expect: ['plink.hostkey.not-confirmed'] },
+  { name: 'ssh 9.2 wrapped, a listener that never speaks (banner-exchange timeout)', files: ['../rules/captures/ssh-9.2-banner-timeout.jsonl'], expect: ['ssh.network.silent-server'] },
+  { name: 'plink: a question no pattern knows, left waiting', samples: { from: 'plink', lines: ['Enter the one-time code from your token: '], partial: true }, program: 'plink', expect: ['client.prompt.hang'] },
   // ---- plink, catalogued wording of other releases (plink.samples.log)
   { name: 'plink: no DH reply', samples: { from: 'plink', lines: ['expected key exchange reply packet from server'] }, program: 'plink', expect: ['plink.kex.reply-missing'] },
   { name: 'plink: incorrect MAC', samples: { from: 'plink', lines: ['FATAL ERROR: Incorrect MAC received on packet'] }, program: 'plink', expect: ['plink.kex.corrupted'] },
