@@ -26,8 +26,14 @@ function jsonObject(text: string): Record<string, unknown> | undefined {
   }
 }
 
-/** The program's own text of a raw line: inside a capture record or journal entry, else the line. */
-export function evidenceText(raw: string): string {
+/**
+ * The line to quote: a line of a log file as it stands there (a syslog line keeps its header, as
+ * grep finds it); a line that came inside a JSON envelope (capture record, journal entry, macOS
+ * log entry) as the program's own text (`message`, what the router took out of the envelope).
+ */
+export function evidenceText(raw: string, message?: string): string {
+  if (!raw.startsWith('{')) return raw;
+  if (message !== undefined) return message;
   const o = jsonObject(raw);
   if (!o) return raw;
   if (isCaptureRecord(o)) return typeof o.text === 'string' ? o.text : raw;

@@ -72,7 +72,7 @@ export interface GateOptions {
 interface Shown {
   alert: Alert;
   until: number;
-  /** The attempts (correlation keys) counted into alert.count; bounded, see MAX_ATTEMPT_KEYS. */
+  /** The attempts (countedAs) counted into alert.count; bounded, see MAX_ATTEMPT_KEYS. */
   attempts: Set<string>;
   /** Replay: the record waits until its join window passed (see Held). */
   sent: boolean;
@@ -128,6 +128,17 @@ export function hostsCompatible(client: RuleHit['event'], server: RuleHit['event
   return typeof local === 'string' && local === c;
 }
 
+/**
+ * May two joined alerts be one attempt? Two of the same program (plink's new host key and its
+ * hang) only when they are the same connection: the next plink at the same host is another
+ * attempt, and merging it made a plink that did not hang count into an older hang as "(×2)".
+ * A client's and a server's: as far as their hosts tell (hostsCompatible).
+ */
+export function sameAttempt(a: RuleHit['event'], b: RuleHit['event']): boolean {
+  if (a.program === b.program) return a.connection?.id === b.connection?.id;
+  return hostsCompatible(a, b);
+}
+
 const joinable = (r: CompiledRule): boolean => r.join !== undefined || r.joinedBy.size > 0;
 
 /** The join window between two rules, when one names the other; undefined when they do not join. */
@@ -167,6 +178,27 @@ function throttleKeyOf(hit: RuleHit): string {
 }
 
 /**
+ * What one attempt is, for "(×N)": its correlation key with the far end's address and port. A
+ * connection keeps one source port; sshd's lines without a pid (MaxStartups drops, written by the
+ * listener) share a key, and their ports tell the clients apart.
+ */
+function countedAs(hit: RuleHit): string {
+  const e = hit.event;
+  return `${hit.key}\u0000${e.host ?? ''}\u0000${e.port ?? ''}`;
+}
+
+/**
+ * The attempt an alert belongs to, for the notice board's stories: its connection (the alerts of
+ * one plink run, one sshd connection), else the alert alone. Not the alert key: without a
+ * connection that is program + host, and two Remmina processes that both run a replaced library
+ * are two things to tell, not one.
+ */
+function attemptOf(hit: RuleHit, id: string): string {
+  const c = hit.event.connection;
+  return c ? `connection:${c.id}` : `alert:${id}`;
+}
+
+/**
  * An alert's id: the rule and the line that triggered it, so a line read again (after a restart,
  * after `kill -9`) gives the same id. Not the correlation key: a connection's id is a sequence
  * number of the running agent (c1, c2, …), another after a restart, and one line of one rule
@@ -196,7 +228,7 @@ export function alertFromHit(hit: RuleHit, id = alertId(hit)): Alert {
     key: hit.key,
     // one occurrence: a threshold's number of lines is in its message ({count}), not a "(×N)"
     count: 1,
-    evidence: [{ text: (e.raw.message ?? evidenceText(e.raw.text)).slice(0, 500), source: e.raw.file ?? e.raw.source, ...(e.raw.line !== undefined ? { line: e.raw.line } : {}) }],
+    evidence: [{ text: evidenceText(e.raw.text, e.raw.message).slice(0, 500), source: e.raw.file ?? e.raw.source, ...(e.raw.line !== undefined ? { line: e.raw.line } : {}) }],
   };
   if (r.spec.category === 'hang') {
     const waiting = waitingProcess(e);
@@ -268,7 +300,7 @@ export class AlertGate {
     if (prev && hit.time < prev.until) return this.repeat(prev, hit, id);
     const alert = alertFromHit(hit, id);
     this.show(throttleKey, hit, alert, true);
-    return this.tell(alert, hit.key);
+    return this.tell(alert, attemptOf(hit, id));
   }
 
   /** Records an alert (new, or a new version of one) and offers it to the board; the alert back. */
@@ -311,16 +343,21 @@ export class AlertGate {
   private repeat(prev: Shown, hit: RuleHit, id: string): Promise<undefined> | undefined {
     this.counts.suppressed++;
     this.markDelivered(id);
-    if (prev.attempts.has(hit.key)) return undefined;
-    if (prev.attempts.size < MAX_ATTEMPT_KEYS) prev.attempts.add(hit.key);
+    // a partner rule whose throttle window the merged alert took over (joinHeld): absorbed, not
+    // counted; "(×N)" counts the lead rule's attempts (plink's next "host key not cached" is not
+    // another hang, and the server's line of a second attempt is not a third)
+    if (prev.alert.rule !== hit.rule.id) return undefined;
+    const attempt = countedAs(hit);
+    if (prev.attempts.has(attempt)) return undefined;
+    if (prev.attempts.size < MAX_ATTEMPT_KEYS) prev.attempts.add(attempt);
     prev.alert.count += 1;
     if (!prev.sent) return undefined; // replay: the held record goes out with its count
-    const told = this.tell(prev.alert, hit.key, hit.time);
+    const told = this.tell(prev.alert, attemptOf(hit, prev.alert.id), hit.time);
     return told instanceof Promise ? told.then(() => undefined) : undefined;
   }
 
   private show(throttleKey: string, hit: RuleHit, alert: Alert, sent: boolean): Shown {
-    const entry: Shown = { alert, until: alert.time + hit.rule.throttle.withinMs, attempts: new Set([hit.key]), sent };
+    const entry: Shown = { alert, until: alert.time + hit.rule.throttle.withinMs, attempts: new Set([countedAs(hit)]), sent };
     // a new window for the key: it becomes the newest entry, so the 10,000 cap forgets idle keys
     // first (a key kept at its first place, like an alert without host, was forgotten again and again)
     this.shown.delete(throttleKey);
@@ -355,7 +392,7 @@ export class AlertGate {
       keep();
       return undefined;
     }
-    const told = this.tell(entry.alert, hit.key);
+    const told = this.tell(entry.alert, attemptOf(hit, entry.alert.id));
     if (told instanceof Promise) return told.then(keep);
     keep();
     return undefined;
@@ -367,14 +404,14 @@ export class AlertGate {
       const w = joinWindow(h.hit.rule, hit.rule);
       if (!w || Math.abs(h.entry.alert.time - alert.time) > w.withinMs) continue;
       const [primary, other] = w.primary === 'a' ? [h.hit, hit] : [hit, h.hit];
-      if (!hostsCompatible(primary.event, other.event)) continue;
+      if (!sameAttempt(primary.event, other.event)) continue;
       const first = h.entry.alert;
       const merged = mergeAlerts(w.primary === 'a' ? first : alert, w.primary === 'a' ? alert : first, first.id, first.count);
       h.entry.alert = merged;
       h.merged = true;
       // Repeats of either side within its throttle window now count into the merged alert.
       for (const x of [h.hit, hit]) this.shown.set(throttleKeyOf(x), h.entry);
-      h.entry.attempts.add(hit.key);
+      h.entry.attempts.add(countedAs(hit));
       this.markDelivered(alert.id);
       this.counts.joined++;
       if (!this.live) {
@@ -383,7 +420,7 @@ export class AlertGate {
       }
       // live: the merge is recorded and shown as an update of the first alert, under its id
       this.dropHeld(h);
-      const told = this.tell(merged, h.hit.key);
+      const told = this.tell(merged, attemptOf(h.hit, merged.id));
       return told instanceof Promise ? told.then(() => merged) : merged;
     }
     return undefined;
@@ -409,7 +446,7 @@ export class AlertGate {
     if (!this.dropHeld(h)) return undefined;
     if (h.recorded) return undefined;
     h.entry.sent = true;
-    const told = this.tell(h.entry.alert, h.hit.key);
+    const told = this.tell(h.entry.alert, attemptOf(h.hit, h.entry.alert.id));
     return told instanceof Promise ? told.then(() => undefined) : undefined;
   }
 

@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, startCli, waitFor } from '../helpers/cli.js';
+import { startNotifyServer, type NotifyCall, type NotifyServer } from '../helpers/notify-server.js';
 import { ensureTestUser, sshdUnavailable, startSshd, which, type SshdServer } from '../helpers/sshd-server.js';
 
 const skip = sshdUnavailable() ?? (which('plink') ? undefined : 'plink (putty-tools) is not installed');
@@ -51,8 +52,11 @@ describe.skipIf(skip)('plink prompts through connwatch wrap: one alert per unans
   let captures: string;
   let historyFile: string;
   let agent: ReturnType<typeof startCli>;
+  /** A real notification server: what a person is shown is what counts. */
+  let notes: NotifyServer;
 
   beforeAll(async () => {
+    notes = await startNotifyServer();
     ensureTestUser(USER);
     const r = spawnSync('chpasswd', [], { input: `${USER}:${PASSWORD}\n`, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`chpasswd: ${r.stderr}`);
@@ -64,11 +68,11 @@ describe.skipIf(skip)('plink prompts through connwatch wrap: one alert per unans
     root = mkdtempSync(join(tmpdir(), 'connwatch-prompts-e2e-'));
     captures = join(root, 'captures');
     mkdirSync(captures);
-    const env: NodeJS.ProcessEnv = { ...process.env, HOME: root, XDG_CONFIG_HOME: join(root, '.config'), XDG_STATE_HOME: join(root, 'state') };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...notes.env, HOME: root, XDG_CONFIG_HOME: join(root, '.config'), XDG_STATE_HOME: join(root, 'state') };
     delete env.JOURNAL_STREAM;
     historyFile = join(root, 'state', 'connwatch', 'alerts.jsonl');
     agent = startCli(
-      ['run', '--no-defaults', '--no-notify', '--watch', join(captures, '*.jsonl'), '--watch', plain.logFile, '--watch', weak.logFile, '--hang-window', `${HANG_WINDOW_MS / 1000}s`],
+      ['run', '--no-defaults', '--watch', join(captures, '*.jsonl'), '--watch', plain.logFile, '--watch', weak.logFile, '--hang-window', `${HANG_WINDOW_MS / 1000}s`],
       env,
     );
     await waitFor(() => agent.output().includes('connwatch running'), 30_000, 'agent start');
@@ -76,7 +80,7 @@ describe.skipIf(skip)('plink prompts through connwatch wrap: one alert per unans
 
   afterAll(async () => {
     await agent?.stop();
-    await Promise.all([plain?.dispose(), weak?.dispose(), sntrup?.dispose()]);
+    await Promise.all([plain?.dispose(), weak?.dispose(), sntrup?.dispose(), notes?.stop()]);
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
@@ -101,8 +105,12 @@ describe.skipIf(skip)('plink prompts through connwatch wrap: one alert per unans
   }
 
   /** Runs one wrapped plink; returns when it exited or `until` holds (then kills it), and what its capture and the agent saw. */
-  async function run(a: Attempt, until: (exited: Promise<number | null>, out: () => string) => Promise<unknown>): Promise<{ alerts: HistoryAlert[]; out: string; code: number | null }> {
+  async function run(
+    a: Attempt,
+    until: (exited: Promise<number | null>, out: () => string) => Promise<unknown>,
+  ): Promise<{ alerts: HistoryAlert[]; out: string; code: number | null; calls: NotifyCall[]; firstId: number }> {
     const before = new Set(history().map((h) => h.id));
+    const callsBefore = await notes.calls();
     const home = mkdtempSync(join(root, 'home-'));
     a.setup?.(home);
     const argv = ['plink', '-ssh', '-P', String(a.server.port), '-l', USER, ...a.args.map((x) => x.replace('HOME', home))];
@@ -125,7 +133,25 @@ describe.skipIf(skip)('plink prompts through connwatch wrap: one alert per unans
     const code = await exited;
     // the alert of a failure must be there within the margin of plink's exit
     await new Promise((r) => setTimeout(r, MARGIN_MS));
-    return { alerts: history().filter((h) => !before.has(h.id) && h.program === 'plink'), out, code };
+    const calls = (await notes.calls()).slice(callsBefore.length);
+    // dbusmock numbers new notifications 1, 2, … : the next new one gets this id
+    const firstId = callsBefore.filter((c) => c.replacesId === 0).length + 1;
+    return { alerts: history().filter((h) => !before.has(h.id) && h.program === 'plink'), out, code, calls, firstId };
+  }
+
+  /**
+   * On the notification server: exactly one new notification for this attempt, naming
+   * 127.0.0.1:PORT (a client's alert names the port it used); any later call for it replaces
+   * that one, none adds a second.
+   */
+  function expectOneNotification(r: { calls: NotifyCall[]; firstId: number }, port: number): NotifyCall {
+    const mine = r.calls.filter((c) => c.summary.endsWith(`127.0.0.1:${port}`));
+    const fresh = mine.filter((c) => c.replacesId === 0);
+    expect(fresh.map((c) => c.summary), JSON.stringify(r.calls, null, 1)).toHaveLength(1);
+    const id = r.firstId + r.calls.filter((c) => c.replacesId === 0).indexOf(fresh[0]!);
+    for (const c of mine.slice(mine.indexOf(fresh[0]!) + 1)) expect(c.replacesId).toBe(id);
+    expect(fresh[0]!.summary).not.toMatch(/×/);
+    return mine.at(-1)!;
   }
 
   /** Waits for the prompt on plink's terminal, then for the alert: within the hang window + the margin (+ one poll). */
@@ -161,26 +187,31 @@ describe.skipIf(skip)('plink prompts through connwatch wrap: one alert per unans
       const r = await run({ server: plain, args: ['-pw', PASSWORD, '127.0.0.1', 'true'] }, hangAlert('Store key in cache?', 'plink.hostkey.prompt-hang'));
       const a = expectOne(r.alerts, 'plink.hostkey.prompt-hang', plain.port);
       expect(a.remedy).toContain(`-hostkey ${plain.hostKeyFingerprint}`);
+      expect(expectOneNotification(r, plain.port).body).toContain('Store key in cache?');
     }, 60_000);
 
     it('changed host key ("Update cached key?")', async () => {
       const r = await run({ server: plain, args: ['-pw', PASSWORD, '127.0.0.1', 'true'], setup: storeWrongKey(plain.port) }, hangAlert('Update cached key?', 'plink.hostkey.prompt-hang'));
       expect(expectOne(r.alerts, 'plink.hostkey.prompt-hang', plain.port).message).toContain('changed host key');
+      expectOneNotification(r, plain.port);
     }, 60_000);
 
     it('weak key exchange (the server offers only diffie-hellman-group1-sha1)', async () => {
       const r = await run({ server: weak, args: ['-pw', PASSWORD, '127.0.0.1', 'true'] }, hangAlert('Continue with connection? (y/n)', 'plink.crypto.prompt-hang'));
       expectOne(r.alerts, 'plink.crypto.prompt-hang', weak.port);
+      expectOneNotification(r, weak.port);
     }, 60_000);
 
     it('log file clash ("Wipe the log file?")', async () => {
       const r = await run({ server: plain, args: ['-sshlog', 'HOME/session.log', '-hostkey', plain.hostKeyFingerprint, '-pw', PASSWORD, '127.0.0.1', 'true'], setup: existingLog }, hangAlert('Wipe the log file?', 'plink.logfile.prompt-hang'));
       expect(expectOne(r.alerts, 'plink.logfile.prompt-hang', plain.port).remedy).toMatch(/-logoverwrite or -logappend/);
+      expectOneNotification(r, plain.port);
     }, 60_000);
 
     it('a password nobody types', async () => {
       const r = await run({ server: plain, args: ['-hostkey', plain.hostKeyFingerprint, '127.0.0.1', 'true'] }, hangAlert(`${USER}@127.0.0.1's password:`, 'plink.auth.prompt-hang'));
       expectOne(r.alerts, 'plink.auth.prompt-hang', plain.port);
+      expectOneNotification(r, plain.port);
     }, 60_000);
   });
 
@@ -189,18 +220,21 @@ describe.skipIf(skip)('plink prompts through connwatch wrap: one alert per unans
       const r = await run({ server: plain, args: ['-batch', '-pw', PASSWORD, '127.0.0.1', 'true'] }, (exited) => exited);
       expect(r.code).toBe(1);
       expectOne(r.alerts, 'plink.hostkey.not-confirmed', plain.port);
+      expectOneNotification(r, plain.port);
     }, 60_000);
 
     it('no common key exchange (the server offers only sntrup761x25519-sha512)', async () => {
       const r = await run({ server: sntrup, args: ['-batch', '-hostkey', sntrup.hostKeyFingerprint, '-pw', PASSWORD, '127.0.0.1', 'true'] }, (exited) => exited);
       expect(r.code).toBe(1);
       expectOne(r.alerts, 'plink.kex.no-common-algorithm', sntrup.port);
+      expectOneNotification(r, sntrup.port);
     }, 60_000);
 
     it('a weak key exchange nobody can confirm', async () => {
       const r = await run({ server: weak, args: ['-batch', '-pw', PASSWORD, '127.0.0.1', 'true'] }, (exited) => exited);
       expect(r.code).toBe(1);
       expectOne(r.alerts, 'plink.kex.weak-crypto-batch', weak.port);
+      expectOneNotification(r, weak.port);
     }, 60_000);
   });
 
@@ -218,6 +252,7 @@ describe.skipIf(skip)('plink prompts through connwatch wrap: one alert per unans
     ])('%s', async (_name, attempt) => {
       const r = await run(attempt(), quietFor(settle));
       expect(r.alerts.filter((h) => h.severity !== 'info'), JSON.stringify(r.alerts, null, 1)).toEqual([]);
+      expect(r.calls, 'nothing shown for an answered attempt').toEqual([]);
     }, 60_000);
   });
 });
