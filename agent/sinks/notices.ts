@@ -234,20 +234,12 @@ export class NoticeBoard {
 
   private addToSummary(story: Story, now: number): void {
     let s = this.summary;
-    if (!s || now - s.story.lastOffer > BURST_MS) {
+    const fresh = !s || now - s.story.lastOffer > BURST_MS;
+    if (!s || fresh) {
       s = { story: { id: `summary-${story.id}`, attempt: '', alerts: [], lastOffer: now, shown: 'own', lastSent: 0 }, members: [], total: 0 };
       s.story.ownSummary = s;
       this.summary = s;
       this.counts.shown++;
-      s.members.push(story);
-      s.total++;
-      story.shown = 'summary';
-      story.summary = s;
-      this.counts.summarised++;
-      const view = summaryView(s);
-      this.o.onShown?.(view);
-      this.send(s.story, view, now);
-      return;
     }
     s.members.push(story);
     if (s.members.length > SUMMARY_LINES) s.members.shift();
@@ -255,7 +247,10 @@ export class NoticeBoard {
     story.shown = 'summary';
     story.summary = s;
     this.counts.summarised++;
-    this.updateSummary(s, now);
+    if (!fresh) return this.updateSummary(s, now);
+    const view = summaryView(s);
+    this.o.onShown?.(view);
+    this.send(s.story, view, now);
   }
 
   private updateSummary(s: Summary, now: number): void {
