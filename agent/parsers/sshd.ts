@@ -32,7 +32,7 @@ import type { Detail, EventDraft, EventKind } from '../event.js';
 import { OPENSSH_LEVEL, opensshAlgClass } from './openssh-common.js';
 import { SSHD_IGNORED } from './sshd-ignored.js';
 import { TABLE_ROWS, type Ctx } from './sshd-table.js';
-import { IgnoredTable, Table, type Row } from './table.js';
+import { draft, IgnoredTable, Table, type Row } from './table.js';
 import type { LineParser, Message, ParserSpec } from './types.js';
 
 export { opensshAlgClass };
@@ -46,17 +46,7 @@ const S = 'sshd' as const;
  * line builds only its draft and its detail (the parser is the hot path of a replay): `port` is the
  * regex's digits, an empty host is left out.
  */
-const ev = (kind: EventKind, pattern: string, host?: string, port?: string, user?: string, detail?: Detail): EventDraft => ({
-  kind,
-  program: S,
-  pattern,
-  time: undefined,
-  pid: undefined,
-  host: host === '' ? undefined : host,
-  port: port === undefined ? undefined : Number(port),
-  user,
-  detail,
-});
+const ev = (kind: EventKind, pattern: string, host?: string, port?: string, user?: string, detail?: Detail): EventDraft => draft(S, kind, pattern, host, port, user, detail);
 /** A draft with a detail and nothing else. */
 const evd = (kind: EventKind, pattern: string, detail: Detail): EventDraft => ev(kind, pattern, undefined, undefined, undefined, detail);
 /** An `info` draft; its detail literal names `what` first. */

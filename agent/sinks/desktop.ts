@@ -26,7 +26,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, unlinkSync } from 'node:fs';
-import { writePrivateFile } from '../private-file.js';
+import { writePrivateFile } from '../sources/state-file.js';
 import type NotifySend from 'node-notifier/notifiers/notifysend.js';
 
 type NotifySendOptions = ConstructorParameters<typeof NotifySend>[0];

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { Alert } from '../alert.js';
 import type { NoticeAction } from './desktop.js';
 import { processIdentity } from './evidence.js';
-import { writePrivateFile } from '../private-file.js';
+import { writePrivateFile } from '../sources/state-file.js';
 import { SILENCE_MS, type Silences } from './silences.js';
 
 export interface ActionDeps {

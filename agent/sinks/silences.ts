@@ -5,7 +5,7 @@
  * so a restart keeps them; ended silences are dropped when the file is next written.
  */
 import { readFileSync } from 'node:fs';
-import { writePrivateFile } from '../private-file.js';
+import { writePrivateFile } from '../sources/state-file.js';
 
 export interface Silence {
   rule: string;
