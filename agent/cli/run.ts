@@ -7,7 +7,7 @@
  * keeps its last good rules), and stops cleanly on SIGINT/SIGTERM: sources stopped, pending
  * notifications sent, positions saved.
  */
-import { existsSync, readFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve as resolvePath, sep } from 'node:path';
 import type { Command } from 'commander';
 import { watch } from 'chokidar';
@@ -147,6 +147,8 @@ class Agent {
   private lastAlert: { rule: string; title: string; time: number } | undefined;
   private readonly packages: PackageHistory;
   private readonly silences: Silences;
+  /** Reloads the rules when the user's rules directory changed unseen (see watchRules). */
+  private rulesDirChanged: () => void = () => undefined;
   private readonly fleet: Fleet;
 
   constructor(
@@ -365,6 +367,16 @@ class Agent {
       }, 200);
     };
     watcher.on('all', reload);
+    // the safety net for a missed event (a rules.d deleted and made again within a moment was
+    // seen to lose its add): the state tick compares the directory's inode and mtime
+    let seen = dirSignature(userDir);
+    this.rulesDirChanged = () => {
+      const now = dirSignature(userDir);
+      if (now !== seen) {
+        seen = now;
+        reload();
+      }
+    };
     watcher.on('error', (err) => this.log.warn(`rule directories: cannot watch for changes (${messageOf(err)}); rules are reloaded on restart`)); // EMFILE at nofile 1024 was a crash
     this.stoppers.push(() => watcher.close());
   }
@@ -389,6 +401,7 @@ class Agent {
    * up by a full look every 30 s, so an idle agent builds no status every second.
    */
   private async saveState(): Promise<void> {
+    this.rulesDirChanged();
     if (this.deliveredDirty) {
       this.deliveredDirty = false;
       try {
@@ -432,6 +445,16 @@ function readDelivered(file: string): RecentSet<string> {
     return newDeliveredSet(Array.isArray(ids.ids) ? ids.ids.slice(-MAX_DELIVERED) : []);
   } catch {
     return newDeliveredSet();
+  }
+}
+
+/** A directory's inode and mtime ('' when it does not exist): a new or changed directory differs. */
+function dirSignature(dir: string): string {
+  try {
+    const st = statSync(dir);
+    return `${st.ino}:${st.mtimeMs}`;
+  } catch {
+    return '';
   }
 }
 
