@@ -58,9 +58,12 @@ export function sandboxedOwner(path: string): SandboxedFile | undefined {
   return undefined;
 }
 
-/** What to tell a person whose running client maps an old copy inside a Flatpak or snap. */
-export function sandboxedRemedy(o: SandboxedFile, app: string): string {
+/**
+ * What to tell a person whose running client maps an old copy inside a Flatpak or snap; `o.app`
+ * is the Flatpak app the process runs (for `flatpak kill`), when known.
+ */
+export function sandboxedRemedy(o: SandboxedFile & { app?: string }, app: string): string {
   return o.kind === 'flatpak'
-    ? `Quit and restart ${app}: it still runs the Flatpak ${o.runtime ? 'runtime' : 'app'} ${o.name} of commit ${o.revision.slice(0, 12)}, which flatpak update replaced (flatpak kill ${app} also ends it). No package needs upgrading.`
+    ? `Quit and restart ${app}: it still runs the Flatpak ${o.runtime ? 'runtime' : 'app'} ${o.name} of commit ${o.revision.slice(0, 12)}, which flatpak update replaced (flatpak kill ${o.app ?? (o.runtime ? app : o.name)} also ends it). No package needs upgrading.`
     : `Quit and restart ${app}: it still runs revision ${o.revision} of the snap ${o.name}, which snap refresh replaced (snap refresh --list shows what is pending). No package needs upgrading.`;
 }

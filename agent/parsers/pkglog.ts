@@ -1,8 +1,8 @@
 /**
  * Package histories of Linux systems beyond Debian, as records the stale-client scan can use
  * ("freerdp-libs was upgraded at 10:32"): what changed, from which version to which, and when.
- * These are pure line readers; they are not yet routed (event.ts's PROGRAMS and the parser
- * registry name only dpkg and apt), see dnf.ts and pacman.ts.
+ * These are pure line readers, not routed as events (event.ts's PROGRAMS names only dpkg and
+ * apt): correlate/package-logs.ts reads the logs and hands the records to PackageHistory.
  */
 
 export type PackageAction = 'install' | 'upgrade' | 'downgrade' | 'reinstall' | 'remove';

@@ -30,6 +30,8 @@ import { basename } from 'node:path';
 import { ConnwatchError, errnoCode, messageOf } from '../errors.js';
 import type { Detail, Event, Program } from '../event.js';
 import type { PackageChange, PackageHistory } from '../correlate/packages.js';
+import { sandboxedStale, type SandboxedStale, type SandboxOptions } from '../correlate/sandboxed.js';
+import { sandboxedRemedy } from '../parsers/flatpak.js';
 
 export interface ScanLog {
   debug(message: string): void;
@@ -51,6 +53,8 @@ export interface ProcessScanOptions {
   uid?: number;
   /** Says which package a stale file belongs to and when it was replaced. */
   packages?: PackageHistory;
+  /** Where Flatpak installations and snaps live (correlate/sandboxed.ts); default the system's. */
+  sandbox?: SandboxOptions;
   /** Clock ticks per second of /proc/PID/stat starttime (USER_HZ, 100 on every mainstream Linux). */
   clockTicks?: number;
   onEvent: (e: Event) => Promise<void>;
@@ -199,6 +203,8 @@ export interface StaleFile {
   /** The line of evidence: the maps line, or the exe link. */
   evidence: string;
   via: 'exe' | 'maps';
+  /** An old Flatpak deploy or snap revision still running (correlate/sandboxed.ts). */
+  sandbox?: SandboxedStale;
 }
 
 export interface Finding {
@@ -228,6 +234,7 @@ export class ProcessScan {
   private readonly uid: number | undefined;
   private readonly clockTicks: number;
   private readonly packages: PackageHistory | undefined;
+  private readonly sandbox: SandboxOptions;
   private readonly onEvent: (e: Event) => Promise<void>;
   private readonly log: ScanLog;
 
@@ -250,6 +257,7 @@ export class ProcessScan {
     this.uid = opts.uid ?? process.getuid?.();
     this.clockTicks = opts.clockTicks ?? 100;
     this.packages = opts.packages;
+    this.sandbox = opts.sandbox ?? {};
     this.onEvent = opts.onEvent;
     this.log = opts.log;
   }
@@ -293,7 +301,8 @@ export class ProcessScan {
 
   /**
    * Feeds a dpkg/apt event: pkg.change events go to the package history, and those that replace
-   * files, and the end of an apt run, ask for a scan soon. Other events are ignored.
+   * files, and the end of an apt run, ask for a scan soon. Other events are ignored. (dnf, pacman,
+   * Flatpak and snap histories reach the history through PackageLogs, which calls scanSoon.)
    */
   notePackageEvent(e: Event): void {
     if (e.program !== 'dpkg' && e.program !== 'apt') return;
@@ -412,9 +421,11 @@ export class ProcessScan {
     if (exe && exeDeleted && !isIgnoredPath(exe)) files.set(exe, { path: exe, deleted: true, evidence: `${exe}${DELETED}`, via: 'exe' });
     const maps = await readFile(`${dir}/maps`, 'utf8');
     const checked = new Set<string>();
+    const entries: MapsEntry[] = [];
     for (const line of maps.split('\n')) {
       const e = parseMapsLine(line);
       if (!e || !e.perms.includes('x') || e.inode === 0n || e.path === '' || isIgnoredPath(e.path)) continue;
+      entries.push(e);
       if (files.has(e.path)) continue;
       if (e.deleted) {
         files.set(e.path, { path: e.path, deleted: true, evidence: line, via: 'maps' });
@@ -423,6 +434,9 @@ export class ProcessScan {
       if (checked.has(e.path)) continue;
       checked.add(e.path);
       if (await this.replacedInPlace(dir, e)) files.set(e.path, { path: e.path, deleted: false, evidence: line, via: 'maps' });
+    }
+    for (const o of await sandboxedStale(dir, entries, this.sandbox)) {
+      if (!files.has(o.path)) files.set(o.path, { path: o.path, deleted: false, evidence: o.evidence, via: 'maps', sandbox: o });
     }
     return { pid, name, comm, exe, exeDeleted, startTime: await this.startTime(dir, boot), files: [...files.values()] };
   }
@@ -470,7 +484,7 @@ export class ProcessScan {
   private async toEvent(f: Finding): Promise<Event> {
     const client = clientOf(f.name);
     const primary =
-      f.files.find((x) => x.via === 'exe') ?? f.files.reduce((best, x) => (rank(x.path) < rank(best.path) ? x : best), f.files[0]!);
+      f.files.find((x) => x.via === 'exe') ?? f.files.find((x) => x.sandbox) ?? f.files.reduce((best, x) => (rank(x.path) < rank(best.path) ? x : best), f.files[0]!);
     const detail: Detail = {
       file: primary.path,
       fileName: basename(primary.path),
@@ -511,7 +525,18 @@ export class ProcessScan {
   /** package, packages, replacedAt…: from the package history, else the new file's ctime. */
   private async addPackage(detail: Detail, f: Finding, primary: StaleFile): Promise<void> {
     let change: PackageChange | undefined;
-    if (this.packages) {
+    const box = primary.sandbox;
+    if (box) {
+      // a Flatpak app or runtime, a snap: its id is the "package" its history names
+      detail.package = box.name;
+      detail.packages = box.name;
+      detail.sandbox = box.kind;
+      detail.sandboxRevision = box.revision;
+      detail.sandboxCurrent = box.current;
+      if (box.kind === 'flatpak') detail.fileName = `the Flatpak ${box.runtime ? 'runtime' : 'app'} ${box.name} of commit ${box.revision.slice(0, 12)}`;
+      detail.remedy = sandboxedRemedy(box, clientOf(f.name).label);
+      change = this.packages?.lastChangeOf(box.name);
+    } else if (this.packages) {
       const owners: string[] = [];
       for (const file of [primary, ...f.files.filter((x) => x !== primary)].slice(0, 8)) {
         const pkg = await this.packages.packageOfFile(file.path);

@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alternatives, PackageHistory, soStem } from '../../agent/correlate/packages.js';
+import { alternatives, PackageHistory, packageOfPacmanEntry, soStem } from '../../agent/correlate/packages.js';
+import { parseDnfRpmLine } from '../../agent/parsers/dnf.js';
+import { parsePacmanLine } from '../../agent/parsers/pacman.js';
 import type { Event } from '../../agent/event.js';
 import { LineRouter } from '../../agent/parsers/router.js';
 
@@ -46,6 +48,32 @@ describe('PackageHistory: what changed when', () => {
     for (const e of events('dpkg.log')) h.record(e);
     expect(h.lastChangeOf('libnss-systemd')).toBeUndefined(); // first upgrade of the log
     expect(h.lastChangeOf('winpr-utils')).toBeDefined(); // last install
+  });
+});
+
+describe('PackageHistory: dnf, pacman, Flatpak and snap records', () => {
+  it("joins dnf's Upgrade/Upgraded pair into one change with both versions, the later time", () => {
+    const h = new PackageHistory();
+    expect(h.recordChange(parseDnfRpmLine('2026-02-14T09:30:12+0000 SUBDEBUG Upgrade: freerdp-libs-2:2.11.2-1.fc39.x86_64')!)).toBe(true);
+    expect(h.recordChange(parseDnfRpmLine('2026-02-14T09:30:14+0000 SUBDEBUG Upgraded: freerdp-libs-2:2.11.1-1.fc39.x86_64')!)).toBe(true);
+    expect(h.lastChangeOf('freerdp-libs')).toEqual({ action: 'upgrade', package: 'freerdp-libs', arch: 'x86_64', newVersion: '2:2.11.2-1.fc39', oldVersion: '2:2.11.1-1.fc39', time: Date.UTC(2026, 1, 14, 9, 30, 14), from: 'dnf' });
+    // a later upgrade of the same package is a change of its own, not merged with an old one
+    h.recordChange(parseDnfRpmLine('2026-03-01T08:00:00+0000 SUBDEBUG Upgrade: freerdp-libs-2:2.11.3-1.fc39.x86_64')!);
+    expect(h.lastChangeOf('freerdp-libs')).toMatchObject({ newVersion: '2:2.11.3-1.fc39', time: Date.UTC(2026, 2, 1, 8) });
+    expect(h.lastChangeOf('freerdp-libs')!.oldVersion).toBeUndefined();
+  });
+
+  it('keeps pacman records and leaves an older record behind a newer one', () => {
+    const h = new PackageHistory();
+    h.recordChange(parsePacmanLine('[2026-02-14T10:32:11+0100] [ALPM] upgraded freerdp (2:2.11.1-1 -> 2:2.11.2-1)')!);
+    h.recordChange(parsePacmanLine('[2026-02-10T10:00:00+0100] [ALPM] installed freerdp (2:2.11.0-1)')!);
+    expect(h.lastChangeOf('freerdp')).toMatchObject({ action: 'upgrade', from: 'pacman', time: Date.UTC(2026, 1, 14, 9, 32, 11) });
+  });
+
+  it("reads a pacman local directory's name as name-pkgver-pkgrel", () => {
+    expect(packageOfPacmanEntry('freerdp-2:2.11.2-1')).toBe('freerdp');
+    expect(packageOfPacmanEntry('lib32-openssl-1:3.2.1-1')).toBe('lib32-openssl');
+    expect(packageOfPacmanEntry('odd')).toBe('odd');
   });
 });
 
