@@ -9,6 +9,7 @@
 import type { Event, EventDraft, Program } from '../event.js';
 import type { RawLine } from '../sources/raw-line.js';
 import { isOsLogEntry, parseOsLog } from '../envelopes/oslog.js';
+import { isWinEventRecord, parseWin32SshLogLine, parseWinEventRecord } from '../envelopes/winevent.js';
 import { isJournalEntry, parseJournal } from '../envelopes/journal.js';
 import { asProgram, isCaptureRecord, type CaptureRecord } from '../envelopes/wrap-capture.js';
 import { processRecordDraft, type ProcessRecord } from '../envelopes/capture-events.js';
@@ -125,9 +126,16 @@ export class LineRouter {
         if (o.time !== undefined) msg.time = o.time;
         if (o.pid !== undefined) msg.pid = o.pid;
         if (o.ident) msg.ident = o.ident;
+      } else if (obj && isWinEventRecord(obj)) {
+        // Win32-OpenSSH's event log entry (sources/wevtutil.ts, envelopes/winevent.ts)
+        Object.assign(msg, parseWinEventRecord(obj));
       }
     } else if (envelope === 'auto' || envelope === 'syslog') {
-      parseSyslogInto(raw.text, raw.receivedAt, msg);
+      if (!parseSyslogInto(raw.text, raw.receivedAt, msg) && envelope === 'auto') {
+        // Win32-OpenSSH's %ProgramData%\ssh\logs\sshd.log, sshd-session.log (envelopes/winevent.ts)
+        const w = parseWin32SshLogLine(raw.text, raw.receivedAt);
+        if (w) Object.assign(msg, w);
+      }
     }
 
     let spec: ParserSpec | undefined;
