@@ -96,7 +96,7 @@ export async function install(o: InstallOptions = {}): Promise<number> {
   }
   const plat = o.platform ?? platform();
   if (plat.id !== 'linux') {
-    return installAutostart(plat, { sys, out, node, agent, ...(o.dryRun ? { dryRun: true } : {}), ...(o.snoreToast ? { snoreToast: o.snoreToast } : {}) });
+    return installAutostart(plat, { sys, out, node, agent, ...(o.dryRun ? { dryRun: true } : {}), ...(o.snoreToast ? { snoreToast: o.snoreToast } : {}), ...(o.shims ? { shims: true } : {}) });
   }
   let template: string;
   try {
@@ -230,7 +230,7 @@ function pathOrderNote(name: string, real: string, binDir: string, pathVar: stri
 export function registerInstall(program: Command): void {
   program
     .command('install')
-    .description('start the agent with your session: a systemd user service (Linux), a logon task (Windows), a LaunchAgent (macOS); with --shims (Linux), capture plink/rdesktop/xfreerdp/remmina launches')
+    .description('start the agent with your session: a systemd user service (Linux), a logon task (Windows), a LaunchAgent (macOS); with --shims, capture plink/rdesktop/xfreerdp/remmina launches (Linux; plink.cmd on Windows)')
     .option('--dry-run', 'print what would be written and run; write nothing')
     .option('--shims', `also put wrappers in ~/.local/bin for ${Object.keys(SHIM_PROGRAMS).join(', ')} that run the real program through \`connwatch wrap\``)
     .action(async (flags: { dryRun?: boolean; shims?: boolean }) => {

@@ -26,6 +26,7 @@ import { launchAgentPath } from './macos.js';
 import { renderTaskXml, taskXmlBytes } from './task-xml.js';
 import type { Platform } from './types.js';
 import { APP_ID, plinkLogDir, SHORTCUT, shortcutPath, TASK_NAME } from './windows.js';
+import { findRealPlink, plinkShimPath, renderPlinkCmd, shimDir } from './windows-shim.js';
 
 export interface AutostartOptions {
   dryRun?: boolean;
@@ -36,6 +37,8 @@ export interface AutostartOptions {
   agent: string;
   /** SnoreToast (Windows); default: node-notifier's vendored x64 or x86 exe. */
   snoreToast?: string;
+  /** Windows: also write the plink.cmd shim (windows-shim.ts). */
+  shims?: boolean;
 }
 
 export interface Command {
@@ -57,7 +60,7 @@ export function snoreToastPath(arch = process.arch): string {
 }
 
 /** Windows: the task file and the commands that register the task and the shortcut. */
-export function windowsPlan(p: Paths, o: AutostartOptions): { files: Planned[]; commands: Command[] } {
+export function windowsPlan(p: Paths, o: AutostartOptions): { files: Planned[]; commands: Command[]; notes: string[] } {
   const env = o.sys.env;
   const xmlFile = win32.join(p.stateDir, 'connwatch-task.xml');
   const xml = renderTaskXml({
@@ -68,8 +71,16 @@ export function windowsPlan(p: Paths, o: AutostartOptions): { files: Planned[]; 
     workDir: p.stateDir,
     conhost: win32.join(env.SystemRoot || env.SYSTEMROOT || 'C:\\Windows', 'System32', 'conhost.exe'),
   });
+  const files: Planned[] = [{ path: xmlFile, kind: 'task', bytes: taskXmlBytes(xml) }];
+  const notes: string[] = [];
+  if (o.shims) {
+    const real = findRealPlink(env, shimDir(p));
+    if (real) files.push({ path: plinkShimPath(p), kind: 'shim', bytes: Buffer.from(renderPlinkCmd(real, o.node, o.agent), 'utf8') });
+    else notes.push('shim for plink: no plink.exe found (on PATH, or Xming\\ or PuTTY\\ in Program Files), no shim written');
+  }
   return {
-    files: [{ path: xmlFile, kind: 'task', bytes: taskXmlBytes(xml) }],
+    files,
+    notes,
     commands: [
       { cmd: 'schtasks', args: ['/create', '/tn', TASK_NAME, '/xml', xmlFile, '/f'] },
       { cmd: o.snoreToast ?? snoreToastPath(), args: ['-install', SHORTCUT, o.node, APP_ID] },
@@ -77,7 +88,7 @@ export function windowsPlan(p: Paths, o: AutostartOptions): { files: Planned[]; 
   };
 }
 
-export function macosPlan(p: Paths, o: AutostartOptions): { files: Planned[]; commands: Command[] } {
+export function macosPlan(p: Paths, o: AutostartOptions): { files: Planned[]; commands: Command[]; notes: string[] } {
   const env = o.sys.env;
   const plist = launchAgentPath(env);
   const content = renderLaunchAgent({
@@ -90,6 +101,7 @@ export function macosPlan(p: Paths, o: AutostartOptions): { files: Planned[]; co
   });
   const domain = `gui/${o.sys.uid}`;
   return {
+    notes: o.shims ? ['--shims: on macOS run ssh and plink through `connwatch wrap` instead (no shims are written)'] : [],
     files: [{ path: plist, kind: 'launch-agent', bytes: Buffer.from(content, 'utf8') }],
     commands: [
       { cmd: 'launchctl', args: ['bootout', `${domain}/${LABEL}`], optional: true },
@@ -121,6 +133,7 @@ export async function installAutostart(plat: Platform, o: AutostartOptions): Pro
       for (const l of text.replace(/\r?\n$/, '').split(/\r?\n/)) o.out(`    ${l}`);
     }
     for (const c of plan.commands) o.out(`would run: ${show(c)}`);
+    for (const n of plan.notes) o.out(n);
     return 0;
   }
 
@@ -169,6 +182,10 @@ export async function installAutostart(plat: Platform, o: AutostartOptions): Pro
   }
   writeManifestSafe(manifestFile, m, o.out);
   if (!ok) return 1;
+  for (const n of plan.notes) o.out(n);
+  if (plat.id === 'windows' && files.some((f) => f.kind === 'shim')) {
+    o.out(`plink through connwatch: ${plinkShimPath(p)} (XLaunch: "Run Local" with that path first, see docs/install.md)`);
+  }
   if (plat.id === 'windows') {
     o.out(`To let connwatch see plink, add to plink's command line (XLaunch: "Additional parameters for PuTTY or SSH"):`);
     o.out(`    -sshlog "${win32.join(plinkLogDir(p), '&H-&Y&M&D-&T.log')}" -logappend`);

@@ -15,7 +15,7 @@
  */
 import { execFile } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, sep } from 'node:path';
 
 export const SCRIPT_BIN = '/usr/bin/script';
 
@@ -33,7 +33,8 @@ function executable(path: string): 'yes' | 'no' | 'missing' {
 
 /** Finds cmd as a shell would: 127 when it is nowhere, 126 when found but not executable. */
 export function resolveCommand(cmd: string, pathVar: string | undefined): Resolved {
-  if (cmd.includes('/')) {
+  if (cmd.includes('/') || (sep === '\\' && cmd.includes('\\'))) {
+    // a path (on Windows also C:\…\plink.exe, as the plink.cmd shim gives it)
     const e = executable(cmd);
     if (e === 'yes') return { path: cmd };
     if (e === 'missing') return { code: 127, message: `${cmd}: no such file` };

@@ -5,7 +5,7 @@
 // SnoreToast's command line).
 import assert from 'node:assert/strict';
 import cp from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { win32 } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -95,6 +95,41 @@ test('install registers the logon task (schtasks /xml) and the Start-menu shortc
   assert.ok(existsSync(paths().configFile), 'the configuration stays');
   assert.match(said, /ran: schtasks \/delete \/tn connwatch \/f/);
   assert.deepEqual(checkToastShortcut({ sys }).map((r) => r.status), ['fail']);
+});
+
+test('install --shims writes plink.cmd; started by its full path (XLaunch "Run Local"), the real plink runs under connwatch wrap with its arguments and exit code, and is captured', async () => {
+  // the "real" plink.exe: a copy of this node.exe, so it can say which arguments it got
+  const fake = win32.join(process.env.LOCALAPPDATA, 'fake-putty');
+  mkdirSync(fake, { recursive: true });
+  const realPlink = win32.join(fake, 'plink.exe');
+  copyFileSync(process.execPath, realPlink);
+  process.env.PATH = `${fake};${process.env.PATH}`;
+  const lines = [];
+  const sys = realSystem();
+  assert.equal(await install({ sys, out: (l) => lines.push(l), shims: true }), 0, lines.join('\n'));
+  const shim = win32.join(paths().stateDir, 'bin', 'plink.cmd');
+  assert.ok(existsSync(shim), lines.join('\n'));
+  const text = readFileSync(shim, 'utf8');
+  assert.match(text, /^@echo off\r\nrem connwatch-managed: /);
+  assert.ok(text.includes(`set "CONNWATCH_REAL=${realPlink}"\r\n`), text);
+  assert.ok(lines.some((l) => l.startsWith(`plink through connwatch: ${shim}`)), lines.join('\n'));
+
+  // -v after "--" is one of the script's arguments for node, and tells wrap not to add its own
+  const script = 'process.stdout.write(JSON.stringify(process.argv.slice(1)));process.exitCode=3';
+  const before = existsSync(paths().captureDir) ? readdirSync(paths().captureDir).length : 0;
+  const r = cp.spawnSync(`"${shim}" -e "${script}" -- "a b" c -v`, { shell: true, encoding: 'utf8', windowsHide: true });
+  assert.equal(r.status, 3, `${r.stdout}\n${r.stderr}`);
+  assert.deepEqual(JSON.parse(r.stdout.trim()), ['a b', 'c', '-v']);
+  const captures = readdirSync(paths().captureDir).filter((f) => f.endsWith('.jsonl'));
+  assert.ok(captures.length > before, `a capture was written in ${paths().captureDir}`);
+  const newest = captures.map((f) => win32.join(paths().captureDir, f)).sort().pop();
+  const recs = readFileSync(newest, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.ok(recs.some((x) => x.program === 'plink'), JSON.stringify(recs));
+  assert.ok(recs.some((x) => typeof x.text === 'string' && x.text.includes('a b')), JSON.stringify(recs));
+
+  const n = lines.length;
+  assert.equal(await uninstall({ sys, out: (l) => lines.push(l) }), 0, lines.join('\n'));
+  assert.ok(!existsSync(shim), `uninstall removed the shim\n${lines.slice(n).join('\n')}`);
 });
 
 test('the notifier: node-notifier WindowsToaster runs SnoreToast with exactly these arguments (untrusted text as single argv elements)', async () => {
