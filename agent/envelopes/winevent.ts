@@ -179,6 +179,13 @@ const OLD_FILE_LINE = /^(\d{1,10}) (\d\d):(\d\d):(\d\d)[: ](\d{3}) (.*)$/s;
  * (when it was read), or the day before when that would put it more than a minute ahead.
  */
 export function parseWin32SshLogLine(line: string, reference: number): { pid: number; time: number; text: string } | undefined {
+  // cheap refusal first (the router asks about every line that is not syslog): digits, a space
+  const sp = line.indexOf(' ');
+  if (sp < 1 || sp > 10) return undefined;
+  for (let i = 0; i < sp; i++) {
+    const c = line.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+  }
   const m = FILE_LINE.exec(line);
   if (m) {
     const time = new Date(+m[2]!, +m[3]! - 1, +m[4]!, +m[5]!, +m[6]!, +m[7]!, +m[8]!).getTime();
