@@ -9,8 +9,9 @@
  *     and `<installation>/app/<id>/<arch>/<branch>/active` is a symlink to the commit now deployed
  *     (system installation /var/lib/flatpak, per-user ~/.local/share/flatpak). A mount whose
  *     commit is not the active one is an old deploy still running. The mountinfo root is the path
- *     inside its file system, so a /var or /home on its own partition shows a shorter path: the
- *     installation is the one whose path ends with it.
+ *     inside its file system: shorter when /var or /home is a partition of its own, longer on a
+ *     btrfs subvolume ("/root/var/lib/flatpak/…"); the installation is the one whose path and the
+ *     root end alike.
  *   - snap: the process maps files under /snap/<name>/<revision>/, and /snap/<name>/current is a
  *     symlink to the revision now in use after `snap refresh` (read through /proc/PID/root, the
  *     process's own view of /snap).
@@ -77,7 +78,10 @@ async function flatpakStale(dir: string, installations: string[]): Promise<Sandb
     if (seen.has(d.root)) continue;
     seen.add(d.root);
     for (const inst of installations) {
-      if (!`${inst}/${d.rel}/${d.commit}/files`.endsWith(d.root)) continue;
+      // the root is the path inside its file system: shorter than the installation's path when
+      // /var or /home is a partition of its own, longer on a btrfs subvolume (/root/var/lib/…)
+      const host = `${inst}/${d.rel}/${d.commit}/files`;
+      if (!host.endsWith(d.root) && !d.root.endsWith(host)) continue;
       let active: string;
       try {
         active = await readlink(`${inst}/${d.rel}/active`);

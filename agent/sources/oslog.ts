@@ -166,7 +166,7 @@ export class OsLogSource {
     if (spawned && gapFrom !== undefined) {
       const shown = this.catchUp(gapFrom);
       this.delivering = this.delivering.then(async () => {
-        for (const l of await shown) await this.deliver(l, gapFrom);
+        for (const l of await shown) if (this.running) await this.deliver(l, gapFrom);
       });
     }
   }
