@@ -5,6 +5,9 @@
  * code come through connwatch wrap, the capture is written, and uninstall removes it.
  */
 import { describe, expect, it } from 'vitest';
+import { install } from '../../agent/cli/install.js';
+import { realSystem } from '../../agent/doctor/system.js';
+import { PLATFORMS } from '../../agent/platform/index.js';
 import { findRealPlink, plinkCandidates, renderPlinkCmd } from '../../agent/platform/windows-shim.js';
 
 describe('plink.cmd', () => {
@@ -43,5 +46,13 @@ describe('plink.cmd', () => {
     const xming = new Set(['C:\\Program Files (x86)\\Xming\\plink.exe', 'C:\\Users\\ann\\AppData\\Local\\connwatch\\bin\\plink.exe']);
     expect(findRealPlink(env, shims, (p) => xming.has(p))).toBe('C:\\Program Files (x86)\\Xming\\plink.exe');
     expect(findRealPlink({ PATH: '' }, shims, () => false)).toBeUndefined();
+  });
+
+  it('install --shims --dry-run on Windows without any plink.exe says so and plans no shim', async () => {
+    const lines: string[] = [];
+    const sys = realSystem({ APPDATA: 'C:\\R', LOCALAPPDATA: 'C:\\L', USERNAME: 'ann', PATH: 'C:\\nowhere' });
+    expect(await install({ sys, platform: PLATFORMS.windows, dryRun: true, shims: true, out: (l) => lines.push(l), node: 'C:\\node\\node.exe', snoreToast: 'C:\\st\\snoretoast-x64.exe' })).toBe(0);
+    expect(lines).toContain('shim for plink: no plink.exe found (on PATH, or Xming\\ or PuTTY\\ in Program Files), no shim written');
+    expect(lines.join('\n')).not.toContain('plink.cmd');
   });
 });
