@@ -9,13 +9,15 @@
  *     that shrank, begins with other bytes (truncated and written again) or is another inode
  *     (logrotate) is read from its start.
  *   - Flatpak: `journalctl -o json MESSAGE_ID=c7b39b1e…` (flatpak's own history, what `flatpak
- *     history` reads), after the cursor of the last entry read.
+ *     history` reads), after the cursor of the last entry read; only while a Flatpak
+ *     installation directory exists (/var/lib/flatpak, ~/.local/share/flatpak).
  *   - snap: `snap changes --abs-time` (snapd keeps its changes for about a day).
  * A file or program that is not there is simply not this kind of system: nothing is said about it.
  * Programs run without a shell and with a timeout. Every poll that learns a file-replacing change
  * after the first calls onChange (wire it to ProcessScan.scanSoon).
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { messageOf } from '../errors.js';
 import { parseDnfRpmLine } from '../parsers/dnf.js';
@@ -24,6 +26,7 @@ import { parsePacmanLine } from '../parsers/pacman.js';
 import type { PackageRecord } from '../parsers/pkglog.js';
 import { parseSnapChangesLine } from '../parsers/snap.js';
 import type { PackageHistory } from './packages.js';
+import { defaultFlatpakDirs } from './sandboxed.js';
 
 export interface PackageLogsOptions {
   history: PackageHistory;
@@ -36,6 +39,8 @@ export interface PackageLogsOptions {
   pacmanLog?: string;
   /** journalctl program and arguments put before the match (default ['journalctl']); [] leaves Flatpak out. */
   journalctl?: string[];
+  /** Flatpak installations (default sandboxed.ts defaultFlatpakDirs()): journalctl runs only while one exists. */
+  flatpakDirs?: string[];
   /** snap program (default ['snap']); [] leaves snaps out. */
   snap?: string[];
   /** How much of a log's end the first poll reads (default 1 MiB). */
@@ -63,6 +68,7 @@ export class PackageLogs {
   private readonly log: { debug(m: string): void; warn(m: string): void };
   private readonly files: FilePos[] = [];
   private readonly journalctl: string[];
+  private readonly flatpakDirs: string[];
   private readonly snap: string[];
   private readonly initialBytes: number;
   private readonly intervalMs: number;
@@ -83,6 +89,7 @@ export class PackageLogs {
     if (dnf) this.files.push({ path: dnf, parse: parseDnfRpmLine, offset: 0, rest: '' });
     if (pacman) this.files.push({ path: pacman, parse: parsePacmanLine, offset: 0, rest: '' });
     this.journalctl = opts.journalctl ?? ['journalctl'];
+    this.flatpakDirs = opts.flatpakDirs ?? defaultFlatpakDirs();
     this.snap = opts.snap ?? ['snap'];
     this.initialBytes = opts.initialBytes ?? 1 << 20;
     this.intervalMs = opts.intervalMs ?? 60_000;
@@ -155,7 +162,7 @@ export class PackageLogs {
   }
 
   private async readJournal(): Promise<PackageRecord[]> {
-    if (this.journalctl.length === 0 || this.journalGone) return [];
+    if (this.journalctl.length === 0 || this.journalGone || !this.flatpakDirs.some((d) => existsSync(d))) return []; // no Flatpak here
     const args = [...this.journalctl.slice(1), '-o', 'json', '--no-pager', '-q', ...(this.cursor ? [`--after-cursor=${this.cursor}`] : ['--since=-30d']), `MESSAGE_ID=${FLATPAK_MESSAGE_ID}`];
     const out = await this.run(this.journalctl[0]!, args, () => (this.journalGone = true));
     const records: PackageRecord[] = [];

@@ -268,7 +268,7 @@ describe.skipIf(!UNSHARE || !JOURNAL_REMOTE)('Flatpak: an old deploy still mount
     ];
     const journal = join(home, 'flatpak.journal');
     execFileSync(JOURNAL_REMOTE!, ['-o', journal, '-'], { input: `${fields.map(([k, v]) => `${k}=${v}`).join('\n')}\n\n`, stdio: ['pipe', 'ignore', 'pipe'] });
-    const logs = new PackageLogs({ history, dnfLog: '', pacmanLog: '', journalctl: ['journalctl', '--file', journal], snap: [] });
+    const logs = new PackageLogs({ history, dnfLog: '', pacmanLog: '', journalctl: ['journalctl', '--file', journal], flatpakDirs: [inst], snap: [] });
     expect(await logs.poll()).toBe(1);
     expect(await logs.poll()).toBe(0); // after the cursor: read once
 

@@ -4,7 +4,7 @@
  * only what was appended, a line still being written waits for its newline, and a rotated or
  * truncated log is read from its start. Real files, dnf's real line format.
  */
-import { appendFileSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,9 +53,21 @@ describe('PackageLogs: reading dnf.rpm.log', () => {
   it('says nothing and finds nothing where the logs and programs do not exist', async () => {
     const history = new PackageHistory();
     const warned: string[] = [];
-    const logs = new PackageLogs({ history, dnfLog: join(dir, 'none.log'), pacmanLog: join(dir, 'none2.log'), journalctl: [join(dir, 'no-journalctl')], snap: [join(dir, 'no-snap')], log: { debug: (m) => warned.push(m), warn: (m) => warned.push(m) } });
+    const logs = new PackageLogs({ history, dnfLog: join(dir, 'none.log'), pacmanLog: join(dir, 'none2.log'), journalctl: [join(dir, 'no-journalctl')], flatpakDirs: [dir], snap: [join(dir, 'no-snap')], log: { debug: (m) => warned.push(m), warn: (m) => warned.push(m) } });
     expect(await logs.poll()).toBe(0);
     expect(await logs.poll()).toBe(0);
     expect(warned).toEqual([]);
+  });
+
+  it('does not run journalctl where no Flatpak installation exists', async () => {
+    const calls = join(dir, 'journalctl-calls');
+    const stub = join(dir, 'journalctl-stub');
+    writeFileSync(stub, `#!/bin/sh\necho "$@" >> '${calls}'\n`);
+    chmodSync(stub, 0o755);
+    const history = new PackageHistory();
+    await new PackageLogs({ history, dnfLog: '', pacmanLog: '', journalctl: [stub], flatpakDirs: [join(dir, 'no-flatpak')], snap: [] }).poll();
+    expect(existsSync(calls)).toBe(false);
+    await new PackageLogs({ history, dnfLog: '', pacmanLog: '', journalctl: [stub], flatpakDirs: [dir], snap: [] }).poll();
+    expect(readFileSync(calls, 'utf8')).toMatch(/-o json --no-pager -q --since=-30d MESSAGE_ID=c7b39b1e006b464599465e105b361485/);
   });
 });
