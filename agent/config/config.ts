@@ -28,6 +28,7 @@ import { parseDuration } from '../rules/duration.js';
 import type { Paths } from './paths.js';
 import { parseForwardUrl } from '../sinks/forward-url.js';
 import { platform } from '../platform/index.js';
+import { programSources } from '../programs.js';
 
 export type SourceInput =
   | { type: 'file'; path: string; program?: Program }
@@ -81,19 +82,10 @@ export function expandHome(p: string): string {
   return p === '~' ? homedir() : p.startsWith('~/') ? join(process.env.HOME || homedir(), p.slice(2)) : p;
 }
 
+/** Each program's default sources on this platform (programs.ts), then the ones they share (captures, process scan). */
 export function defaultSources(p: Paths): ResolvedSource[] {
-  const own = platform().defaultSources(p, process.env); // Windows and macOS have their own
-  if (own) return own;
-  return [
-    { type: 'file', path: '/var/log/auth.log', isDefault: true },
-    { type: 'file', path: '/var/log/dpkg.log', program: 'dpkg', isDefault: true },
-    { type: 'file', path: '/var/log/apt/history.log', program: 'apt', isDefault: true },
-    { type: 'journal', scope: 'system', identifiers: ['sshd', 'sshd-session'], isDefault: true },
-    { type: 'journal', scope: 'user', identifiers: ['org.remmina.Remmina.desktop', 'remmina', 'org.remmina.Remmina'], isDefault: true },
-    { type: 'captures', path: join(p.captureDir, '*.jsonl'), isDefault: true },
-    { type: 'file', path: '/tmp/remmina_log_file.log', program: 'remmina', isDefault: true },
-    { type: 'process-scan', intervalMs: 60_000, isDefault: true },
-  ];
+  const here = platform();
+  return [...programSources(here.id, p), ...here.defaultSources(p, process.env)];
 }
 
 function fail(file: string, field: string, message: string): never {

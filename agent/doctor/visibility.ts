@@ -52,7 +52,7 @@ function clientVerdict(ctx: DoctorContext, name: ShimName | 'ssh'): CheckResult 
   const check = `see:${name}`;
   const real = realProgram(name, ctx.sys.env.PATH, ctx.binDir);
   if (!real) return undefined;
-  const program = name === 'ssh' ? 'ssh' : SHIM_PROGRAMS[name];
+  const program = name === 'ssh' ? 'ssh' : (SHIM_PROGRAMS[name] ?? 'other');
   const ways: string[] = [];
   const shim = join(ctx.binDir, name);
   const pathDirs = (ctx.sys.env.PATH ?? '').split(delimiter).map((d) => (d ? resolve(d) : d));

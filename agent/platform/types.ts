@@ -25,10 +25,10 @@ export interface Platform {
   paths(env: NodeJS.ProcessEnv): Paths;
   notifier: NotifierKind;
   /**
-   * The sources watched when the configuration names none. undefined: the list in
-   * config/config.ts (Linux's, kept there because the sources themselves are edited there).
+   * The sources every program shares here (captures, the process scan), watched by default after
+   * the programs' own (programs.ts).
    */
-  defaultSources(p: Paths, env: NodeJS.ProcessEnv): ResolvedSource[] | undefined;
+  defaultSources(p: Paths, env: NodeJS.ProcessEnv): ResolvedSource[];
   /** What starts the agent with the user's session, for messages ("a logon task", …). */
   autostart: string;
   /** Doctor checks that only make sense here, run after the common ones. */
