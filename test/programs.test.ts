@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SHIM_PROGRAMS, renderShim } from '../agent/cli/service.js';
+import { SHIM_PROGRAMS, renderShim } from '../agent/install/service.js';
 import type { Paths } from '../agent/config/paths.js';
 import { PROGRAMS, type Event } from '../agent/event.js';
 import { BINARIES, CLIENT_PROGRAMS, PROGRAM_ENTRIES, programSources, SHIMS } from '../agent/programs.js';

@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
-import { isOurs, realProgram, SHIM_PROGRAMS, type ShimName } from '../cli/service.js';
+import { isOurs, realProgram, SHIM_PROGRAMS, type ShimName } from '../install/service.js';
 import { systemJournalFiles } from './logs.js';
 import { canRead, which } from './system.js';
 import type { CheckResult, DoctorContext } from './check.js';

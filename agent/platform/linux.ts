@@ -1,8 +1,7 @@
 /**
- * Linux: XDG base directories, a systemd user service (cli/install.ts), notify-send over the
+ * Linux: XDG base directories, a systemd user service (install/install.ts), notify-send over the
  * session bus, the captures and the process scan as default sources (each program's own are in
- * programs.ts), and the doctor checks of doctor/ that
- * ask systemd, D-Bus and /proc.
+ * programs.ts); the doctor's checks that ask systemd, D-Bus and /proc are doctor/'s.
  */
 import { homedir } from 'node:os';
 import { posix } from 'node:path';
@@ -24,5 +23,4 @@ export const linux: Platform = {
     { type: 'process-scan', intervalMs: 60_000, isDefault: true },
   ],
   autostart: 'a systemd user service (connwatch.service)',
-  doctorChecks: () => [],
 };

@@ -10,7 +10,6 @@
 import { win32 } from 'node:path';
 import type { ResolvedSource } from '../config/config.js';
 import type { Paths } from '../config/paths.js';
-import { WINDOWS_CHECKS } from '../doctor/windows.js';
 import { pathsIn } from './places.js';
 import { readPuttySessions, sessionLogs, type PuttySession } from './putty-sessions.js';
 import type { Platform } from './types.js';
@@ -73,5 +72,4 @@ export const windows: Platform = {
   notifier: 'windows-toaster',
   defaultSources: (p) => [{ type: 'captures', path: win32.join(p.captureDir, '*.jsonl'), isDefault: true }],
   autostart: `a logon task in Task Scheduler (\\${TASK_NAME})`,
-  doctorChecks: () => WINDOWS_CHECKS,
 };
