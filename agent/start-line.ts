@@ -2,8 +2,8 @@
  * What the agent says when it starts: which sources it watches (not just how many), and at once
  * when no notification can be shown (no session bus), instead of at the first alert.
  */
-import type { ResolvedSource } from '../config/config.js';
-import { findSessionBus } from '../sinks/session-bus.js';
+import type { ResolvedSource } from './config/config.js';
+import { findSessionBus } from './sinks/session-bus.js';
 
 export function describeSource(s: ResolvedSource): string {
   switch (s.type) {
