@@ -11,8 +11,8 @@
  *
  * An entry starts with `__CURSOR=` or `__REALTIME_TIMESTAMP=` (journalctl writes those first).
  * A binary field's value may run over several lines, and its length did not survive as bytes:
- * the sources drop NUL bytes (line-splitter.ts), so of the 8 length bytes only the non-zero ones
- * are left, as characters before the value. The value is complete when the bytes read so far, less
+ * it arrives as characters before the value, all 8 (replay's FileLines) or only the non-zero ones
+ * (the live sources drop NUL bytes, line-splitter.ts). The value is complete when the bytes read so far, less
  * as many leading characters as their length has non-zero bytes, are exactly that length; until
  * then each line (an empty one too) continues it. A value that never adds up (a NUL inside it)
  * ends at 64 KiB or with the input, its leading length characters taken off as well as can be.
@@ -76,26 +76,28 @@ const MAX_BINARY = 64 * 1024;
 
 /**
  * The value of a binary field from what was read (its lines joined by newlines), when it adds
- * up: its leading characters are the non-zero bytes of its own length.
+ * up: its leading characters are its own length's 8 bytes, or (NULs dropped) their non-zero ones.
  */
 function complete(read: string): string | undefined {
   for (let k = 0; k <= 8 && k <= read.length; k++) {
     const rest = read.slice(k);
-    const len = Buffer.byteLength(rest);
-    const bytes: number[] = [];
-    for (let n = len; n > 0; n = Math.floor(n / 256)) if (n % 256) bytes.push(n % 256);
-    if (bytes.length !== k) continue;
-    let same = true;
-    for (let i = 0; i < k && same; i++) {
-      const c = read.charCodeAt(i);
-      same = bytes[i]! < 0x80 ? c === bytes[i] : c === 0xfffd;
-    }
-    if (same) return rest;
+    const full: number[] = [];
+    for (let n = Buffer.byteLength(rest), i = 0; i < 8; i++, n = Math.floor(n / 256)) full.push(n % 256);
+    const nonZero = full.filter((x) => x !== 0);
+    if ((k === 8 && lengthChars(read, full)) || (k === nonZero.length && lengthChars(read, nonZero))) return rest;
   }
   return undefined;
 }
 
+/** Whether `read` starts with these bytes as characters (a byte of 0x80 and above was decoded as U+FFFD). */
+function lengthChars(read: string, bytes: readonly number[]): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    if (read.charCodeAt(i) !== (bytes[i]! < 0x80 ? bytes[i] : 0xfffd)) return false;
+  }
+  return true;
+}
+
 /** A value that never added up: leading control characters (its length) taken off. */
 function salvage(value: string): string {
-  return value.replace(/^[\u0001-\u001f\ufffd]{0,8}/, '');
+  return value.replace(/^[\u0000-\u001f\ufffd]{0,8}/, '');
 }

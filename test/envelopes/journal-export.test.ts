@@ -1,18 +1,19 @@
 /**
  * The journal read three ways gives the same events: `journalctl -o json` lines routed as text,
  * the same entries decoded once by the source (RawLine.journal), and `journalctl -o export` read
- * line by line (as a file source or replay delivers it). Real journal files, written by
+ * line by line (as a live file source, with NUL bytes dropped, and replay, with them kept, deliver it). Real journal files, written by
  * systemd-journal-remote and read back by the real journalctl; lines split by the sources' own
  * LineSplitter. The router never writes into the line it is given.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseJournalLine } from '../../agent/envelopes/journal.js';
 import type { Event } from '../../agent/event.js';
 import { LineRouter } from '../../agent/parsers/router.js';
+import { FileLines } from '../../agent/sources/file-lines.js';
 import { LineSplitter } from '../../agent/sources/line-splitter.js';
 import type { RawLine } from '../../agent/sources/raw-line.js';
 
@@ -100,6 +101,17 @@ describe('the journal, read as JSON, as decoded entries and as export', () => {
     expect(exported.some((l) => l === 'MESSAGE')).toBe(true); // the binary field is there
     const events = routeAll(exported.map((t, i) => raw(t, i)));
     expect(events.map(facts)).toEqual(fromJson.map(facts));
+  });
+
+  it('gives the same events from an export file read as replay reads it (NUL bytes kept)', () => {
+    const saved = join(dir, 'saved.export');
+    writeFileSync(saved, journalctl('export'));
+    const lines = new FileLines(saved, { receivedAt: 0 });
+    const input: RawLine[] = [];
+    for (let l = lines.next(); l; l = lines.next()) input.push({ ...l, position: { source: 'j', line: input.length + 1 } });
+    lines.close();
+    expect(input.some((l) => l.text.includes('\u0000'))).toBe(true);
+    expect(routeAll(input).map(facts)).toEqual(fromJson.map(facts));
   });
 
   it('ends an export entry that has no closing empty line at the end of input', () => {
