@@ -2,11 +2,14 @@
  * The program registry: everything connwatch knows about each program it watches, in one entry.
  * The lists other modules used to keep on their own derive from it:
  *
- *   CLIENT_PROGRAMS     correlate/sessions.ts  which programs open connections (client side)
- *   BINARIES            sources/process-scan.ts  process names, how people call them, restart hints
- *   SHIMS               install/service.ts   the wrappers `install --shims` writes
- *   programOfBinary     sources/wrap-argv.ts  the program of a wrapped command line
- *   programSources      config/config.ts      the default sources, per platform
+ *   CLIENT_PROGRAMS   correlate/sessions.ts    which programs open connections (client side)
+ *   NOT_CONNECTIONS   correlate/sessions.ts    whose lines belong to no connection
+ *   DEFAULT_PORTS     correlate/sessions.ts    a client's port when none is given
+ *   SERVER_PROGRAMS   sinks/ecs.ts             whose alerts name the client as the far end
+ *   BINARIES          sources/process-scan.ts  process names, how people call them, restart hints
+ *   SHIMS             install/service.ts       the wrappers `install --shims` writes
+ *   programOfBinary   sources/wrap-argv.ts     the program of a wrapped command line
+ *   programSources    config/config.ts         the default sources, per platform
  *
  * An entry's parser comes from parsers/registry.ts; its syslog/journal identifiers are the
  * parser's `idents` (identsOf). Adding a program: docs/adding-a-program.md; test/programs.test.ts
@@ -187,6 +190,9 @@ export function programEntry(program: Program): ProgramEntry | undefined {
 
 /** Programs on the client side of a connection (sessions: a client connection; the process scan). */
 export const CLIENT_PROGRAMS: readonly Program[] = PROGRAM_ENTRIES.filter((e) => e.role === 'client').map((e) => e.program);
+
+/** Programs on the server side (sessions' server view, the far end of an alert in ECS records). */
+export const SERVER_PROGRAMS: readonly Program[] = PROGRAM_ENTRIES.filter((e) => e.role === 'server').map((e) => e.program);
 
 /** Programs whose lines never belong to a connection: package managers, `other`, the agent itself. */
 export const NOT_CONNECTIONS: readonly Program[] = ['other', 'connwatch', ...PROGRAM_ENTRIES.filter((e) => e.role === 'packages').map((e) => e.program)];

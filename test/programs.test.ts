@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { SHIM_PROGRAMS, renderShim } from '../agent/install/service.js';
 import type { Paths } from '../agent/config/paths.js';
 import { PROGRAMS, type Event } from '../agent/event.js';
-import { BINARIES, CLIENT_PROGRAMS, PROGRAM_ENTRIES, programSources, SHIMS } from '../agent/programs.js';
+import { BINARIES, CLIENT_PROGRAMS, DEFAULT_PORTS, PROGRAM_ENTRIES, programSources, SERVER_PROGRAMS, SHIMS } from '../agent/programs.js';
 import { Sessions } from '../agent/correlate/sessions.js';
 import { PARSERS, parserForIdent } from '../agent/parsers/registry.js';
 import { builtinRulesDir, loadRuleFile } from '../agent/rules/load.js';
@@ -89,6 +89,8 @@ describe('lists derived from the registry', () => {
     }
     expect([...client].sort()).toEqual(PROGRAM_ENTRIES.filter((e) => e.role !== 'packages').map((e) => e.program).sort());
     expect([...CLIENT_PROGRAMS].sort()).toEqual(PROGRAM_ENTRIES.filter((e) => e.role === 'client').map((e) => e.program).sort());
+    expect(SERVER_PROGRAMS).toEqual(['sshd']);
+    expect(Object.keys(DEFAULT_PORTS).sort()).toEqual([...CLIENT_PROGRAMS].sort());
   });
 
   it('the process scan watches every client binary, named and restarted as the registry says', () => {
