@@ -12,7 +12,7 @@
  *   programSources    config/config.ts         the default sources, per platform
  *
  * An entry's parser comes from parsers/registry.ts; its syslog/journal identifiers are the
- * parser's `idents` (identsOf). Adding a program: docs/adding-a-program.md; test/programs.test.ts
+ * parser's `idents`, and the default journal sources follow exactly those. Adding a program: docs/adding-a-program.md; test/programs.test.ts
  * checks that every entry has a parser, a samples file and rule files that name it, and that the
  * derived lists agree with the entries.
  */
@@ -78,6 +78,8 @@ const freerdpBinary = (name: string): Binary => ({
   remedy: `close every ${name} window and connect again`,
 });
 const file = (path: string, program?: Program): ResolvedSource => ({ type: 'file', path, ...(program ? { program } : {}), isDefault: true });
+/** The journal entries of a program: by its parser's identifiers (the same ones the router recognises). */
+const journal = (scope: 'system' | 'user', program: Program): ResolvedSource => ({ type: 'journal', scope, identifiers: [...parser(program).idents], isDefault: true });
 
 /** Every program connwatch parses, except `other` (a program sharing a log) and `connwatch` (the agent itself). */
 export type KnownProgram = Exclude<Program, 'other' | 'connwatch'>;
@@ -109,7 +111,8 @@ export const PROGRAM_TABLE: Readonly<Record<KnownProgram, ProgramEntry>> = {
     parser: parser('sshd'),
     binaries: [],
     sources: {
-      linux: () => [file('/var/log/auth.log'), { type: 'journal', scope: 'system', identifiers: ['sshd', 'sshd-session'], isDefault: true }],
+      // the journal by the parser's identifiers: sshd, and OpenSSH 9.8+'s sshd-session and sshd-auth
+      linux: () => [file('/var/log/auth.log'), journal('system', 'sshd')],
     },
     rules: ['sshd-families.json', 'sshd-kex.json', 'sshd-server.json'],
   },
@@ -156,7 +159,7 @@ export const PROGRAM_TABLE: Readonly<Record<KnownProgram, ProgramEntry>> = {
     shim: { name: 'remmina', verbose: false },
     sources: {
       linux: () => [
-        { type: 'journal', scope: 'user', identifiers: ['org.remmina.Remmina.desktop', 'remmina', 'org.remmina.Remmina'], isDefault: true },
+        journal('user', 'remmina'),
         file('/tmp/remmina_log_file.log', 'remmina'),
       ],
     },
@@ -184,10 +187,6 @@ export const PROGRAM_TABLE: Readonly<Record<KnownProgram, ProgramEntry>> = {
 
 export const PROGRAM_ENTRIES: readonly ProgramEntry[] = Object.values(PROGRAM_TABLE);
 
-export function programEntry(program: Program): ProgramEntry | undefined {
-  return (PROGRAM_TABLE as Partial<Record<Program, ProgramEntry>>)[program];
-}
-
 /** Programs on the client side of a connection (sessions: a client connection; the process scan). */
 export const CLIENT_PROGRAMS: readonly Program[] = PROGRAM_ENTRIES.filter((e) => e.role === 'client').map((e) => e.program);
 
@@ -211,11 +210,6 @@ export const BINARIES: ReadonlyMap<string, Binary & { program: Program }> = new 
 export const SHIMS: ReadonlyMap<string, Shim & { program: Program }> = new Map(
   PROGRAM_ENTRIES.flatMap((e) => (e.shim ? [[e.shim.name, { ...e.shim, program: e.program }] as const] : [])),
 );
-
-/** Syslog/journal identifiers of a program's lines in a shared log. */
-export function identsOf(program: Program): readonly string[] {
-  return programEntry(program)?.parser.idents ?? [];
-}
 
 /**
  * The program an executable name (argv[0]'s basename, `.exe` and case taken off) belongs to:

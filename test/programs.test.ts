@@ -134,6 +134,10 @@ describe('lists derived from the registry', () => {
       'file /var/log/apt/history.log apt',
     ]);
     expect(linux.every((s) => s.isDefault)).toBe(true);
+    // the journal sources follow the parsers' identifiers (sshd-auth of OpenSSH 10 included)
+    expect(linux.find((s) => s.scope === 'system')?.identifiers).toEqual([...PROGRAM_ENTRIES.find((e) => e.program === 'sshd')!.parser.idents]);
+    expect(linux.find((s) => s.scope === 'system')?.identifiers).toContain('sshd-auth');
+    expect(linux.find((s) => s.scope === 'user')?.identifiers).toEqual([...PROGRAM_ENTRIES.find((e) => e.program === 'remmina')!.parser.idents]);
     const windows = programSources('windows', p);
     expect(windows[0]).toMatchObject({ type: 'file', program: 'plink', path: 'C:\\state\\plink-logs\\*.log' });
     expect(programSources('macos', p)).toEqual([]);
