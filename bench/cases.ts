@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, percentile, procCpuTicks, procStatusKb, run, type RunResult } from './measure.js';
 import { startBenchNotifyServer } from './notify-server.js';
-import { AGENT_NODE_OPTIONS } from '../agent/cli/service.js';
+import { AGENT_NODE_OPTIONS } from '../agent/install/service.js';
 
 export interface Tool {
   name: string;

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { IdleResult, LatencyResult, ToolResult } from './cases.js';
 import { median } from './measure.js';
-import { AGENT_NODE_OPTIONS } from '../agent/cli/service.js';
+import { AGENT_NODE_OPTIONS } from '../agent/install/service.js';
 
 export interface Targets {
   replayVsFail2ban: number;

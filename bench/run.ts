@@ -22,7 +22,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CLI_NODE_OPTIONS } from '../agent/cli/service.js';
+import { CLI_NODE_OPTIONS } from '../agent/install/service.js';
 import { loadRules } from '../agent/rules/load.js';
 import { builtinRulesDir } from '../agent/rules/load.js';
 import { idle, latency, replaySummary, throughput, type Tool } from './cases.js';

@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --max-semi-space-size=4
 /**
- * The `connwatch` binary. The node option (CLI_NODE_OPTIONS in service.ts; a test keeps the two
+ * The `connwatch` binary. The node option (CLI_NODE_OPTIONS in install/service.ts; a test keeps the two
  * equal) gives every command a 4 MiB young generation instead of 16: a replay of a 1 GiB log
  * peaked 22 MB lower at the same speed. The user service passes its own options (AGENT_NODE_OPTIONS).
  */

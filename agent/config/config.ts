@@ -28,12 +28,17 @@ import { parseDuration } from '../rules/duration.js';
 import type { Paths } from './paths.js';
 import { parseForwardUrl } from '../sinks/forward-url.js';
 import { platform } from '../platform/index.js';
+import { programSources } from '../programs.js';
 
 export type SourceInput =
   | { type: 'file'; path: string; program?: Program }
   | { type: 'journal'; scope?: 'system' | 'user'; identifiers?: string[]; units?: string[] }
   | { type: 'captures'; dir?: string }
-  | { type: 'process-scan'; programs?: string[]; interval?: string; dpkgInfoDir?: string };
+  | { type: 'process-scan'; programs?: string[]; interval?: string; dpkgInfoDir?: string }
+  /** Win32-OpenSSH's event log channels through `wevtutil qe` (default OpenSSH/Operational and OpenSSH/Admin). */
+  | { type: 'wevtutil'; channels?: string[] }
+  /** macOS: sshd through `log stream` (the unified log). */
+  | { type: 'oslog' };
 
 export interface ConfigInput {
   sources?: SourceInput[];
@@ -60,6 +65,8 @@ export interface ResolvedSource {
   intervalMs?: number;
   /** process-scan: dpkg's database of `<pkg>.list` files (default /var/lib/dpkg/info). */
   dpkgInfoDir?: string;
+  /** wevtutil: the event log channels. */
+  channels?: string[];
   /** A default source: absence is reported once, quietly. */
   isDefault: boolean;
 }
@@ -81,19 +88,10 @@ export function expandHome(p: string): string {
   return p === '~' ? homedir() : p.startsWith('~/') ? join(process.env.HOME || homedir(), p.slice(2)) : p;
 }
 
+/** Each program's default sources on this platform (programs.ts), then the ones they share (captures, process scan). */
 export function defaultSources(p: Paths): ResolvedSource[] {
-  const own = platform().defaultSources(p, process.env); // Windows and macOS have their own
-  if (own) return own;
-  return [
-    { type: 'file', path: '/var/log/auth.log', isDefault: true },
-    { type: 'file', path: '/var/log/dpkg.log', program: 'dpkg', isDefault: true },
-    { type: 'file', path: '/var/log/apt/history.log', program: 'apt', isDefault: true },
-    { type: 'journal', scope: 'system', identifiers: ['sshd', 'sshd-session'], isDefault: true },
-    { type: 'journal', scope: 'user', identifiers: ['org.remmina.Remmina.desktop', 'remmina', 'org.remmina.Remmina'], isDefault: true },
-    { type: 'captures', path: join(p.captureDir, '*.jsonl'), isDefault: true },
-    { type: 'file', path: '/tmp/remmina_log_file.log', program: 'remmina', isDefault: true },
-    { type: 'process-scan', intervalMs: 60_000, isDefault: true },
-  ];
+  const here = platform();
+  return [...programSources(here.id, p), ...here.defaultSources(p, process.env)];
 }
 
 function fail(file: string, field: string, message: string): never {
@@ -206,8 +204,17 @@ export function resolveConfig(input: ConfigInput, p: Paths, file?: string): Conf
       case 'process-scan':
         sources.push(processScan(s, sources, where, field));
         break;
+      case 'wevtutil':
+        if (s.channels !== undefined && (!Array.isArray(s.channels) || s.channels.some((c) => typeof c !== 'string' || !c))) {
+          fail(where, `${field}.channels`, 'must be a list of event log channel names like ["OpenSSH/Operational"]');
+        }
+        sources.push({ type: 'wevtutil', ...(s.channels ? { channels: s.channels } : {}), isDefault: false });
+        break;
+      case 'oslog':
+        sources.push({ type: 'oslog', isDefault: false });
+        break;
       default:
-        fail(where, `${field}.type`, `must be one of file, journal, captures, process-scan, got ${JSON.stringify((s as { type?: unknown }).type)}`);
+        fail(where, `${field}.type`, `must be one of file, journal, captures, process-scan, wevtutil, oslog, got ${JSON.stringify((s as { type?: unknown }).type)}`);
     }
   });
   const dur = (field: 'hangWindow' | 'foldWindow', v: string | undefined): number | undefined => {

@@ -26,6 +26,7 @@
  * (undefined when unknown), so they keep one shape and the per-event snapshot is a plain literal.
  */
 import type { ConnectionFacts, Event, EventKind } from '../event.js';
+import { CLIENT_PROGRAMS, DEFAULT_PORTS, NOT_CONNECTIONS as NOT_CONNECTION_PROGRAMS } from '../programs.js';
 
 const PHASE_OF: Partial<Record<EventKind, string>> = {
   'connect.lookup': 'start',
@@ -64,10 +65,10 @@ const PHASE_OF: Partial<Record<EventKind, string>> = {
 
 /** Phases after which a new connect line means a new connection. */
 const STARTED = new Set(['start']);
-const CLIENTS = new Set(['plink', 'ssh', 'rdesktop', 'freerdp', 'remmina']);
-const NOT_CONNECTIONS = new Set(['dpkg', 'apt', 'other', 'connwatch']);
+const CLIENTS = new Set<string>(CLIENT_PROGRAMS);
+const NOT_CONNECTIONS = new Set<string>(NOT_CONNECTION_PROGRAMS);
 /** The port a client uses when none is given: not named in `where`. */
-const DEFAULT_PORT: Partial<Record<string, number>> = { plink: 22, ssh: 22, rdesktop: 3389, freerdp: 3389, remmina: 3389 };
+const DEFAULT_PORT: Partial<Record<string, number>> = DEFAULT_PORTS;
 /** Events that show a prompt was answered or passed (output the client goes on printing, e.g. the remote command's, is unknown to the parser). */
 const PASSES_PROMPT = new Set<EventKind>(['prompt.answered', 'unknown', 'auth.success', 'auth.failed', 'auth.attempt', 'kex.done', 'session.started', 'session.ended']);
 /** Server events that show an attempt went past its prompts. */

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
-import { isOurs, realProgram, SHIM_PROGRAMS, type ShimName } from '../cli/service.js';
+import { isOurs, realProgram, SHIM_PROGRAMS, type ShimName } from '../install/service.js';
 import type { SyncCheck, CheckResult } from './check.js';
 
 export const checkClients: SyncCheck = (ctx) => {

@@ -10,8 +10,10 @@ import { checkAuthLog, checkJournal, checkLogFiles } from './logs.js';
 import { checkNotifySend, checkNotifyServer, checkSessionBus } from './notify.js';
 import { checkConfig, checkRules } from './rules.js';
 import { checkGraphicalSession, checkServiceEnabled } from './service.js';
-import { platform, type Platform } from '../platform/index.js';
+import { platform, type Platform, type PlatformId } from '../platform/index.js';
 import { checkVisibility } from './visibility.js';
+import { MACOS_CHECKS } from './macos.js';
+import { WINDOWS_CHECKS } from './windows.js';
 
 export const CHECKS: ReadonlyArray<readonly [string, Check]> = [
   ['config', checkConfig],
@@ -29,11 +31,20 @@ export const CHECKS: ReadonlyArray<readonly [string, Check]> = [
   ['rules', checkRules],
 ];
 
+/**
+ * Checks that only make sense on one platform, run after the common ones. Kept here rather than
+ * in platform/ so the doctor depends on the platform and not the other way round.
+ */
+const PLATFORM_CHECKS: Readonly<Record<Exclude<PlatformId, 'linux'>, ReadonlyArray<readonly [string, Check]>>> = {
+  windows: WINDOWS_CHECKS,
+  macos: MACOS_CHECKS,
+};
+
 /** The checks for a platform: all of the above on Linux; elsewhere the common ones and its own. */
 export function checksFor(plat: Platform = platform()): ReadonlyArray<readonly [string, Check]> {
   if (plat.id === 'linux') return CHECKS;
   const common = new Set(['config', 'log-file', 'checkpoints', 'rules']);
-  return [...CHECKS.filter(([n]) => common.has(n)), ...plat.doctorChecks()];
+  return [...CHECKS.filter(([n]) => common.has(n)), ...PLATFORM_CHECKS[plat.id]];
 }
 
 /** Runs every check; a check that throws becomes a warning naming it, the rest go on. */

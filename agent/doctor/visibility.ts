@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
-import { isOurs, realProgram, SHIM_PROGRAMS, type ShimName } from '../cli/service.js';
+import { isOurs, realProgram, SHIM_PROGRAMS, type ShimName } from '../install/service.js';
 import { systemJournalFiles } from './logs.js';
 import { canRead, which } from './system.js';
 import type { CheckResult, DoctorContext } from './check.js';
@@ -52,7 +52,7 @@ function clientVerdict(ctx: DoctorContext, name: ShimName | 'ssh'): CheckResult 
   const check = `see:${name}`;
   const real = realProgram(name, ctx.sys.env.PATH, ctx.binDir);
   if (!real) return undefined;
-  const program = name === 'ssh' ? 'ssh' : SHIM_PROGRAMS[name];
+  const program = name === 'ssh' ? 'ssh' : (SHIM_PROGRAMS[name] ?? 'other');
   const ways: string[] = [];
   const shim = join(ctx.binDir, name);
   const pathDirs = (ctx.sys.env.PATH ?? '').split(delimiter).map((d) => (d ? resolve(d) : d));

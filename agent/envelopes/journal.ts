@@ -30,6 +30,17 @@ export function isJournalEntry(o: Record<string, unknown>): boolean {
   return '__CURSOR' in o || '__REALTIME_TIMESTAMP' in o || ('MESSAGE' in o && ('_PID' in o || 'SYSLOG_IDENTIFIER' in o));
 }
 
+/** One line of `journalctl -o json`, decoded; undefined when it is not a journal entry. */
+export function parseJournalLine(text: string): JournalParts | undefined {
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return typeof o === 'object' && o !== null && !Array.isArray(o) && isJournalEntry(o as Record<string, unknown>) ? parseJournal(o as Record<string, unknown>) : undefined;
+}
+
 export function parseJournal(o: Record<string, unknown>): JournalParts {
   const parts: JournalParts = { text: journalField(o.MESSAGE) ?? '' };
   const ts = journalField(o.__REALTIME_TIMESTAMP);

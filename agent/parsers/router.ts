@@ -1,5 +1,6 @@
 /**
- * LineRouter: one per source. Takes the envelope off each RawLine, picks the parser (by syslog or
+ * LineRouter: one per source. Takes the envelope off each RawLine (syslog, journal JSON or
+ * export, capture records, macOS log), picks the parser (by syslog or
  * journal identifier, by what the source knows, else by recognising the program from the text),
  * runs it, and turns its drafts into Events with a time and the line's origin.
  *
@@ -10,7 +11,8 @@ import type { Event, EventDraft, Program } from '../event.js';
 import type { RawLine } from '../sources/raw-line.js';
 import { isOsLogEntry, parseOsLog } from '../envelopes/oslog.js';
 import { isWinEventRecord, parseWin32SshLogLine, parseWinEventRecord } from '../envelopes/winevent.js';
-import { isJournalEntry, parseJournal } from '../envelopes/journal.js';
+import { isJournalEntry, parseJournal, type JournalParts } from '../envelopes/journal.js';
+import { JournalExportLines, startsExportEntry } from '../envelopes/journal-export.js';
 import { asProgram, isCaptureRecord, type CaptureRecord } from '../envelopes/wrap-capture.js';
 import { processRecordDraft, type ProcessRecord } from '../envelopes/capture-events.js';
 import { parseSyslogInto } from '../envelopes/syslog.js';
@@ -40,6 +42,10 @@ export class LineRouter {
   /** Set by decode(): the parser of the line just decoded, and its instance key. */
   private spec: ParserSpec | undefined;
   private key = '';
+  /** Set by decode(): the journal cursor the line's envelope names, if any. */
+  private cursor: string | undefined;
+  /** The entry of `journalctl -o export` being read, once one was seen. */
+  private exported: JournalExportLines | undefined;
 
   constructor(options: RouterOptions = {}) {
     this.fixed = options.program ? parserFor(options.program) : undefined;
@@ -67,9 +73,10 @@ export class LineRouter {
 
   /** End of input: what the parsers still hold back. */
   end(): Event[] {
-    const out: Event[] = [];
     const raw = this.lastRaw;
-    if (!raw) return out;
+    if (!raw) return [];
+    // an export entry without its closing empty line: ended here
+    const out: Event[] = this.exported?.active ? this.route({ ...raw, text: '' }) : [];
     const msg: Message = { text: '', referenceTime: raw.receivedAt };
     for (const { parser } of this.instances.values()) {
       for (const d of parser.end()) out.push(this.finish(raw, msg, d));
@@ -98,7 +105,16 @@ export class LineRouter {
     let program: Program | undefined = raw.program;
     const envelope = raw.envelope ?? 'auto';
 
-    if ((envelope === 'auto' || envelope === 'journal-json' || envelope === 'wrap-capture') && raw.text.startsWith('{')) {
+    this.cursor = undefined;
+    if (this.exported?.active || (envelope === 'auto' && startsExportEntry(raw.text))) {
+      // journalctl -o export: the fields of an entry come line by line, its events at its end
+      this.exported ??= new JournalExportLines();
+      const parts = this.exported.push(raw.text);
+      if (parts === 'pending') return [];
+      this.journalInto(parts, msg);
+    } else if (raw.journal) {
+      this.journalInto(raw.journal, msg); // decoded by the journal source
+    } else if ((envelope === 'auto' || envelope === 'journal-json' || envelope === 'wrap-capture') && raw.text.startsWith('{')) {
       const obj = parseJsonObject(raw.text);
       if (obj && isCaptureRecord(obj)) {
         const rec = obj as unknown as CaptureRecord;
@@ -111,14 +127,7 @@ export class LineRouter {
         if (rec.cont) msg.continuation = true;
         if (rec.stream) msg.stream = rec.stream;
       } else if (obj && isJournalEntry(obj)) {
-        const j = parseJournal(obj);
-        msg.text = j.text;
-        if (j.time !== undefined) msg.time = j.time;
-        if (j.pid !== undefined) msg.pid = j.pid;
-        if (j.ident) msg.ident = j.ident;
-        if (j.hostname) msg.hostname = j.hostname;
-        if (j.cursor) raw.position = { ...raw.position, cursor: j.cursor };
-        if (j.comm && !msg.ident) msg.ident = j.comm;
+        this.journalInto(parseJournal(obj), msg);
       } else if (obj && isOsLogEntry(obj)) {
         // macOS unified log (`log stream --style ndjson`, envelopes/oslog.ts)
         const o = parseOsLog(obj);
@@ -149,6 +158,17 @@ export class LineRouter {
     this.spec = spec;
     this.key = !spec ? '' : spec.stateless ? spec.program : `${spec.program}:${msg.pid ?? ''}`;
     return msg;
+  }
+
+  /** A journal entry's fields into the message; its cursor is the line's (this.cursor), the input is not written to. */
+  private journalInto(j: JournalParts, msg: Message): void {
+    msg.text = j.text;
+    if (j.time !== undefined) msg.time = j.time;
+    if (j.pid !== undefined) msg.pid = j.pid;
+    if (j.ident) msg.ident = j.ident;
+    if (j.hostname) msg.hostname = j.hostname;
+    if (j.cursor) this.cursor = j.cursor;
+    if (j.comm && !msg.ident) msg.ident = j.comm;
   }
 
   private detect(text: string): ParserSpec | undefined {
@@ -228,7 +248,7 @@ export class LineRouter {
       detail: d.detail ?? NO_DETAIL,
       pattern: d.pattern,
       connection: undefined,
-      raw: { text: raw.text, message: msg.text === '' ? undefined : msg.text, source: pos.source, file: pos.file, line: pos.line, offset: pos.offset, cursor: pos.cursor },
+      raw: { text: raw.text, message: msg.text === '' ? undefined : msg.text, source: pos.source, file: pos.file, line: pos.line, offset: pos.offset, cursor: pos.cursor ?? this.cursor },
     };
     return ev;
   }

@@ -1,6 +1,6 @@
 /**
  * `connwatch install` / `uninstall` on Windows and macOS (Linux's systemd user service stays in
- * cli/install.ts): writes the platform's autostart definition, registers it, and records every
+ * install/install.ts): writes the platform's autostart definition, registers it, and records every
  * file in the same manifest (installed.json in the state directory) so uninstall removes exactly
  * that.
  *
@@ -17,7 +17,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, posix, win32 } from 'node:path';
-import { AGENT_NODE_OPTIONS, currentHash, exampleConfig, mkdirs, readManifest, sha256, writeAtomic, writeManifest, type FileKind, type Manifest } from '../cli/service.js';
+import { AGENT_NODE_OPTIONS, currentHash, exampleConfig, mkdirs, readManifest, sha256, writeAtomic, writeManifest, type FileKind, type Manifest } from '../install/service.js';
 import type { Paths } from '../config/paths.js';
 import type { System } from '../doctor/system.js';
 import { messageOf } from '../errors.js';

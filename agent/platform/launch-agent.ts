@@ -11,7 +11,7 @@
  * EnvironmentVariables PATH (launchd starts agents with a bare PATH; `wrap` and doctor look
  * programs up on it).
  */
-import { MARKER } from '../cli/service.js';
+import { MARKER } from '../install/service.js';
 import { xmlEscape } from './task-xml.js';
 
 export const LABEL = 'connwatch.agent';

@@ -1,7 +1,7 @@
 /**
- * Linux: XDG base directories, a systemd user service (cli/install.ts), notify-send over the
- * session bus, the default sources of config/config.ts, and the doctor checks of doctor/ that
- * ask systemd, D-Bus and /proc.
+ * Linux: XDG base directories, a systemd user service (install/install.ts), notify-send over the
+ * session bus, the captures and the process scan as default sources (each program's own are in
+ * programs.ts); the doctor's checks that ask systemd, D-Bus and /proc are doctor/'s.
  */
 import { homedir } from 'node:os';
 import { posix } from 'node:path';
@@ -18,7 +18,9 @@ export const linux: Platform = {
     return pathsIn(configDir, stateDir, stateDir, env.XDG_RUNTIME_DIR || undefined, posix.join);
   },
   notifier: 'notify-send',
-  defaultSources: () => undefined,
+  defaultSources: (p) => [
+    { type: 'captures', path: posix.join(p.captureDir, '*.jsonl'), isDefault: true },
+    { type: 'process-scan', intervalMs: 60_000, isDefault: true },
+  ],
   autostart: 'a systemd user service (connwatch.service)',
-  doctorChecks: () => [],
 };

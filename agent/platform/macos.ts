@@ -9,7 +9,6 @@
  */
 import { homedir } from 'node:os';
 import { posix } from 'node:path';
-import { MACOS_CHECKS } from '../doctor/macos.js';
 import { pathsIn } from './places.js';
 import type { Platform } from './types.js';
 
@@ -34,5 +33,4 @@ export const macos: Platform = {
   notifier: 'notification-center',
   defaultSources: (p) => [{ type: 'captures', path: posix.join(p.captureDir, '*.jsonl'), isDefault: true }],
   autostart: 'a LaunchAgent (~/Library/LaunchAgents/connwatch.agent.plist)',
-  doctorChecks: () => MACOS_CHECKS,
 };

@@ -13,7 +13,7 @@
  * The file is written UTF-16LE with a byte order mark, as Task Scheduler exports its own; the
  * MARKER comment sits on the second line.
  */
-import { MARKER } from '../cli/service.js';
+import { MARKER } from '../install/service.js';
 
 export interface TaskInputs {
   /** DOMAIN\user (USERDOMAIN\USERNAME). */

@@ -1,12 +1,12 @@
 /**
  * What differs between the platforms connwatch runs on, in one value chosen once at start
  * (index.ts): where configuration, state and logs live, how the per-user agent is started with
- * the session, which notifier shows alerts, which sources are watched by default, and which
- * doctor checks apply. Nothing else in the pipeline asks which platform it is on.
+ * the session, which notifier shows alerts, which shared sources are watched by default. (Which
+ * doctor checks apply is the doctor's decision, doctor/index.ts.) Nothing else in the pipeline
+ * asks which platform it is on.
  */
 import type { ResolvedSource } from '../config/config.js';
 import type { Paths } from '../config/paths.js';
-import type { Check } from '../doctor/check.js';
 
 export type PlatformId = 'linux' | 'windows' | 'macos';
 
@@ -25,12 +25,10 @@ export interface Platform {
   paths(env: NodeJS.ProcessEnv): Paths;
   notifier: NotifierKind;
   /**
-   * The sources watched when the configuration names none. undefined: the list in
-   * config/config.ts (Linux's, kept there because the sources themselves are edited there).
+   * The sources every program shares here (captures, the process scan), watched by default after
+   * the programs' own (programs.ts).
    */
-  defaultSources(p: Paths, env: NodeJS.ProcessEnv): ResolvedSource[] | undefined;
+  defaultSources(p: Paths, env: NodeJS.ProcessEnv): ResolvedSource[];
   /** What starts the agent with the user's session, for messages ("a logon task", …). */
   autostart: string;
-  /** Doctor checks that only make sense here, run after the common ones. */
-  doctorChecks(): ReadonlyArray<readonly [string, Check]>;
 }

@@ -16,7 +16,7 @@
  */
 import { existsSync } from 'node:fs';
 import { win32 } from 'node:path';
-import { MARKER } from '../cli/service.js';
+import { MARKER } from '../install/service.js';
 import type { Paths } from '../config/paths.js';
 
 export function shimDir(p: Paths): string {

@@ -10,7 +10,6 @@
 import { win32 } from 'node:path';
 import type { ResolvedSource } from '../config/config.js';
 import type { Paths } from '../config/paths.js';
-import { WINDOWS_CHECKS } from '../doctor/windows.js';
 import { pathsIn } from './places.js';
 import { readPuttySessions, sessionLogs, type PuttySession } from './putty-sessions.js';
 import type { Platform } from './types.js';
@@ -50,9 +49,14 @@ export function puttySessions(): { sessions: PuttySession[]; error?: string } {
   return sessions;
 }
 
+/** Every default source here: the captures and plink's (plinkWindowsSources). */
 export function windowsSources(p: Paths, saved: PuttySession[]): ResolvedSource[] {
+  return [{ type: 'captures', path: win32.join(p.captureDir, '*.jsonl'), isDefault: true }, ...plinkWindowsSources(p, saved)];
+}
+
+/** plink's default sources here (programs.ts): its -sshlog folder and the logs of saved PuTTY sessions. */
+export function plinkWindowsSources(p: Paths, saved: PuttySession[] = puttySessions().sessions): ResolvedSource[] {
   return [
-    { type: 'captures', path: win32.join(p.captureDir, '*.jsonl'), isDefault: true },
     { type: 'file', path: win32.join(plinkLogDir(p), '*.log'), program: 'plink', isDefault: true },
     ...sessionLogs(saved).globs.map((g): ResolvedSource => ({ type: 'file', path: g.glob, program: 'plink', isDefault: true })),
   ];
@@ -66,7 +70,6 @@ export const windows: Platform = {
     return pathsIn(win32.join(roaming(env), 'connwatch'), state, win32.join(state, 'logs'), undefined, win32.join);
   },
   notifier: 'windows-toaster',
-  defaultSources: (p) => windowsSources(p, puttySessions().sessions),
+  defaultSources: (p) => [{ type: 'captures', path: win32.join(p.captureDir, '*.jsonl'), isDefault: true }],
   autostart: `a logon task in Task Scheduler (\\${TASK_NAME})`,
-  doctorChecks: () => WINDOWS_CHECKS,
 };

@@ -6,6 +6,7 @@
  */
 import type { Alert } from '../alert.js';
 import type { Category, Severity } from '../event.js';
+import { SERVER_PROGRAMS as SERVER_PROGRAM_NAMES } from '../programs.js';
 
 export const ECS_VERSION = '8.11.0';
 
@@ -93,7 +94,7 @@ const ECS_CATEGORY: Record<Category, string[]> = {
 type AlertLike = Alert;
 
 /** sshd's alerts name the client (the far end is the source); a client's name the server it connected to. */
-const SERVER_PROGRAMS = new Set(['sshd']);
+const SERVER_PROGRAMS = new Set<string>(SERVER_PROGRAM_NAMES);
 
 export function alertRecord(alert: Alert, action: 'alert.raised' | 'alert.updated', sequence: number, who: Emitter, now = Date.now()): FleetRecord {
   const a = alert as AlertLike;

@@ -1,7 +1,8 @@
 /**
  * JournalSource: follows the systemd journal through `journalctl -f -o json` and hands on one
- * RawLine per entry (the JSON object as text, envelope 'journal-json'; the router's
- * agent/envelopes/journal.ts decodes it, binary-safe byte-array fields included).
+ * RawLine per entry: the JSON object as text (envelope 'journal-json') and the entry decoded once
+ * (`journal`, agent/envelopes/journal.ts, binary-safe byte-array fields included), which the
+ * router uses instead of parsing the text again.
  *
  *   const j = new JournalSource({ scope: 'system', identifiers: ['sshd', 'sshd-session'], units: ['ssh.service'], checkpoints, log });
  *   await j.start(sink); … await j.stop();
@@ -33,6 +34,7 @@ import type { CheckpointStore } from './checkpoint.js';
 import type { LineSink, SourceLog } from './file-tail.js';
 import { LineSplitter } from './line-splitter.js';
 import type { RawLine } from './raw-line.js';
+import { parseJournalLine } from '../envelopes/journal.js';
 
 export interface JournalSourceOptions {
   scope: 'system' | 'user';
@@ -255,19 +257,13 @@ export class JournalSource {
 
   private async deliver(text: string): Promise<void> {
     if (!this.sink || text === '') return;
-    let cursor: string | undefined;
-    let pid: number | undefined;
-    try {
-      const o = JSON.parse(text) as Record<string, unknown>;
-      if (typeof o.__CURSOR === 'string') cursor = o.__CURSOR;
-      const p = typeof o._PID === 'string' ? o._PID : typeof o.SYSLOG_PID === 'string' ? o.SYSLOG_PID : undefined;
-      if (p && /^\d{1,10}$/.test(p)) pid = Number(p);
-    } catch {
-      // not JSON (a cut line): handed on as it is; the router reports it
-    }
+    // decoded once here; the router takes the parts instead of parsing the JSON again
+    const parts = parseJournalLine(text); // undefined: not JSON (a cut line), handed on as it is; the router reports it
+    const cursor = parts?.cursor;
     const line: RawLine = { sourceId: this.sourceId, text, receivedAt: Date.now(), position: { source: this.sourceId }, envelope: 'journal-json' };
+    if (parts) line.journal = parts;
     if (cursor) line.position.cursor = cursor;
-    if (pid !== undefined) line.pid = pid;
+    if (parts?.pid !== undefined) line.pid = parts.pid;
     if (this.opts.program) line.program = this.opts.program;
     try {
       await this.sink(line);

@@ -32,6 +32,7 @@ import type { Detail, Event, Program } from '../event.js';
 import type { PackageChange, PackageHistory } from '../correlate/packages.js';
 import { sandboxedStale, type SandboxedStale, type SandboxOptions } from '../correlate/sandboxed.js';
 import { sandboxedRemedy } from '../parsers/flatpak.js';
+import { BINARIES } from '../programs.js';
 
 export interface ScanLog {
   debug(message: string): void;
@@ -68,53 +69,10 @@ interface Client {
   remedy: string;
 }
 
-const freerdp = (name: string): Client => ({
-  program: 'freerdp',
-  label: name,
-  restartHint: `close every ${name} window`,
-  remedy: `close every ${name} window and connect again`,
-});
+/** What each watched program is called in events and messages, and how to restart it (programs.ts). */
+export const CLIENTS: Readonly<Record<string, Client>> = Object.fromEntries(BINARIES);
 
-/** What each watched program is called in events and messages, and how to restart it. */
-export const CLIENTS: Readonly<Record<string, Client>> = {
-  remmina: {
-    program: 'remmina',
-    label: 'Remmina',
-    restartHint: 'remmina -q',
-    remedy: 'quit all Remmina windows (remmina -q) and start it again',
-  },
-  xfreerdp: freerdp('xfreerdp'),
-  xfreerdp3: freerdp('xfreerdp3'),
-  wlfreerdp: freerdp('wlfreerdp'),
-  'sdl-freerdp': freerdp('sdl-freerdp'),
-  'sdl-freerdp3': freerdp('sdl-freerdp3'),
-  rdesktop: {
-    program: 'rdesktop',
-    label: 'rdesktop',
-    restartHint: 'close the rdesktop window',
-    remedy: 'close the rdesktop window and connect again',
-  },
-  plink: {
-    program: 'plink',
-    label: 'plink',
-    restartHint: 'end the plink session',
-    remedy: 'end the plink session (and the program that started it, such as Xming) and start it again',
-  },
-  putty: {
-    program: 'plink',
-    label: 'PuTTY',
-    restartHint: 'close the PuTTY window',
-    remedy: 'close the PuTTY window and open the session again',
-  },
-  ssh: {
-    program: 'ssh',
-    label: 'ssh',
-    restartHint: 'exit the ssh session',
-    remedy: 'exit the ssh session (type ~. if it hangs) and connect again',
-  },
-};
-
-export const DEFAULT_PROGRAMS: readonly string[] = Object.keys(CLIENTS);
+export const DEFAULT_PROGRAMS: readonly string[] = [...BINARIES.keys()];
 
 const clientOf = (name: string): Client =>
   CLIENTS[name] ?? { program: 'other', label: name, restartHint: `quit ${name}`, remedy: `quit ${name} and start it again` };

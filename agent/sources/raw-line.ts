@@ -2,6 +2,7 @@
  * RawLine: what every source hands on. Sources know how bytes arrive, nothing about programs.
  */
 import type { Origin, Program } from '../event.js';
+import type { JournalParts } from '../envelopes/journal.js';
 
 export type EnvelopeHint = 'auto' | 'plain' | 'syslog' | 'journal-json' | 'wrap-capture';
 
@@ -31,4 +32,6 @@ export interface RawLine {
   pid?: number;
   /** Which output stream, for captured clients. */
   stream?: 'stdout' | 'stderr';
+  /** The journal entry, decoded once by the source that read it (the router then parses no JSON). */
+  journal?: JournalParts;
 }

@@ -14,12 +14,11 @@
  */
 import { basename } from 'node:path';
 import type { Program } from '../event.js';
-import { asProgram } from '../envelopes/wrap-capture.js';
+import { programOfBinary } from '../programs.js';
 
+/** The program of a command line's argv[0] (programs.ts: binaries, identifiers, names). */
 export function programOf(argv0: string): Program | undefined {
-  const name = basename(argv0).replace(/\.exe$/i, '').toLowerCase();
-  if (name === 'xfreerdp' || name === 'wlfreerdp' || name === 'sdl-freerdp' || name.startsWith('freerdp') || name.startsWith('xfreerdp')) return 'freerdp';
-  return asProgram(name);
+  return programOfBinary(basename(argv0));
 }
 
 const MASK = '***';

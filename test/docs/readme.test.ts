@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { loadRuleFile } from '../../agent/rules/load.js';
-import { AGENT_NODE_OPTIONS, CLI_NODE_OPTIONS } from '../../agent/cli/service.js';
+import { AGENT_NODE_OPTIONS, CLI_NODE_OPTIONS } from '../../agent/install/service.js';
 import { ROOT } from '../helpers/cli.js';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');

@@ -6,7 +6,7 @@
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { install } from '../../agent/cli/install.js';
+import { install } from '../../agent/install/install.js';
 import { doctorContext } from '../../agent/doctor/check.js';
 import { checkCheckpoints } from '../../agent/doctor/checkpoints.js';
 import { checkClients } from '../../agent/doctor/clients.js';

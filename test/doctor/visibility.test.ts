@@ -11,7 +11,7 @@ import { doctorContext } from '../../agent/doctor/check.js';
 import { runDoctor } from '../../agent/doctor/index.js';
 import { realSystem } from '../../agent/doctor/system.js';
 import { checkVisibility } from '../../agent/doctor/visibility.js';
-import { MARKER } from '../../agent/cli/service.js';
+import { MARKER } from '../../agent/install/service.js';
 import type { Config } from '../../agent/config/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'connwatch-visibility-'));

@@ -14,7 +14,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AGENT_NODE_OPTIONS, parseExecLine } from '../../agent/cli/service.js';
+import { AGENT_NODE_OPTIONS, parseExecLine } from '../../agent/install/service.js';
 import { FIXTURES, runCli, waitFor } from '../helpers/cli.js';
 import { startNotifyServer, type NotifyServer } from '../helpers/notify-server.js';
 import { tempHome, type TempHome } from './home.js';

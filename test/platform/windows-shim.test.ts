@@ -5,7 +5,7 @@
  * code come through connwatch wrap, the capture is written, and uninstall removes it.
  */
 import { describe, expect, it } from 'vitest';
-import { install } from '../../agent/cli/install.js';
+import { install } from '../../agent/install/install.js';
 import { realSystem } from '../../agent/doctor/system.js';
 import { PLATFORMS } from '../../agent/platform/index.js';
 import { findRealPlink, plinkCandidates, renderPlinkCmd } from '../../agent/platform/windows-shim.js';

@@ -2,8 +2,8 @@
  * What the agent says when it starts: which sources it watches (not just how many), and at once
  * when no notification can be shown (no session bus), instead of at the first alert.
  */
-import type { ResolvedSource } from '../config/config.js';
-import { findSessionBus } from '../sinks/session-bus.js';
+import type { ResolvedSource } from './config/config.js';
+import { findSessionBus } from './sinks/session-bus.js';
 
 export function describeSource(s: ResolvedSource): string {
   switch (s.type) {
@@ -15,6 +15,10 @@ export function describeSource(s: ResolvedSource): string {
       return `journal ${s.scope ?? 'system'}${s.identifiers?.length ? ` (${s.identifiers.join(', ')})` : ''}${s.units?.length ? ` units ${s.units.join(', ')}` : ''}`;
     case 'process-scan':
       return `process scan every ${Math.round((s.intervalMs ?? 60_000) / 1000)}s`;
+    case 'wevtutil':
+      return `event log ${(s.channels ?? ['OpenSSH/Operational', 'OpenSSH/Admin']).join(', ')} (wevtutil)`;
+    case 'oslog':
+      return 'unified log, sshd (log stream)';
   }
 }
 

@@ -4,7 +4,8 @@
  * - the systemd user unit ~/.config/systemd/user/connwatch.service, rendered from
  *   install/connwatch.service with absolute paths (node = process.execPath, the agent =
  *   dist/agent/cli/main.js of this package, the state directory it may write);
- * - shims in ~/.local/bin for plink, rdesktop, xfreerdp and remmina that run the real program
+ * - shims in ~/.local/bin for the programs of programs.ts that have one (plink, rdesktop, xfreerdp,
+ *   remmina) that run the real program
  *   through `connwatch wrap`, only for programs that are installed;
  * - an empty config (`{}`) and config.example.json (the defaults spelled out) when none exists;
  * - the manifest ~/.local/state/connwatch/installed.json: every file written with its SHA-256,
@@ -23,13 +24,15 @@ import { ConnwatchError, errnoCode } from '../errors.js';
 import { builtinRulesDir } from '../rules/load.js';
 import { headOf, which } from '../doctor/system.js';
 import { UNIT_NAME } from '../doctor/systemctl.js';
+import type { Program } from '../event.js';
+import { SHIMS } from '../programs.js';
 
 /** Present in one of the first lines of every file install writes that can hold a comment. */
 export const MARKER = 'connwatch-managed';
 
-/** Clients a shim can capture, with the parser that reads their output. */
-export const SHIM_PROGRAMS = { plink: 'plink', rdesktop: 'rdesktop', xfreerdp: 'freerdp', remmina: 'remmina' } as const;
-export type ShimName = keyof typeof SHIM_PROGRAMS;
+/** Clients a shim can capture, with the parser that reads their output (programs.ts). */
+export const SHIM_PROGRAMS: Readonly<Record<string, Program>> = Object.fromEntries([...SHIMS].map(([name, s]) => [name, s.program]));
+export type ShimName = string;
 
 export type FileKind = 'unit' | 'shim' | 'config' | 'config-example' | 'task' | 'shortcut' | 'launch-agent';
 
@@ -174,6 +177,8 @@ export function shQuote(s: string): string {
 }
 
 export function renderShim(name: ShimName, real: string, node: string, agent: string): string {
+  const shim = SHIMS.get(name);
+  if (!shim) throw new ConnwatchError('INSTALL_FAILED', `no program has a shim named ${name}`, { hint: 'Shims exist for the programs of agent/programs.ts.' });
   return [
     '#!/bin/sh',
     `# ${MARKER}: written by \`connwatch install --shims\`; \`connwatch uninstall\` removes it.`,
@@ -184,7 +189,7 @@ export function renderShim(name: ShimName, real: string, node: string, agent: st
     `agent=${shQuote(agent)}`,
     `real=${shQuote(real)}`,
     'if [ -x "$node" ] && [ -f "$agent" ]; then',
-    `  exec "$node" "$agent" wrap --program ${SHIM_PROGRAMS[name]}${name === 'plink' || name === 'xfreerdp' ? ' --verbose-capture' : ''} -- "$real" "$@"`,
+    `  exec "$node" "$agent" wrap --program ${shim.program}${shim.verbose ? ' --verbose-capture' : ''} -- "$real" "$@"`,
     'fi',
     'exec "$real" "$@"',
     '',
@@ -203,6 +208,10 @@ export function exampleConfig(p: Paths): string {
         return { type: 'captures', dir: p.captureDir };
       case 'process-scan':
         return { type: 'process-scan', interval: `${Math.round((s.intervalMs ?? 60_000) / 1000)}s` };
+      case 'wevtutil':
+        return { type: 'wevtutil', ...(s.channels ? { channels: s.channels } : {}) };
+      case 'oslog':
+        return { type: 'oslog' };
     }
   });
   const example = {

@@ -1,0 +1,233 @@
+/**
+ * The program registry: everything connwatch knows about each program it watches, in one entry.
+ * The lists other modules used to keep on their own derive from it:
+ *
+ *   CLIENT_PROGRAMS   correlate/sessions.ts    which programs open connections (client side)
+ *   NOT_CONNECTIONS   correlate/sessions.ts    whose lines belong to no connection
+ *   DEFAULT_PORTS     correlate/sessions.ts    a client's port when none is given
+ *   SERVER_PROGRAMS   sinks/ecs.ts             whose alerts name the client as the far end
+ *   BINARIES          sources/process-scan.ts  process names, how people call them, restart hints
+ *   SHIMS             install/service.ts       the wrappers `install --shims` writes
+ *   programOfBinary   sources/wrap-argv.ts     the program of a wrapped command line
+ *   programSources    config/config.ts         the default sources, per platform
+ *
+ * An entry's parser comes from parsers/registry.ts; its syslog/journal identifiers are the
+ * parser's `idents`, and the default journal sources follow exactly those. Adding a program: docs/adding-a-program.md; test/programs.test.ts
+ * checks that every entry has a parser, a samples file and rule files that name it, and that the
+ * derived lists agree with the entries.
+ */
+import type { ResolvedSource } from './config/config.js';
+import type { Paths } from './config/paths.js';
+import type { Program } from './event.js';
+import { parserFor } from './parsers/registry.js';
+import type { ParserSpec } from './parsers/types.js';
+import type { PlatformId } from './platform/types.js';
+import { plinkWindowsSources } from './platform/windows.js';
+
+/** A program opens connections (client), accepts them (server), or changes installed files (packages). */
+export type ProgramRole = 'client' | 'server' | 'packages';
+
+/** One executable of a program, as the process scan names it in a stale-library notice. */
+export interface Binary {
+  /** comm or exe basename: `xfreerdp`, `putty`. */
+  name: string;
+  /** How people call it in a message: `PuTTY`, `Remmina`. */
+  label: string;
+  /** Short restart instruction (detail.restartHint). */
+  restartHint: string;
+  /** The whole remedy sentence (detail.remedy). */
+  remedy: string;
+}
+
+/** A wrapper `connwatch install --shims` puts in ~/.local/bin under `name`. */
+export interface Shim {
+  name: string;
+  /** The wrapper asks the client for verbose output (`wrap --verbose-capture`: plink -v, WLOG_LEVEL=DEBUG). */
+  verbose: boolean;
+}
+
+export interface ProgramEntry {
+  program: Program;
+  label: string;
+  role: ProgramRole;
+  /** The port a client connects to when none is given (not repeated in a connection's `where`). */
+  defaultPort?: number;
+  /** The parser table (parsers/registry.ts); its `idents` are the syslog/journal identifiers. */
+  parser: ParserSpec;
+  /** Executables that are this program (process scan, wrap); the first is the usual one. */
+  binaries: readonly Binary[];
+  /** Other executables that are this program when their name starts so (`xfreerdp3-beta`). */
+  binaryPrefixes?: readonly string[];
+  shim?: Shim;
+  /** Sources watched by default, per platform (besides captures and the process scan, which every program shares). */
+  sources: Partial<Record<PlatformId, (p: Paths) => ResolvedSource[]>>;
+  /** Built-in rule files (rules/) about this program's events. */
+  rules: readonly string[];
+}
+
+function parser(program: Program): ParserSpec {
+  const spec = parserFor(program);
+  if (!spec) throw new Error(`programs.ts: no parser is registered for ${program} (agent/parsers/registry.ts)`);
+  return spec;
+}
+
+const freerdpBinary = (name: string): Binary => ({
+  name,
+  label: name,
+  restartHint: `close every ${name} window`,
+  remedy: `close every ${name} window and connect again`,
+});
+const file = (path: string, program?: Program): ResolvedSource => ({ type: 'file', path, ...(program ? { program } : {}), isDefault: true });
+/** The journal entries of a program: by its parser's identifiers (the same ones the router recognises). */
+const journal = (scope: 'system' | 'user', program: Program): ResolvedSource => ({ type: 'journal', scope, identifiers: [...parser(program).idents], isDefault: true });
+
+/** Every program connwatch parses, except `other` (a program sharing a log) and `connwatch` (the agent itself). */
+export type KnownProgram = Exclude<Program, 'other' | 'connwatch'>;
+
+export const PROGRAM_TABLE: Readonly<Record<KnownProgram, ProgramEntry>> = {
+  plink: {
+    program: 'plink',
+    defaultPort: 22,
+    label: 'plink',
+    role: 'client',
+    parser: parser('plink'),
+    binaries: [
+      {
+        name: 'plink',
+        label: 'plink',
+        restartHint: 'end the plink session',
+        remedy: 'end the plink session (and the program that started it, such as Xming) and start it again',
+      },
+      { name: 'putty', label: 'PuTTY', restartHint: 'close the PuTTY window', remedy: 'close the PuTTY window and open the session again' },
+    ],
+    shim: { name: 'plink', verbose: true },
+    sources: { windows: (p) => plinkWindowsSources(p) },
+    rules: ['plink-auth.json', 'plink-hostkey.json', 'plink-kex.json', 'plink-network.json', 'plink-sshlog.json', 'client-prompts.json', 'client-stale.json'],
+  },
+  sshd: {
+    program: 'sshd',
+    label: 'sshd',
+    role: 'server',
+    parser: parser('sshd'),
+    binaries: [],
+    sources: {
+      // the journal by the parser's identifiers: sshd, and OpenSSH 9.8+'s sshd-session and sshd-auth
+      linux: () => [file('/var/log/auth.log'), journal('system', 'sshd')],
+      // Remote Login's sshd and sshd-session through `log stream` (sources/oslog.ts)
+      macos: () => [{ type: 'oslog', isDefault: true }],
+    },
+    rules: ['sshd-families.json', 'sshd-kex.json', 'sshd-server.json'],
+  },
+  ssh: {
+    program: 'ssh',
+    defaultPort: 22,
+    label: 'ssh',
+    role: 'client',
+    parser: parser('ssh'),
+    binaries: [{ name: 'ssh', label: 'ssh', restartHint: 'exit the ssh session', remedy: 'exit the ssh session (type ~. if it hangs) and connect again' }],
+    sources: {},
+    rules: ['ssh-client.json', 'client-prompts.json', 'client-stale.json'],
+  },
+  rdesktop: {
+    program: 'rdesktop',
+    defaultPort: 3389,
+    label: 'rdesktop',
+    role: 'client',
+    parser: parser('rdesktop'),
+    binaries: [{ name: 'rdesktop', label: 'rdesktop', restartHint: 'close the rdesktop window', remedy: 'close the rdesktop window and connect again' }],
+    shim: { name: 'rdesktop', verbose: false },
+    sources: {},
+    rules: ['rdesktop.json', 'client-prompts.json', 'client-stale.json'],
+  },
+  freerdp: {
+    program: 'freerdp',
+    defaultPort: 3389,
+    label: 'FreeRDP',
+    role: 'client',
+    parser: parser('freerdp'),
+    binaries: ['xfreerdp', 'xfreerdp3', 'wlfreerdp', 'sdl-freerdp', 'sdl-freerdp3'].map(freerdpBinary),
+    binaryPrefixes: ['xfreerdp', 'freerdp'],
+    shim: { name: 'xfreerdp', verbose: true },
+    sources: {},
+    rules: ['freerdp.json', 'client-prompts.json', 'client-stale.json'],
+  },
+  remmina: {
+    program: 'remmina',
+    defaultPort: 3389,
+    label: 'Remmina',
+    role: 'client',
+    parser: parser('remmina'),
+    binaries: [{ name: 'remmina', label: 'Remmina', restartHint: 'remmina -q', remedy: 'quit all Remmina windows (remmina -q) and start it again' }],
+    shim: { name: 'remmina', verbose: false },
+    sources: {
+      linux: () => [
+        journal('user', 'remmina'),
+        file('/tmp/remmina_log_file.log', 'remmina'),
+      ],
+    },
+    rules: ['freerdp.json', 'client-prompts.json', 'client-stale.json'],
+  },
+  dpkg: {
+    program: 'dpkg',
+    label: 'dpkg',
+    role: 'packages',
+    parser: parser('dpkg'),
+    binaries: [],
+    sources: { linux: () => [file('/var/log/dpkg.log', 'dpkg')] },
+    rules: ['client-stale.json'],
+  },
+  apt: {
+    program: 'apt',
+    label: 'APT',
+    role: 'packages',
+    parser: parser('apt'),
+    binaries: [],
+    sources: { linux: () => [file('/var/log/apt/history.log', 'apt')] },
+    rules: ['client-stale.json'],
+  },
+};
+
+export const PROGRAM_ENTRIES: readonly ProgramEntry[] = Object.values(PROGRAM_TABLE);
+
+/** Programs on the client side of a connection (sessions: a client connection; the process scan). */
+export const CLIENT_PROGRAMS: readonly Program[] = PROGRAM_ENTRIES.filter((e) => e.role === 'client').map((e) => e.program);
+
+/** Programs on the server side (sessions' server view, the far end of an alert in ECS records). */
+export const SERVER_PROGRAMS: readonly Program[] = PROGRAM_ENTRIES.filter((e) => e.role === 'server').map((e) => e.program);
+
+/** Programs whose lines never belong to a connection: package managers, `other`, the agent itself. */
+export const NOT_CONNECTIONS: readonly Program[] = ['other', 'connwatch', ...PROGRAM_ENTRIES.filter((e) => e.role === 'packages').map((e) => e.program)];
+
+/** A client's default port, by program. */
+export const DEFAULT_PORTS: Readonly<Partial<Record<Program, number>>> = Object.fromEntries(
+  PROGRAM_ENTRIES.flatMap((e) => (e.defaultPort !== undefined ? [[e.program, e.defaultPort]] : [])),
+);
+
+/** Every client executable by name, with its program (what the process scan watches by default). */
+export const BINARIES: ReadonlyMap<string, Binary & { program: Program }> = new Map(
+  PROGRAM_ENTRIES.filter((e) => e.role === 'client').flatMap((e) => e.binaries.map((b) => [b.name, { ...b, program: e.program }] as const)),
+);
+
+/** The shims `install --shims` writes, by shim name. */
+export const SHIMS: ReadonlyMap<string, Shim & { program: Program }> = new Map(
+  PROGRAM_ENTRIES.flatMap((e) => (e.shim ? [[e.shim.name, { ...e.shim, program: e.program }] as const] : [])),
+);
+
+/**
+ * The program an executable name (argv[0]'s basename, `.exe` and case taken off) belongs to:
+ * a listed binary, a parser identifier, a program's own name, or a binary prefix.
+ */
+export function programOfBinary(name: string): Program | undefined {
+  const n = name.replace(/\.exe$/i, '').toLowerCase();
+  const known = BINARIES.get(n);
+  if (known) return known.program;
+  for (const e of PROGRAM_ENTRIES) {
+    if (e.program === n || e.parser.idents.some((id) => id.toLowerCase() === n)) return e.program;
+  }
+  return PROGRAM_ENTRIES.find((e) => e.binaryPrefixes?.some((p) => n.startsWith(p)))?.program;
+}
+
+/** The default sources of every program on this platform, in registry order. */
+export function programSources(platformId: PlatformId, p: Paths): ResolvedSource[] {
+  return PROGRAM_ENTRIES.flatMap((e) => e.sources[platformId]?.(p) ?? []);
+}
