@@ -9,7 +9,10 @@
  *     naming 127.0.0.1:PORT, within the hang window + 1 s of the connection (a shim's capture
  *     holds the client's own -v/DEBUG lines, which show the connection was made);
  *   - the same client against a real server that answers (and then a quiet session longer than
- *     the hang window): nothing.
+ *     the hang window): nothing;
+ *   - xfreerdp 2.11 against a closed port (it sees a broken pipe on its first write, with the
+ *     transport code a wrong NLA password also gives): told it cannot reach 127.0.0.1:PORT, never
+ *     to check the password; a wrong password against the real server is still explained as one.
  *
  * plink: a real sshd (key login, -hostkey pinned); xfreerdp: a real FreeRDP shadow server (NLA,
  * /cert:ignore) and its Xvfb display.
@@ -23,7 +26,7 @@ import { runCli, waitFor } from '../helpers/cli.js';
 import { notificationsFor, startAgent, type TestAgent } from '../helpers/agent.js';
 import { startNotifyServer, type NotifyServer } from '../helpers/notify-server.js';
 import { rdpMissing, startRdpServer, type RdpServer } from '../helpers/rdp-server.js';
-import { ensureTestUser, sshdUnavailable, startSshd, which, type SshdServer } from '../helpers/sshd-server.js';
+import { ensureTestUser, freePort, sshdUnavailable, startSshd, which, type SshdServer } from '../helpers/sshd-server.js';
 import { tempHome, type TempHome } from '../install/home.js';
 
 const HANG_MS = 3000;
@@ -178,6 +181,26 @@ describe.skipIf(skip)('clients started through the installed shims, without a co
       expect(`${call.summary}\n${call.body}`).not.toContain('not-shown');
     }, 60_000);
 
+    it('a closed port: one notification, within 1 s of the exit, that it cannot reach 127.0.0.1:PORT, not a wrong password', async () => {
+      const port = await freePort();
+      const mark = await agent.mark();
+      const p = viaShim('xfreerdp', [`/v:127.0.0.1:${port}`, '/cert:ignore', '/u:someone', '/p:not-shown'], { DISPLAY: srv.display });
+      expect(await p.exited).toBe(147); // XF_EXIT_CONNECT_TRANSPORT_FAILED: FreeRDP 2.11 sees a broken pipe, never "refused"
+      const exited = Date.now();
+      const call = await waitFor(async () => notificationsFor(await agent.since(mark), '127.0.0.1', port).fresh[0], 10_000, `a notification naming 127.0.0.1:${port}`);
+      const after = Date.now() - exited;
+      console.log(`xfreerdp closed port: notified ${after} ms after its exit`);
+      expect(after).toBeLessThanOrEqual(MARGIN_MS + POLL_MS);
+      expect(call.summary).toMatch(/cannot reach 127\.0\.0\.1/);
+      expect(call.body).toContain(`listens on port ${port}`);
+      expect(`${call.summary}\n${call.body}`).not.toMatch(/password/i);
+      await sleep(MARGIN_MS);
+      const r = notificationsFor(await agent.since(mark), '127.0.0.1', port);
+      expect(r.fresh).toHaveLength(1);
+      expect(r.strays).toEqual([]);
+      expect(agent.history().filter((a) => a.port === port).map((a) => a.rule)).toEqual(['freerdp.errconnect.connect']);
+    }, 60_000);
+
     it('the same xfreerdp against a real RDP server that answers, the session open longer than the window: nothing', async () => {
       const mark = await agent.mark();
       const p = viaShim('xfreerdp', [`/v:127.0.0.1:${srv.port}`, '/cert:ignore', `/u:${srv.user}`, `/p:${srv.password}`, '/sec:nla'], { DISPLAY: srv.display });
@@ -188,6 +211,15 @@ describe.skipIf(skip)('clients started through the installed shims, without a co
       } finally {
         await p.stop();
       }
+    }, 60_000);
+
+    it('a wrong password against the real NLA server is still explained as one', async () => {
+      const mark = await agent.mark();
+      const p = viaShim('xfreerdp', [`/v:127.0.0.1:${srv.port}`, '/cert:ignore', `/u:${srv.user}`, '/p:not-the-password', '/sec:nla'], { DISPLAY: srv.display });
+      expect(await p.exited).not.toBe(0);
+      const call = await waitFor(async () => notificationsFor(await agent.since(mark), '127.0.0.1', srv.port).latest.find((c) => /broke while connecting/.test(c.summary)), 10_000, 'the notification');
+      expect(call.body).toMatch(/check user name, password and domain/);
+      expect(agent.history().some((a) => a.port === srv.port && a.rule === 'freerdp.errconnect.connect')).toBe(false);
     }, 60_000);
   });
 });
