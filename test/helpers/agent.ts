@@ -131,6 +131,14 @@ export async function startAgent(options: {
  * the new ones and the latest call for each (what the person sees now), and the calls that
  * named the address but replaced nothing shown after the mark.
  */
+/**
+ * When the first Notify call naming HOST:PORT at or after `since` (ms) reached the bus, timed by
+ * dbus-monitor (notify-server.ts arrivals()); undefined when none did (or no dbus-monitor).
+ */
+export function arrivalFor(notes: NotifyServer, host: string, port: number, since: number): number | undefined {
+  return notes.arrivals().find((a) => a.at >= since && a.summary.includes(`${host}:${port}`))?.at;
+}
+
 export function notificationsFor(r: Calls, host: string, port: number): { fresh: NotifyCall[]; latest: NotifyCall[]; strays: NotifyCall[] } {
   const where = `${host}:${port}`;
   const ids = new Map<number, NotifyCall>();
