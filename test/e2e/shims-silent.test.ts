@@ -15,7 +15,9 @@
  *     to check the password; a wrong password against the real server is still explained as one.
  *
  * plink: a real sshd (key login, -hostkey pinned); xfreerdp: a real FreeRDP shadow server (NLA,
- * /cert:ignore) and its Xvfb display.
+ * /cert:ignore) and its Xvfb display; rdesktop (no -v added: it prints nothing at a silent
+ * server, and "Connection established using …" once a server answers): the shadow server with
+ * TLS security, its certificate question answered yes.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -38,6 +40,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const skip = sshdUnavailable() ?? (which('plink') && which('puttygen') ? undefined : 'plink/puttygen (putty-tools) are not installed');
 const rdpSkip = rdpMissing(['Xvfb', 'freerdp-shadow-cli', 'xfreerdp']).join(', ');
+const rdesktopSkip = rdpMissing(['Xvfb', 'freerdp-shadow-cli', 'rdesktop']).join(', ');
 
 describe.skipIf(skip)('clients started through the installed shims, without a console', () => {
   let notes: NotifyServer;
@@ -206,6 +209,41 @@ describe.skipIf(skip)('clients started through the installed shims, without a co
       await sleep(2500); // the fold: its second try is not a second attempt
       expect(notificationsFor(await agent.since(mark), '127.0.0.1', srv.port).latest.map((c) => c.summary).join('\n')).not.toMatch(/×/);
       expect(agent.history().some((a) => a.port === srv.port && a.rule === 'freerdp.errconnect.connect')).toBe(false);
+    }, 60_000);
+  });
+
+  describe.skipIf(rdesktopSkip !== '')(`rdesktop${rdesktopSkip ? ` (missing: ${rdesktopSkip})` : ''}`, () => {
+    let srv: RdpServer;
+    beforeAll(async () => {
+      srv = await startRdpServer({ security: 'tls' }); // rdesktop cannot do the shadow server's NLA
+    }, 60_000);
+    afterAll(async () => {
+      await srv?.stop();
+    });
+
+    it('a listener that never speaks (rdesktop prints nothing at all): one notification naming 127.0.0.1:PORT within the hang window + 1 s', async () => {
+      const { call, after, r } = await silentCase((port) => viaShim('rdesktop', ['-u', 'someone', '-p', 'not-shown', `127.0.0.1:${port}`], { DISPLAY: srv.display }));
+      console.log(`rdesktop silent listener: Notify on the bus ${after} ms after the connection; ${r.fresh.length} new, ${r.latest.length} on screen`);
+      expect(after).toBeLessThanOrEqual(HANG_MS + MARGIN_MS);
+      expect(r.fresh).toHaveLength(1);
+      expect(r.strays).toEqual([]);
+      expect(call.summary).toMatch(/went silent/);
+      expect(`${call.summary}\n${call.body}`).not.toContain('not-shown');
+    }, 60_000);
+
+    it('the same rdesktop against a real RDP server that answers (its certificate accepted), the session open longer than the window: nothing', async () => {
+      const mark = await agent.mark();
+      const p = viaShim('rdesktop', ['-u', srv.user, '-p', srv.password, `127.0.0.1:${srv.port}`], { DISPLAY: srv.display });
+      try {
+        await waitFor(() => p.out().includes('Do you trust this certificate (yes/no)?'), 20_000, 'the certificate question');
+        p.child.stdin!.write('yes\n');
+        await waitFor(() => p.out().includes('Connection established using SSL.'), 20_000, 'the connection');
+        await sleep(2 * HANG_MS + MARGIN_MS);
+        expect(p.child.exitCode, p.out()).toBeNull(); // the session is still up
+        expect((await agent.since(mark)).calls).toEqual([]);
+      } finally {
+        await p.stop();
+      }
     }, 60_000);
   });
 });
