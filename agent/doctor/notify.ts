@@ -9,14 +9,35 @@ import type { AsyncCheck, SyncCheck, DoctorContext } from './check.js';
 
 const NAME = 'org.freedesktop.Notifications';
 
-export const checkNotifySend: SyncCheck = (ctx) => {
+/**
+ * notify-send on PATH, and whether it is 0.8 or later: 0.7 (Debian 11, Ubuntu 20.04) has no
+ * --print-id and --replace-id, so the agent falls back to node-notifier: an update of an attempt
+ * (the server's line, a repeat, "(×2)") becomes a second notification instead of replacing the
+ * first, and no actions (show the log lines, silence, stop the waiting client) are offered. The
+ * same question the sink asks (its --help lists both options), and the version it names.
+ */
+export const checkNotifySend: AsyncCheck = async (ctx) => {
   const found = which('notify-send', ctx.sys.env.PATH);
-  if (found) return [{ check: 'notify-send', status: 'ok', finding: `notify-send is ${found}` }];
+  if (!found) {
+    return [{
+      check: 'notify-send',
+      status: 'fail',
+      finding: `notify-send is not installed (not found on PATH ${ctx.sys.env.PATH ?? '(unset)'}): no desktop notification can be shown`,
+      fix: 'sudo apt install libnotify-bin',
+    }];
+  }
+  const help = await ctx.sys.run(found, ['--help'], { timeoutMs: 5000 });
+  if (help.code !== 0) {
+    return [{ check: 'notify-send', status: 'warn', finding: `${found} --help did not run (${help.error ?? `exit ${String(help.code)}`}): cannot tell whether it can update a notification in place`, fix: 'sudo apt install --reinstall libnotify-bin' }];
+  }
+  if (help.stdout.includes('--print-id') && help.stdout.includes('--replace-id')) return [{ check: 'notify-send', status: 'ok', finding: `notify-send is ${found}` }];
+  const v = await ctx.sys.run(found, ['--version'], { timeoutMs: 5000 });
+  const version = /(\d+\.\d+(?:\.\d+)?)/.exec(v.stdout)?.[1];
   return [{
     check: 'notify-send',
-    status: 'fail',
-    finding: `notify-send is not installed (not found on PATH ${ctx.sys.env.PATH ?? '(unset)'}): no desktop notification can be shown`,
-    fix: 'sudo apt install libnotify-bin',
+    status: 'warn',
+    finding: `${found} is ${version ? `notify-send ${version}` : 'an older notify-send'} (before 0.8: no --print-id/--replace-id): a later line of the same attempt shows a second notification instead of updating the first, and the actions (show the log lines, silence for a day, stop the waiting client) are not offered`,
+    fix: 'Upgrade to libnotify-bin 0.8 or newer (Debian 12 and Ubuntu 22.04 ship it; older releases have only 0.7, so upgrade the release). The agent uses the new notify-send from its next notification on, without a restart.',
   }];
 };
 

@@ -221,7 +221,7 @@ export class RuleRunner {
 
   private windowExtra(w: Window, now: number, atEnd = false): Record<string, unknown> {
     const secs = Math.max(0, Math.round((now - w.opener.time) / 1000));
-    const on = w.waitingOn === 'tty' ? 'its terminal' : w.waitingOn === 'stdin' ? 'its standard input' : undefined;
+    const on = w.waitingOn === 'tty' ? 'its terminal' : w.waitingOn === 'stdin' ? 'its standard input' : w.waitingOn === 'socket' ? 'its connection' : undefined;
     return {
       within: formatDuration(w.rule.expect!.withinMs),
       since: w.opener.time,
@@ -256,8 +256,11 @@ export class RuleRunner {
       if (ws.rule.expect!.match && waiting === undefined) continue;
       const w = ws.get(keyOf(e, paths));
       if (!w || w.opener === e) continue;
-      if (waiting !== undefined) {
-        w.waitingOn = waiting;
+      // reading its socket passes a question (answered), but confirms a wait for the server
+      // (a window opened by the connection itself: nothing came back since)
+      const onSocket = e.kind === 'input.waiting' && e.detail.on === 'socket' && !w.opener.kind.startsWith('prompt.');
+      if (waiting !== undefined || onSocket) {
+        w.waitingOn = waiting ?? 'socket';
         continue;
       }
       this.clock.cancel(w.timer);

@@ -184,8 +184,13 @@ function throttleKeyOf(hit: RuleHit): string {
  */
 function countedAs(hit: RuleHit): string {
   const e = hit.event;
+  // one run of these clients is one attempt, however many connections it makes (xfreerdp 2 tries
+  // NLA, then TLS on a second connection); Remmina's one process makes many attempts
+  // (whose later lines may not repeat the port)
+  if (e.pid !== undefined && ONE_ATTEMPT_PER_RUN.has(e.program)) return `${e.program}\u0000${e.pid}`;
   return `${hit.key}\u0000${e.host ?? ''}\u0000${e.port ?? ''}`;
 }
+const ONE_ATTEMPT_PER_RUN: ReadonlySet<string> = new Set(['plink', 'ssh', 'freerdp', 'rdesktop']);
 
 /**
  * The attempt an alert belongs to, for the notice board's stories: its connection (the alerts of

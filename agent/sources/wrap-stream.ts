@@ -44,6 +44,13 @@ export class StreamCapture {
     }
   }
 
+  /** A line without newline pending is written now as partial: before an input record, so the question comes before its answer. */
+  flushPartial(): void {
+    if (this.pendingBytes === 0) return;
+    clearTimeout(this.timer);
+    this.emit(false);
+  }
+
   /** End of stream: what is left is a partial line for good. */
   end(): void {
     clearTimeout(this.timer);

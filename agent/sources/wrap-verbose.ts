@@ -16,6 +16,7 @@
  *     hidden are the `[DEBUG]`/`[TRACE]` records and the lines that continue them.
  * Other clients: no plan (rdesktop -v adds one line, `Connecting to server using NLA...`).
  */
+import { existsSync } from 'node:fs';
 import type { Program } from '../event.js';
 
 export interface VerbosePlan {
@@ -74,6 +75,17 @@ const PLINK_EVENT_LOG = new RegExp(
 
 const WLOG_RECORD = /^\[\d\d:\d\d:\d\d:\d{3}\] \[\d+:\d+\] \[(\w+)\]/;
 
+/**
+ * xfreerdp's stdout in a pipe is block-buffered: its DEBUG lines ("connecting to peer") would
+ * reach the capture only 4 KiB at a time or at its exit, so a client stuck at a silent server
+ * would never be seen. coreutils' libstdbuf (what `stdbuf -oL` preloads) makes it line-buffered.
+ */
+const LIBSTDBUF = ['/usr/libexec/coreutils/libstdbuf.so', '/usr/lib/coreutils/libstdbuf.so', '/usr/lib64/coreutils/libstdbuf.so'];
+function lineBuffered(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const lib = LIBSTDBUF.find((p) => existsSync(p));
+  return lib ? { LD_PRELOAD: env.LD_PRELOAD ? `${lib}:${env.LD_PRELOAD}` : lib, _STDBUF_O: 'L' } : {};
+}
+
 /** What to add and what to withhold for `program`, or undefined when nothing is added. */
 export function verbosePlan(program: Program | undefined, argv: string[], env: NodeJS.ProcessEnv): VerbosePlan | undefined {
   if (program === 'plink') {
@@ -90,7 +102,7 @@ export function verbosePlan(program: Program | undefined, argv: string[], env: N
     if (env.WLOG_LEVEL !== undefined || argv.some((a) => /^[/-]log-level:/i.test(a))) return undefined;
     return {
       argv,
-      env: { ...env, WLOG_LEVEL: 'DEBUG' },
+      env: { ...env, WLOG_LEVEL: 'DEBUG', ...lineBuffered(env) },
       added: ['WLOG_LEVEL=DEBUG'],
       streams: ['stdout', 'stderr'],
       hides: (line, previousHidden) => {

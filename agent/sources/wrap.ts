@@ -202,8 +202,15 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
   let lastWait = '';
   const partialMs = opts.partialMs ?? 300;
   const maxBytes = opts.maxRecordBytes ?? 64 * 1024;
+  const caps: StreamCapture[] = [];
+  // an answer typed fast (or piped) must not be recorded before the question it answers
+  const recordInput = (rec: RecordBody): void => {
+    for (const c of caps) c.flushPartial();
+    record(rec);
+  };
   const pipe = (name: 'stdout' | 'stderr' | 'tty', from: Readable, to: Writable): Promise<void> => {
     const cap = new StreamCapture(name, record, partialMs, maxBytes);
+    caps.push(cap);
     const gate = plan && name !== 'tty' && plan.streams.includes(name) ? new LineGate(plan.hides, (b) => to.write(b), partialMs) : undefined;
     return new Promise((resolve) => {
       from.on('data', (chunk: Buffer) => {
@@ -234,7 +241,7 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
   // What the person types or pipes: to the pty when wrap's stdin is a terminal, else to stdin.
   const burstMs = opts.inputBurstMs ?? 500;
   const target = inputTty && ttyTarget ? ttyTarget : stdinTarget;
-  const counter = target ? new InputCounter(target === ttyTarget ? 'tty' : 'stdin', record, burstMs) : undefined;
+  const counter = target ? new InputCounter(target === ttyTarget ? 'tty' : 'stdin', recordInput, burstMs) : undefined;
   const onInput = (chunk: Buffer): void => {
     lastWait = '';
     counter?.add(chunk.length);
@@ -261,7 +268,7 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
       personTty = new TtyReadStream(openSync('/dev/tty', 'r'));
       personTty.setRawMode(true);
       const to = ttyTarget;
-      const count = new InputCounter('tty', record, burstMs);
+      const count = new InputCounter('tty', recordInput, burstMs);
       ttyCounter = count;
       personTty.on('data', (chunk: Buffer) => {
         lastWait = '';

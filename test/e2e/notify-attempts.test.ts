@@ -20,7 +20,8 @@ import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, startCli, waitFor } from '../helpers/cli.js';
+import { startAgent } from '../helpers/agent.js';
+import { BIN, type startCli, waitFor } from '../helpers/cli.js';
 import { startNotifyServer, type NotifyCall, type NotifyServer } from '../helpers/notify-server.js';
 import { ensureTestUser, sshdUnavailable, startSshd, which, type SshdServer } from '../helpers/sshd-server.js';
 
@@ -72,20 +73,14 @@ describe.skipIf(skip)('a person is told at once, once per attempt (real plink, s
     const opener = join(home, 'opener.sh');
     writeFileSync(opener, `#!/bin/sh\nprintf '%s\\n' "$1" >> '${opened}'\n`);
     chmodSync(opener, 0o755);
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...server.env,
-      HOME: home,
-      XDG_CONFIG_HOME: join(home, '.config'),
-      XDG_STATE_HOME: join(home, 'state'),
-      CONNWATCH_OPEN: opener,
-    };
-    delete env.JOURNAL_STREAM;
-    const agent = startCli(
-      ['run', '--no-defaults', '--watch', join(captures, '*.jsonl'), '--watch', plinkLog, '--program', 'plink', '--hang-window', `${HANG_S}s`, '--fold', '1s'],
-      env,
-    );
-    await waitFor(() => agent.output().includes('connwatch running'), 30_000, 'agent start');
+    const agent = (await startAgent({
+      notes: server,
+      home,
+      watch: [join(captures, '*.jsonl'), plinkLog],
+      hangWindow: `${HANG_S}s`,
+      args: ['--program', 'plink', '--fold', '1s'],
+      env: { XDG_STATE_HOME: join(home, 'state'), CONNWATCH_OPEN: opener },
+    })).cli;
     return { home, captures, plinkLog, opened, agent, wraps: [] };
   }
 

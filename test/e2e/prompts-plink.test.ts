@@ -15,11 +15,12 @@
  * Alerts are read from the agent's history (alerts.jsonl; a later record of an id updates it).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, startCli, waitFor } from '../helpers/cli.js';
+import { startAgent, type HistoryAlert, type TestAgent } from '../helpers/agent.js';
+import { BIN, waitFor } from '../helpers/cli.js';
 import { startNotifyServer, type NotifyCall, type NotifyServer } from '../helpers/notify-server.js';
 import { ensureTestUser, sshdUnavailable, startSshd, which, type SshdServer } from '../helpers/sshd-server.js';
 
@@ -31,27 +32,13 @@ const MARGIN_MS = 1000;
 const USER = 'cwprompt';
 const PASSWORD = 'prompt-e2e-Secret-1';
 
-interface HistoryAlert {
-  id: string;
-  rule: string;
-  severity: string;
-  program: string;
-  host?: string;
-  port?: number;
-  count: number;
-  message: string;
-  remedy: string;
-  firstSeen: number;
-}
-
 describe.skipIf(skip)('plink prompts through connwatch wrap: one alert per unanswered attempt, none for an answered one', () => {
   let plain: SshdServer;
   let weak: SshdServer;
   let sntrup: SshdServer;
   let root: string;
   let captures: string;
-  let historyFile: string;
-  let agent: ReturnType<typeof startCli>;
+  let agent: TestAgent;
   /** A real notification server: what a person is shown is what counts. */
   let notes: NotifyServer;
 
@@ -68,14 +55,7 @@ describe.skipIf(skip)('plink prompts through connwatch wrap: one alert per unans
     root = mkdtempSync(join(tmpdir(), 'connwatch-prompts-e2e-'));
     captures = join(root, 'captures');
     mkdirSync(captures);
-    const env: NodeJS.ProcessEnv = { ...process.env, ...notes.env, HOME: root, XDG_CONFIG_HOME: join(root, '.config'), XDG_STATE_HOME: join(root, 'state') };
-    delete env.JOURNAL_STREAM;
-    historyFile = join(root, 'state', 'connwatch', 'alerts.jsonl');
-    agent = startCli(
-      ['run', '--no-defaults', '--watch', join(captures, '*.jsonl'), '--watch', plain.logFile, '--watch', weak.logFile, '--hang-window', `${HANG_WINDOW_MS / 1000}s`],
-      env,
-    );
-    await waitFor(() => agent.output().includes('connwatch running'), 30_000, 'agent start');
+    agent = await startAgent({ notes, home: join(root, 'agent'), watch: [join(captures, '*.jsonl'), plain.logFile, weak.logFile], hangWindow: `${HANG_WINDOW_MS / 1000}s` });
   }, 90_000);
 
   afterAll(async () => {
@@ -85,15 +65,7 @@ describe.skipIf(skip)('plink prompts through connwatch wrap: one alert per unans
   });
 
   /** The alerts in the history, each id once (its latest record). */
-  function history(): HistoryAlert[] {
-    if (!existsSync(historyFile)) return [];
-    const byId = new Map<string, HistoryAlert>();
-    for (const l of readFileSync(historyFile, 'utf8').split('\n')) if (l.trim()) {
-      const a = JSON.parse(l) as HistoryAlert;
-      byId.set(a.id, a);
-    }
-    return [...byId.values()];
-  }
+  const history = (): HistoryAlert[] => agent.history();
 
   interface Attempt {
     server: SshdServer;

@@ -10,12 +10,12 @@
  *     still answers on the terminal, which wrap reads from /dev/tty.
  * known_hosts is a file of the test (ssh takes ~ from the passwd entry, not $HOME).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, waitFor } from '../helpers/cli.js';
+import { waitFor } from '../helpers/cli.js';
+import { wrapOnTerminal } from '../helpers/terminal.js';
 import { ensureTestUser, sshdUnavailable, startSshd, which, type SshdServer } from '../helpers/sshd-server.js';
 
 const skip = sshdUnavailable() ?? (which('ssh') ? undefined : 'ssh (openssh-client) is not installed') ?? (which('script') ? undefined : 'script (util-linux) is missing');
@@ -37,26 +37,12 @@ describe.skipIf(skip)('connwatch wrap -- ssh on a terminal, against a real sshd'
 
   /** wrap under `script`: its stdin, stdout and stderr are a terminal that only the test writes to. */
   function onTerminal(name: string, stdinFromNull = false) {
-    const captures = join(dir, name);
-    const wrap = [process.execPath, BIN, 'wrap', '--capture-dir', captures, '--', 'ssh', '-p', String(server.port), '-o', `UserKnownHostsFile=${join(dir, `${name}.known_hosts`)}`, '-o', 'GlobalKnownHostsFile=/dev/null', `${user}@127.0.0.1`, 'true'];
-    const cmd = `exec ${wrap.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')}${stdinFromNull ? ' </dev/null' : ''}`;
-    const child = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: { ...process.env, SHELL: '/bin/sh' } });
-    let screen = '';
-    child.stdout!.on('data', (d: Buffer) => (screen += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const records = (): Array<Record<string, unknown>> => {
-      try {
-        const [f] = readdirSync(captures);
-        return f ? readFileSync(join(captures, f), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>) : [];
-      } catch {
-        return [];
-      }
-    };
-    const stop = async (): Promise<void> => {
-      process.kill(-child.pid!, 'SIGTERM');
-      await exited;
-    };
-    return { child, screen: () => screen, records, stop };
+    const t = wrapOnTerminal({
+      captureDir: join(dir, name),
+      argv: ['ssh', '-p', String(server.port), '-o', `UserKnownHostsFile=${join(dir, `${name}.known_hosts`)}`, '-o', 'GlobalKnownHostsFile=/dev/null', `${user}@127.0.0.1`, 'true'],
+      stdinFromNull,
+    });
+    return { child: t.child, screen: t.screen, records: t.records, stop: t.stop };
   }
 
   it('nobody answers: the question is captured as stream tty and ssh waits on its tty', async () => {

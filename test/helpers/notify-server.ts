@@ -20,6 +20,9 @@
  *   await server.clear();                               // forget recorded calls
  *   await server.failNotify('org.example.Error', 'boom'); // Notify now answers with a D-Bus error
  *   await server.invokeAction(1, 'silence');            // a person clicks an action of notification 1
+ *   server.arrivals();                                  // [{ at, summary }]: when each Notify call reached
+ *                                                       // the bus, in ms (dbus-monitor's time=; dbusmock
+ *                                                       // records whole seconds only), never cleared
  *   await server.stop();                                // in afterAll/afterEach; idempotent
  *
  *   const bus = await startNotifyServer({ server: false }); // a bus nobody serves notifications on
@@ -78,6 +81,12 @@ export interface NotifyServer {
    * numbers new notifications 1, 2, … from its start, so the n-th new Notify call has id n.
    */
   invokeAction(id: number, key: string): Promise<void>;
+  /**
+   * Every Notify call seen on the bus since the start, with the time (ms since the epoch, to the
+   * microsecond) the bus routed it, timed by `dbus-monitor` (package dbus-bin); empty when
+   * dbus-monitor is missing. Not cleared by clear() or a restart of the server.
+   */
+  arrivals(): Array<{ at: number; summary: string }>;
   stop(): Promise<void>;
 }
 
@@ -190,6 +199,43 @@ function startBus(configFile: string): Promise<{ daemon: ChildProcess; address: 
   });
 }
 
+/**
+ * dbus-monitor on the bus (its config allows eavesdropping), timing each Notify call as the bus
+ * routes it: `method call time=SECONDS.MICROS … member=Notify`, then the call's strings
+ * (app_name, app_icon, summary, body). No monitor when dbus-monitor is missing.
+ */
+async function watchNotify(address: string): Promise<{ monitor: ChildProcess | undefined; arrivals: Array<{ at: number; summary: string }> }> {
+  const arrivals: Array<{ at: number; summary: string }> = [];
+  const monitor = spawn('dbus-monitor', ['--address', address, "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const failed = await new Promise<boolean>((resolve) => {
+    monitor.once('error', () => resolve(true));
+    monitor.once('spawn', () => resolve(false));
+  });
+  if (failed) return { monitor: undefined, arrivals };
+  let pending: number | undefined;
+  let strings = 0;
+  let rest = '';
+  monitor.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop()!;
+    for (const line of lines) {
+      const head = /^method call time=(\d+)\.(\d+) .*member=Notify/.exec(line);
+      if (head) {
+        pending = Number(head[1]) * 1000 + Number(head[2]!.padEnd(6, '0').slice(0, 6)) / 1000;
+        strings = 0;
+        continue;
+      }
+      const str = /^\s+string "(.*)"$/.exec(line);
+      if (str && pending !== undefined && ++strings === 3) {
+        arrivals.push({ at: pending, summary: str[1]! });
+        pending = undefined;
+      }
+    }
+  });
+  await sleep(300); // the monitor has registered its match rule
+  return { monitor, arrivals };
+}
+
 export async function startNotifyServer(options: { server?: boolean; capabilities?: string[] } = {}): Promise<NotifyServer> {
   const runtimeDir = mkdtempSync(join(tmpdir(), 'connwatch-bus-'));
   const configFile = join(runtimeDir, 'session.conf');
@@ -197,9 +243,11 @@ export async function startNotifyServer(options: { server?: boolean; capabilitie
   const { daemon, address } = await startBus(configFile);
   let mock: ChildProcess | undefined;
   let stopped = false;
+  const { monitor, arrivals } = await watchNotify(address);
   // A test process that dies must not leave daemons behind.
   const onExit = () => {
     mock?.kill('SIGKILL');
+    monitor?.kill('SIGKILL');
     daemon.kill('SIGKILL');
   };
   process.once('exit', onExit);
@@ -273,11 +321,14 @@ export async function startNotifyServer(options: { server?: boolean; capabilitie
       await runHelper(address, 'action', String(id), key);
     },
 
+    arrivals: () => [...arrivals],
+
     async stop() {
       if (stopped) return;
       stopped = true;
       process.removeListener('exit', onExit);
       await kill(mock);
+      await kill(monitor);
       await kill(daemon);
       rmSync(runtimeDir, { recursive: true, force: true });
     },

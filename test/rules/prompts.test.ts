@@ -61,6 +61,20 @@ describe('hang windows and the wrap contract', () => {
     expect(alerts.map((a) => a.rule)).toEqual([]);
   });
 
+  it('no prompt: a plink -v that connected and reads its socket waits for a silent server, which the socket confirms', async () => {
+    const file = write('c.jsonl', [
+      start(2201),
+      rec(100, { stream: 'stderr', text: 'Connected to 127.0.0.1' }),
+      rec(101, { stream: 'stderr', text: 'We claim version: SSH-2.0-PuTTY_Release_0.78' }),
+      rec(900, { event: 'waiting', on: 'socket', fd: 5 }),
+      later,
+    ]);
+    const { alerts } = await replayBuiltin([file]);
+    const hang = alerts.filter((a) => a.rule === 'plink.network.silent-server');
+    expect(hang).toHaveLength(1);
+    expect(hang[0]!.message).toContain('blocked reading its connection');
+  });
+
   it("sshd's Accepted for the same address and port closes the client's hang; for another port it does not", async () => {
     const capture = write('c.jsonl', [start(2201), passwordPrompt, later]);
     const same = await replayBuiltin([capture, sshdLog(2201, 2000)]);

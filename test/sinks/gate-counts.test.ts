@@ -63,6 +63,23 @@ function gate() {
 }
 
 describe('counts mean attempts', () => {
+  it('one xfreerdp run (one pid) that connects twice (NLA, then TLS), the second line without port: ×1; another run: ×2', async () => {
+    const { g, record } = gate();
+    const run = (key: string, pid: number, port?: number): RuleHit => {
+      const h = hit(key, '192.0.2.9');
+      h.event.program = 'freerdp';
+      h.event.pid = pid;
+      if (port !== undefined) h.event.port = port;
+      return h;
+    };
+    await g.accept(run('c1', 4242, 3390));
+    await g.accept(run('c2', 4242));
+    expect(record.last.count).toBe(1);
+    await g.accept(run('c3', 4343, 3390));
+    await g.flush();
+    expect(record.last.count).toBe(2);
+  });
+
   it('two lines (two hits) of ONE attempt: ×1', async () => {
     const { g, record } = gate();
     await g.accept(hit('plink:capture:100', '192.0.2.1'));

@@ -47,7 +47,8 @@ describe('verbosePlan', () => {
 
   it('xfreerdp: WLOG_LEVEL=DEBUG unless a level is given; hides DEBUG/TRACE records and their continuation lines', () => {
     const plan = verbosePlan('freerdp', ['xfreerdp', '/v:h'], { PATH: '/bin' })!;
-    expect(plan.env).toEqual({ PATH: '/bin', WLOG_LEVEL: 'DEBUG' });
+    // and line-buffered through coreutils' libstdbuf (Debian: /usr/libexec/coreutils), so its DEBUG lines arrive live
+    expect(plan.env).toEqual({ PATH: '/bin', WLOG_LEVEL: 'DEBUG', LD_PRELOAD: '/usr/libexec/coreutils/libstdbuf.so', _STDBUF_O: 'L' });
     expect(plan.hides('[18:44:01:736] [31486:31486] [DEBUG][com.freerdp.client.common] - This is Build configuration: X', false)).toBe(true);
     expect(plan.hides('Build type:          RelWithDebInfo', true)).toBe(true);
     expect(plan.hides('[18:44:05:712] [31486:31486] [ERROR][com.freerdp.core] - transport_connect_tls failed', true)).toBe(false);
