@@ -21,7 +21,12 @@
  */
 import type { Detail, EventDraft, EventKind } from '../event.js';
 import { PartialLines } from './partial.js';
+import { PLINK_IGNORED } from './plink-ignored.js';
+import { IgnoredTable } from './table.js';
 import type { LineParser, Message, ParserSpec } from './types.js';
+
+/** PuTTY's event log lines the catalog puts in a named `ignored` class (docs/catalog/plink.json). */
+const IGNORED = new IgnoredTable('plink', 'plink.ignored', PLINK_IGNORED);
 
 type Block = 'hostkey-unknown' | 'hostkey-changed' | 'weakcrypto' | 'logfile' | 'disconnect' | 'keyboard-interactive';
 
@@ -454,6 +459,24 @@ const PATTERNS: Pattern[] = [
     re: /^Disconnected: (.*)$/,
     make: (m) => ev('session.disconnected', 'plink.disc.local', { detail: { reason: 'local', message: m[1]! } }),
   },
+  // --- from the source catalog (docs/catalog/plink.json) ---------------------------------------
+  {
+    // a method the server lists but then refuses; PuTTY goes on with the next one
+    id: 'plink.auth.method-refused',
+    re: /^(?:Server refused keyboard-interactive authentication|Pageant refused signing request|Pageant failed to respond to signing request)$/,
+    make: (m) => info('plink.auth.method-refused', 'method-refused', { method: m[0].startsWith('Pageant') ? 'publickey' : 'keyboard-interactive', message: m[0] }),
+  },
+  {
+    id: 'plink.auth.load-key',
+    re: /^(?:Unable to load (?:private )?key \((.*)\)|Unable to use this key file \((.*)\)|Key file contains public key only)$/,
+    make: (m) => ev('error.other', 'plink.auth.load-key', { detail: { what: 'load-key', message: m[1] ?? m[2] ?? m[0] } }),
+  },
+  {
+    // 0.80+: the server offers a cipher/MAC pair open to the Terrapin prefix truncation (an event log line; the console question has its own text)
+    id: 'plink.crypto.terrapin',
+    re: /^SSH connection is vulnerable to 'Terrapin' attack \((CVE-[\d-]+)\)$/,
+    make: (m) => ev('crypto.weak', 'plink.crypto.terrapin', { detail: { algClass: 'kex', reason: 'terrapin', cve: m[1]! } }),
+  },
   {
     id: 'plink.cmdline',
     re: /^plink: (.*)$/,
@@ -592,6 +615,8 @@ class PlinkParser implements LineParser {
       this.st.block = undefined;
       return [ev('error.fatal', 'plink.fatal', { detail: { message: inner } })];
     }
+    const ignored = IGNORED.match(inner);
+    if (ignored) return [ignored];
     return [ev('unknown', 'plink.unknown')];
   }
 
@@ -666,6 +691,7 @@ const PATTERN_IDS = [
   'plink.block.text',
   'plink.fatal',
   'plink.blank',
+  'plink.ignored',
   'plink.unknown',
 ];
 

@@ -258,6 +258,12 @@ const PATTERNS: Pattern[] = [
     re: /^(?:rdesktop: A Remote Desktop Protocol client\.|See http:\/\/www\.rdesktop\.org\/ for more information\.)$/,
     make: (_m, c) => info(c, 'rdesktop.usage', 'usage'),
   },
+  {
+    // 1.9 `GUI(error): ui_init(), failed to open X11 display: :0` (1.8: `Failed to open display: :0`)
+    id: 'rdesktop.x11.no-display',
+    re: /^(?:ui_init\(\), failed to open X11 display|Failed to open display): (.*)$/,
+    make: (m, c) => ev(c, 'error.fatal', 'rdesktop.x11.no-display', { reason: 'no-display', display: m[1]! }),
+  },
 ];
 
 /** Lines of the certificate question block (1.9 utils.c). */
@@ -277,7 +283,7 @@ const PROMPTS: Array<{ id: string; re: RegExp; kind: EventKind }> = [
   { id: 'rdesktop.prompt.password', re: /^(?:Password|Smart card PIN): ?/, kind: 'prompt.password' },
 ];
 
-const PREFIX = /^(?:(ERROR|WARNING|NOT IMPLEMENTED): |(UI|Keyboard|Clipboard|Sound|Protocol|Graphics|Core|SmartCard|Disk)\((debug|verbose|warning|error|notice)\): )(.*)$/s;
+const PREFIX = /^(?:(ERROR|WARNING|NOT IMPLEMENTED): |(UI|GUI|Keyboard|Clipboard|Sound|Protocol|Graphics|Core|SmartCard|Disk)\((debug|verbose|warning|error|notice)\): )(.*)$/s;
 
 /** A line left waiting without a newline that asks something: ends in `?` or `:` (then maybe a space). */
 const GENERIC_PROMPT = /^[^\n]{1,300}[?:] ?$/;
@@ -374,7 +380,7 @@ export const rdesktop: ParserSpec = {
   ],
   sniff(text: string): number {
     if (/^(?:ERROR|WARNING): CredSSP: /.test(text)) return 1;
-    if (/^(?:UI|Keyboard|Clipboard|Sound|Protocol|Graphics|Core|SmartCard|Disk)\((?:debug|verbose|warning|error|notice)\): /.test(text)) return 1;
+    if (/^(?:UI|GUI|Keyboard|Clipboard|Sound|Protocol|Graphics|Core|SmartCard|Disk)\((?:debug|verbose|warning|error|notice)\): /.test(text)) return 1;
     if (/^(?:Failed to initialize NLA, do you have correct Kerberos|Autoselected keyboard map |Autoselecting keyboard map '|ATTENTION! The server uses an?d? invalid security certificate|Do you trust this certificate \(yes\/no\)\?)/.test(text)) return 1;
     if (/^(?:Connection established using (?:SSL|CredSSP|plain RDP)\.$|Failed to connect, CredSSP required by server|Connecting to server using NLA\.\.\.$)/.test(text)) return 0.95;
     if (/^(?:ERROR|WARNING): /.test(text)) return 0.3;

@@ -33,6 +33,8 @@
  */
 import type { Detail, EventDraft, EventKind } from '../event.js';
 import { opensshAlgClass } from './sshd.js';
+import { SSH_ERRORS, SSH_IGNORED } from './ssh-catalog.js';
+import { FormatTable, IgnoredTable } from './table.js';
 import type { LineParser, Message, ParserSpec } from './types.js';
 
 type KeyState = 'new' | 'changed' | 'revoked' | 'ip-mismatch';
@@ -129,8 +131,9 @@ const PATTERNS: Pattern[] = [
   },
   {
     id: 'ssh.conn.resolve',
-    re: /^(?:ssh: )?Could not resolve hostname (.+?): (.+)$/,
-    make: (m) => ev('connect.failed', 'ssh.conn.resolve', { host: m[1]!, detail: { reason: 'dns', message: m[2]! } }),
+    // `ssh: ` is __progname (a renamed binary prints its own name); 7.x+ also `Could not resolve host "H"` (CanonicalizeHostname)
+    re: /^(?:[\w.-]{1,40}: )?Could not resolve host(?:name (.+?): (.+)| "(.*)")$/,
+    make: (m) => ev('connect.failed', 'ssh.conn.resolve', { host: (m[1] ?? m[3])!, detail: { reason: 'dns', message: m[2] ?? 'Could not resolve host' } }),
   },
   {
     id: 'ssh.conn.ident',
@@ -149,12 +152,12 @@ const PATTERNS: Pattern[] = [
   {
     // sshpkt_fatal for SSH_ERR_CONN_TIMEOUT: after "Connection timed out during banner exchange" (9.2)
     id: 'ssh.conn.timed-out',
-    re: /^Connection to (\S+) port (\d{1,5}) timed out$/,
-    make: (m) => ev('info', 'ssh.conn.timed-out', { host: m[1]!, port: Number(m[2]), detail: { what: 'timed-out' } }),
+    re: /^Connection to (\S+?)(?: port (\d{1,5}))? timed out(?: while waiting to (?:read|write))?$/,
+    make: (m) => ev('info', 'ssh.conn.timed-out', { ...who(m[1], m[2]), detail: { what: 'timed-out' } }),
   },
   {
     id: 'ssh.conn.closed',
-    re: /^Connection (closed|reset) by (\S+) port (\d+)$/,
+    re: /^Connection (closed|reset) by (\S+?)(?: port (\d+))?$/,
     make: (m) => ev('session.disconnected', 'ssh.conn.closed', { ...who(m[2], m[3]), detail: { reason: m[1] === 'closed' ? 'closed' : 'reset' } }),
   },
   {
@@ -182,16 +185,17 @@ const PATTERNS: Pattern[] = [
   },
   {
     id: 'ssh.conn.received-disconnect',
-    re: /^Received disconnect from (\S+) port (\d+):(\d+): (.*)$/,
+    // 7.x+: `from H port P:CODE: MSG`; older `from H: CODE: MSG` and `from H: MSG`
+    re: /^Received disconnect from (\S+?)(?: port (\d+)(?::(\d+))?|(?:: (\d+))?): (.*)$/,
     make: (m) =>
       ev('session.disconnected', 'ssh.conn.received-disconnect', {
         ...who(m[1], m[2]),
-        detail: { reason: /Too many authentication failures/i.test(m[4]!) ? 'too-many-auth-failures' : 'disconnect-message', code: Number(m[3]), message: m[4]! },
+        detail: { reason: /Too many authentication failures/i.test(m[5]!) ? 'too-many-auth-failures' : 'disconnect-message', ...(m[3] ?? m[4] ? { code: Number(m[3] ?? m[4]) } : {}), message: m[5]! },
       }),
   },
   {
     id: 'ssh.conn.disconnected',
-    re: /^Disconnected from (\S+) port (\d+)$/,
+    re: /^Disconnected from (\S+?)(?: port (\d+))?$/,
     make: (m) => info('ssh.conn.disconnected', 'disconnected', {}, who(m[1], m[2])),
   },
   {
@@ -487,13 +491,68 @@ const PATTERNS: Pattern[] = [
   },
   {
     id: 'ssh.session.no-pty',
-    re: /^(?:Pseudo-terminal will not be allocated because stdin is not a terminal\.|PTY allocation request failed on channel \d+|Warning: No xauth data; using fake authentication data for X11 forwarding\.|X11 forwarding request failed on channel \d+)$/,
+    re: /^(?:Pseudo-terminal will not be allocated because stdin is not a terminal\.|Warning: Remote host (?:denied X11 forwarding|denied authentication agent forwarding|failed or refused to allocate a pseudo tty|refused compression)\.|PTY allocation request failed on channel \d+|Warning: No xauth data; using fake authentication data for X11 forwarding\.|X11 forwarding request failed on channel \d+)$/,
     make: (m) => info('ssh.session.no-pty', 'session-setup', { message: m[0] }),
   },
   {
     id: 'ssh.session.forwarding-failed',
-    re: /^(?:bind \[?[^\]\s]*\]?:?\d*: .+|bind: .+|channel_setup_fwd_listener_tcpip: cannot listen to port: \d+|Could not request local forwarding\.|Warning: remote port forwarding failed for listen port \d+|Error: remote port forwarding failed for listen port \d+|channel \d+: open failed: .+|stdio forwarding failed|connect_to (\S+) port (\d+): failed\.)$/,
+    re: /^(?:bind \[?[^\]\s]*\]?:?\d*: .+|bind: .+|channel_setup_fwd_listener_tcpip: cannot listen to port: \d+|Could not request local forwarding\.|Warning: remote port forwarding failed for listen port \d+|Error: remote port forwarding failed for listen port \d+|channel \d+: open failed: .+|stdio forwarding failed|(?:Warning: )?Could not request (?:remote|tunnel) forwarding\.|(?:Warning|Error): remote port forwarding failed for listen path .+|Tunnel forwarding failed|Tunnel device open failed\.|connect_to (\S+) port (\d+): failed\.)$/,
     make: (m) => ev('error.other', 'ssh.session.forwarding-failed', { detail: { what: 'forwarding', message: m[0] } }),
+  },
+  // --- from the source catalog (docs/catalog/ssh.json) ----------------------------------------------
+  {
+    // sshpkt_fatal during the banner exchange (8.x+): `banner exchange: Connection to H port P: invalid format`
+    id: 'ssh.conn.banner-exchange',
+    re: /^banner exchange: Connection (?:to|from) (\S+?)(?: port (\d+))?: (.+)$/,
+    make: (m) => ev('version.failed', 'ssh.conn.banner-exchange', { ...who(m[1], m[2]), detail: { reason: /invalid|format|version|banner/i.test(m[3]!) ? 'bad-banner' : netReason(m[3]!), message: m[3]! } }),
+  },
+  {
+    id: 'ssh.ver.bad-remote',
+    re: /^(?:Bad remote protocol version identification: '(.*)'|Protocol major versions differ: (\d+) vs\. (\d+)|Remote machine has too old SSH software version\.|ssh1 is not (?:un)?supported|Server version "(.*)" uses unsafe key agreement; refusing connection)$/,
+    make: (m) => ev('version.failed', 'ssh.ver.bad-remote', { detail: { reason: m[4] !== undefined ? 'unsafe-kex' : m[1] !== undefined ? 'bad-banner' : 'old-version', message: m[0] } }),
+  },
+  {
+    id: 'ssh.kex.negotiation',
+    re: /^(?:Server host key (\S+) not in HostKeyAlgorithms|host key (\S+) not permitted by HostkeyAlgorithms|Unable to negotiate a key exchange method|no matching (cipher|mac|comp) found: client (.*) server (.*)|Unsupported KEX algorithm "(.*)"|DH_GEX group out of range: .*)$/,
+    make: (m) => {
+      const algClass = m[1] ?? m[2] ? 'hostkey' : m[3] ? opensshAlgClass(m[3] === 'comp' ? 'compression' : m[3]) : 'kex';
+      const reason = m[0].startsWith('DH_GEX') ? 'gex-range' : 'no-common-algorithm';
+      return ev('kex.failed', 'ssh.kex.negotiation', { detail: { reason, algClass, message: m[0], option: CLIENT_OPTION[algClass] ?? 'KexAlgorithms' } });
+    },
+  },
+  {
+    // sshpkt_fatal: the connection broke under ssh (its peer named, or not)
+    id: 'ssh.conn.io-failed',
+    re: /^(?:Read from socket failed: (.+)|Write failed: (.+)|Write connection closed|Connection (?:to|from) (\S+?)(?: port (\d+))?: (.+))$/,
+    make: (m) => {
+      const message = m[1] ?? m[2] ?? m[5] ?? m[0];
+      const net = netReason(message);
+      return ev('session.disconnected', 'ssh.conn.io-failed', { ...who(m[3], m[4]), detail: { reason: net === 'other' ? 'protocol-error' : net, message } });
+    },
+  },
+  {
+    // packet_disconnect: ssh ends the connection over a protocol violation (`Disconnecting: Bad packet length 3.`)
+    id: 'ssh.conn.protocol-disconnect',
+    re: /^Disconnecting(?: (\S+) port (\d+))?: (.+)$/,
+    make: (m) => ev('session.disconnected', 'ssh.conn.protocol-disconnect', { ...who(m[1], m[2]), detail: { reason: 'protocol-error', message: m[3]! } }),
+  },
+  {
+    id: 'ssh.hostkey.revoked-note',
+    re: /^(?:(\S+) host key for (\S+) was revoked and you have requested strict checking\.|Host key (\S+) (\S+) revoked by file (.+)|Exiting, you have requested strict checking\.|Error: forwarding disabled due to host key check failure)$/,
+    make: (m) => info('ssh.hostkey.revoked-note', m[3] ? 'hostkey-revoked' : 'hostkey-strict', { message: m[0] }, m[2] ? hostPort(m[2]) : {}),
+  },
+  {
+    id: 'ssh.auth.sign-failed',
+    re: /^(?:sign_and_send_pubkey: )?(?:no mutual signature supported|signing failed for (\S+) "(.*)"(.*): (.+))$/,
+    make: (m) =>
+      ev('auth.failed', 'ssh.auth.sign-failed', {
+        detail: { method: 'publickey', reason: m[1] ? 'signing-failed' : 'no-mutual-signature-algorithm', ...(m[2] !== undefined ? { key: m[2], keyType: m[1]!, message: m[4]! } : {}) },
+      }),
+  },
+  {
+    id: 'ssh.auth.failed-fatal',
+    re: /^(?:Authentication failed\.|Server denied authentication request: (\d+))$/,
+    make: (m) => ev('auth.failed', 'ssh.auth.failed-fatal', { detail: { reason: 'failed', message: m[0] } }),
   },
 ];
 
@@ -649,6 +708,12 @@ function run(patterns: Pattern[], text: string, st: State): { drafts: EventDraft
   return undefined;
 }
 
+/** The catalog's messages no pattern maps (docs/catalog/ssh.json, generated into ssh-catalog.ts). */
+const CATALOG_ERRORS = new FormatTable('ssh.error.catalog', SSH_ERRORS, (level, text) =>
+  ev(level === 'fatal' ? 'error.fatal' : 'error.other', 'ssh.error.catalog', { detail: { message: text } }),
+);
+const IGNORED = new IgnoredTable('ssh', 'ssh.ignored', SSH_IGNORED);
+
 const DEBUG = /^debug([123]): /;
 /** A line left waiting without a newline that asks something: ends in `?` or `:` (then maybe a space). */
 const GENERIC_PROMPT = /^[^\n]{1,300}[?:] ?$/;
@@ -759,6 +824,8 @@ class SshParser implements LineParser {
       return (hit.inBlock ? [] : this.flush()).concat(hit.drafts);
     }
     if (this.st.block && text.length <= 200) return [info('ssh.block.text', `${this.st.block}-text`)];
+    const known = CATALOG_ERRORS.match(text) ?? IGNORED.match(text);
+    if (known) return [...this.flush(), known];
     return [...this.flush(), ev('unknown', 'ssh.unknown')];
   }
 }
@@ -772,6 +839,8 @@ const PATTERN_IDS = [
   'ssh.debug.other',
   'ssh.block.text',
   'ssh.blank',
+  'ssh.error.catalog',
+  'ssh.ignored',
   'ssh.unknown',
 ];
 

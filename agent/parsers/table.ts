@@ -151,14 +151,18 @@ export function formatToRegExp(fmt: string): RegExp {
   return new RegExp(`^${out}${esc(fmt.slice(last))}$`, 's');
 }
 
-/** The catalog's ignored messages of a program: format → class, as `noise` with detail.ignored. */
-export class IgnoredTable {
-  private readonly index: PatternTable<{ id: string; re: RegExp; cls: string; needs?: readonly string[] }>;
+/**
+ * Messages of a program known by their printf formats (the catalog's generated tables): format →
+ * tag, turned into anchored expressions and dispatched like a table; a line that matches gives
+ * what `make` builds from the tag and the line.
+ */
+export class FormatTable {
+  private readonly index: PatternTable<{ id: string; re: RegExp; tag: string; needs?: readonly string[] }>;
 
   constructor(
-    private readonly program: Program,
-    private readonly pattern: string,
-    rows: ReadonlyArray<readonly [format: string, cls: string]>,
+    pattern: string,
+    rows: ReadonlyArray<readonly [format: string, tag: string]>,
+    private readonly make: (tag: string, text: string) => EventDraft,
   ) {
     // the longest literal of a format guards it: a line without that text skips the expression
     const longest = (fmt: string): string =>
@@ -166,11 +170,18 @@ export class IgnoredTable {
         .split(/%[-+ #0]*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?:hh|h|ll|l|j|z|t|L|q)?[diouxXeEfgGcsp%]/)
         .reduce((a, b) => (b.length > a.length ? b : a), '');
     // (only for formats that start with a conversion: the others are dispatched by their first character)
-    this.index = new PatternTable(rows.map(([fmt, cls]) => ({ id: pattern, re: formatToRegExp(fmt), cls, ...(fmt.startsWith('%') ? { needs: [longest(fmt)] } : {}) })));
+    this.index = new PatternTable(rows.map(([fmt, tag]) => ({ id: pattern, re: formatToRegExp(fmt), tag, ...(fmt.startsWith('%') ? { needs: [longest(fmt)] } : {}) })));
   }
 
   match(text: string): EventDraft | undefined {
     const hit = this.index.match(text);
-    return hit ? draft(this.program, 'noise', this.pattern, undefined, undefined, undefined, { ignored: hit[0].cls }) : undefined;
+    return hit ? this.make(hit[0].tag, text) : undefined;
+  }
+}
+
+/** The catalog's ignored messages of a program: format → class, as `noise` with detail.ignored. */
+export class IgnoredTable extends FormatTable {
+  constructor(program: Program, pattern: string, rows: ReadonlyArray<readonly [format: string, cls: string]>) {
+    super(pattern, rows, (cls) => draft(program, 'noise', pattern, undefined, undefined, undefined, { ignored: cls }));
   }
 }
