@@ -25,13 +25,18 @@ export interface Row<C> {
   detail?: Detail | ((g: Groups, ctx: C) => Detail);
   /** Rows that need more than groups: the whole draft. */
   make?: (m: RegExpExecArray, ctx: C) => EventDraft;
+  /**
+   * Rows that keep state or give no draft or several: built from the named groups (and the whole
+   * match, `g[0]`... as `text`), for Table.many.
+   */
+  build?: (g: Groups, ctx: C, text: string) => EventDraft | EventDraft[];
 }
 
 interface Compiled<C> {
   id: string;
   re: RegExp;
   needs?: readonly string[] | RegExp;
-  make: (m: RegExpExecArray, ctx: C) => EventDraft;
+  make: (m: RegExpExecArray, ctx: C) => EventDraft | EventDraft[];
 }
 
 /** A draft with every field present, in one order (drafts keep one shape). */
@@ -95,8 +100,7 @@ export function positional(re: RegExp): { re: RegExp; names: string[]; index: nu
 
 function compile<C>(program: Program, row: Row<C>): Compiled<C> {
   if (row.make) return { id: row.id, re: row.re, ...(row.needs ? { needs: row.needs } : {}), make: row.make };
-  const { id, kind, detail } = row;
-  if (!kind) throw new Error(`table row ${id}: neither kind nor make`);
+  const { id, kind, detail, build } = row;
   const { re, names, index } = positional(row.re);
   const groupsOf = (m: RegExpExecArray): Groups => {
     if (!names.length) return m.groups ?? {};
@@ -104,6 +108,8 @@ function compile<C>(program: Program, row: Row<C>): Compiled<C> {
     for (let i = 0; i < names.length; i++) g[names[i]!] = m[index[i]!];
     return g;
   };
+  if (build) return { id, re, ...(row.needs ? { needs: row.needs } : {}), make: (m, ctx) => build(groupsOf(m), ctx, m[0]) };
+  if (!kind) throw new Error(`table row ${id}: neither kind nor make`);
   const make =
     typeof detail === 'function'
       ? (m: RegExpExecArray, ctx: C): EventDraft => {
@@ -129,9 +135,20 @@ export class Table<C> {
     this.index = new PatternTable(compiled);
   }
 
+  /** The draft of the first row that matches (a table whose rows give one draft each). */
   match(text: string, ctx: C): EventDraft | undefined {
     const hit = this.index.match(text);
-    return hit ? hit[0].make(hit[1], ctx) : undefined;
+    if (!hit) return undefined;
+    const d = hit[0].make(hit[1], ctx);
+    return Array.isArray(d) ? d[0] : d;
+  }
+
+  /** The drafts of the first row that matches (none, one or several); undefined when no row matches. */
+  many(text: string, ctx: C): EventDraft[] | undefined {
+    const hit = this.index.match(text);
+    if (!hit) return undefined;
+    const d = hit[0].make(hit[1], ctx);
+    return Array.isArray(d) ? d : [d];
   }
 }
 
