@@ -26,6 +26,7 @@
  */
 import type { Detail, EventDraft, EventKind, Program } from '../event.js';
 import { ERRINFO_MEANING, errconnect, errconnectDetail, hex8 } from './errconnect.js';
+import { netReason } from './net-reason.js';
 import { PartialLines } from './partial.js';
 import type { LineParser, Message, ParserSpec } from './types.js';
 
@@ -80,16 +81,6 @@ export function timeOfDay(hour: number, minute: number, second: number, ms: numb
     if (Math.abs(t - reference) < Math.abs(best - reference)) best = t;
   }
   return best;
-}
-
-/** strerror texts → the connect.failed reasons shared with plink. */
-function netReason(text: string): string {
-  if (/refused/i.test(text)) return 'refused';
-  if (/timed out/i.test(text)) return 'timeout';
-  if (/No route to host|Network is unreachable|Host is down|Host is unreachable/i.test(text)) return 'unreachable';
-  if (/Name or service not known|Temporary failure in name resolution|No address associated/i.test(text)) return 'dns';
-  if (/reset by peer|Broken pipe|Software caused connection abort/i.test(text)) return 'reset';
-  return 'other';
 }
 
 /** NTSTATUS values NLA reports → the ERRCONNECT family FreeRDP maps them to (nla.c). */

@@ -18,6 +18,7 @@
  * Wording from real captures of 1.9.0 and the 2018 incident (1.8), the rest from signatures.md §D.
  */
 import type { Detail, EventDraft, EventKind } from '../event.js';
+import { netReason } from './net-reason.js';
 import { PartialLines } from './partial.js';
 import type { LineParser, Message, ParserSpec } from './types.js';
 
@@ -48,15 +49,6 @@ function ev(c: Ctx, kind: EventKind, pattern: string, detail: Detail = {}, extra
   return d;
 }
 const info = (c: Ctx, pattern: string, what: string, detail: Detail = {}) => ev(c, 'info', pattern, { what, ...detail });
-
-function netReason(text: string): string {
-  if (/refused/i.test(text)) return 'refused';
-  if (/timed out/i.test(text)) return 'timeout';
-  if (/No route to host|Network is unreachable|Host is down|Host is unreachable/i.test(text)) return 'unreachable';
-  if (/Name or service not known|Temporary failure in name resolution|No address associated|resolve/i.test(text)) return 'dns';
-  if (/reset by peer|Broken pipe|Software caused connection abort/i.test(text)) return 'reset';
-  return 'other';
-}
 
 /** `Failed to connect, <reason>.` → the RDP_NEG_FAILURE code the server sent. */
 const NEGO_REASON: Array<[RegExp, string]> = [

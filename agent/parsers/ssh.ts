@@ -33,6 +33,7 @@
  */
 import type { Detail, EventDraft, EventKind } from '../event.js';
 import { opensshAlgClass } from './sshd.js';
+import { netReason } from './net-reason.js';
 import { SSH_ERRORS, SSH_IGNORED } from './ssh-catalog.js';
 import { FormatTable, IgnoredTable } from './table.js';
 import type { LineParser, Message, ParserSpec } from './types.js';
@@ -80,20 +81,6 @@ function who(host: string | undefined, port?: string, user?: string): Partial<Ev
   if (port !== undefined && port !== '') out.port = Number(port);
   if (user !== undefined) out.user = user;
   return out;
-}
-
-/** strerror texts → connect.failed reasons (shared with plink's vocabulary). */
-const NET_REASONS: Array<[RegExp, string]> = [
-  [/Connection refused/i, 'refused'],
-  [/timed out/i, 'timeout'],
-  [/No route to host|Network is unreachable|Host is down|Host is unreachable/i, 'unreachable'],
-  [/Name or service not known|Temporary failure in name resolution|No address associated|nodename nor servname|Name does not resolve|Non-recoverable failure in name resolution|No such host is known/i, 'dns'],
-  [/Connection reset by peer|Broken pipe|Software caused connection abort/i, 'reset'],
-  [/Cannot assign requested address|Address family not supported|Permission denied/i, 'local'],
-];
-function netReason(text: string): string {
-  for (const [re, reason] of NET_REASONS) if (re.test(text)) return reason;
-  return 'other';
 }
 
 /** The option that widens each algorithm class on the client. */
