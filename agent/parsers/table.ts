@@ -30,6 +30,8 @@ export interface Row<C> {
    * match, `g[0]`... as `text`), for Table.many.
    */
   build?: (g: Groups, ctx: C, text: string) => EventDraft | EventDraft[];
+  /** A line of a multi-line block that does not end it (what a block is, the parser says: Table.run). */
+  inBlock?: boolean;
 }
 
 interface Compiled<C> {
@@ -37,6 +39,7 @@ interface Compiled<C> {
   re: RegExp;
   needs?: readonly string[] | RegExp;
   make: (m: RegExpExecArray, ctx: C) => EventDraft | EventDraft[];
+  inBlock: boolean;
 }
 
 /** A draft with every field present, in one order (drafts keep one shape). */
@@ -99,7 +102,8 @@ export function positional(re: RegExp): { re: RegExp; names: string[]; index: nu
 }
 
 function compile<C>(program: Program, row: Row<C>): Compiled<C> {
-  if (row.make) return { id: row.id, re: row.re, ...(row.needs ? { needs: row.needs } : {}), make: row.make };
+  const inBlock = row.inBlock === true;
+  if (row.make) return { id: row.id, re: row.re, ...(row.needs ? { needs: row.needs } : {}), make: row.make, inBlock };
   const { id, kind, detail, build } = row;
   const { re, names, index } = positional(row.re);
   const groupsOf = (m: RegExpExecArray): Groups => {
@@ -108,7 +112,7 @@ function compile<C>(program: Program, row: Row<C>): Compiled<C> {
     for (let i = 0; i < names.length; i++) g[names[i]!] = m[index[i]!];
     return g;
   };
-  if (build) return { id, re, ...(row.needs ? { needs: row.needs } : {}), make: (m, ctx) => build(groupsOf(m), ctx, m[0]) };
+  if (build) return { id, re, ...(row.needs ? { needs: row.needs } : {}), make: (m, ctx) => build(groupsOf(m), ctx, m[0]), inBlock };
   if (!kind) throw new Error(`table row ${id}: neither kind nor make`);
   const make =
     typeof detail === 'function'
@@ -120,7 +124,7 @@ function compile<C>(program: Program, row: Row<C>): Compiled<C> {
           const g = groupsOf(m);
           return draft(program, kind, id, g.host, g.port, g.user, detail ? { ...detail } : {});
         };
-  return { id, re, ...(row.needs ? { needs: row.needs } : {}), make };
+  return { id, re, ...(row.needs ? { needs: row.needs } : {}), make, inBlock };
 }
 
 export class Table<C> {
@@ -145,10 +149,15 @@ export class Table<C> {
 
   /** The drafts of the first row that matches (none, one or several); undefined when no row matches. */
   many(text: string, ctx: C): EventDraft[] | undefined {
+    return this.run(text, ctx)?.drafts;
+  }
+
+  /** Like many, and whether the row that matched is a line inside a block (Row.inBlock). */
+  run(text: string, ctx: C): { drafts: EventDraft[]; inBlock: boolean } | undefined {
     const hit = this.index.match(text);
     if (!hit) return undefined;
     const d = hit[0].make(hit[1], ctx);
-    return Array.isArray(d) ? d : [d];
+    return { drafts: Array.isArray(d) ? d : [d], inBlock: hit[0].inBlock };
   }
 }
 
