@@ -128,7 +128,8 @@ class SshParser implements LineParser {
   /** A stdout line: ssh's own message when a pattern knows it, else the remote command's output (noise). */
   private stdoutLine(text: string): EventDraft[] {
     const drafts = text === '' ? [] : this.line(text);
-    if (drafts.length === 0 || drafts.every((d) => d.kind === 'unknown' || d.kind === 'noise')) return [{ kind: 'noise', program: P, detail: { what: 'remote-output' } }];
+    // (a line that only looks like one of ssh's internal errors, by format, is the remote command's too)
+    if (drafts.length === 0 || drafts.every((d) => d.kind === 'unknown' || d.kind === 'noise' || d.pattern === 'ssh.error.catalog')) return [{ kind: 'noise', program: P, detail: { what: 'remote-output' } }];
     return drafts;
   }
 
