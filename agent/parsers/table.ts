@@ -11,6 +11,7 @@
  * and dispatched the same way; a line that matches gives `noise` with detail.ignored.
  */
 import type { Detail, EventDraft, EventKind, Program } from '../event.js';
+import { setFlagsFromString } from 'node:v8';
 import { PatternTable } from './dispatch.js';
 
 export type Groups = Record<string, string | undefined>;
@@ -161,29 +162,60 @@ export class Table<C> {
   }
 }
 
-/** A printf format (`%s`, `%d`, `%.100s`, `%%` …) as an anchored expression of what it prints. */
+/**
+ * A format's expression is a chain of `.*` between literals, which backtracks polynomially on a
+ * hostile line that repeats the literals. V8 hands a match that backtracks excessively to its
+ * linear-time engine (the flag agent/rules/regex-guard.ts sets for rule patterns too; V8 ignores
+ * it where it does not exist), so such a line costs linear time, and the usual one keeps the fast
+ * backtracking engine.
+ */
+setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
+
+/**
+ * A printf format (`%s`, `%d`, `%.100s`, `%%` …) as an anchored expression of what it prints.
+ * Conversions written next to each other (`%s%s%s`) are one run of text: a single `.*` (`\S+`
+ * for numbers alone), not a chain whose splits the engine would try one by one.
+ */
 export function formatToRegExp(fmt: string): RegExp {
   let out = '';
   let last = 0;
+  let run = '';
   const esc = (s: string): string => s.replace(/%%/g, '%').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const one = (c: string): string => (c === 's' ? '.*' : c === 'c' ? '.' : /[diouxX]/.test(c) ? '-?[0-9a-fA-F]+' : '\\S+');
+  const flush = (): void => {
+    if (run.length === 1) out += one(run);
+    else if (run.length > 1) out += run.includes('s') ? '.*' : run.includes('c') ? '.+' : '\\S+';
+    run = '';
+  };
   const re = /%[-+ #0]*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?:hh|h|ll|l|j|z|t|L|q)?([diouxXeEfgGcsp%])/g;
   let m: RegExpExecArray | null;
   while ((m = re.exec(fmt))) {
     if (m[1] === '%') continue;
-    out += esc(fmt.slice(last, m.index));
-    out += m[1] === 's' ? '.*' : m[1] === 'c' ? '.' : /[diouxX]/.test(m[1]!) ? '-?[0-9a-fA-F]+' : '\\S+';
+    if (m.index !== last) {
+      flush();
+      out += esc(fmt.slice(last, m.index));
+    }
+    run += m[1]!;
     last = m.index + m[0].length;
   }
+  flush();
   return new RegExp(`^${out}${esc(fmt.slice(last))}$`, 's');
 }
 
 /**
  * Messages of a program known by their printf formats (the catalog's generated tables): format →
  * tag, turned into anchored expressions and dispatched like a table; a line that matches gives
- * what `make` builds from the tag and the line.
+ * what `make` builds from the tag and the line. The first format in row order wins.
+ *
+ * Most of OpenSSH's internal messages start with their function's name (`%s: sshbuf_new failed`):
+ * a leading conversion would put every one of them in the group tried for every line. Those are
+ * indexed by what follows their `%s: ` instead, and tried on the text after each `: ` of the line
+ * (what `.*: ` can take), so a line meets only the formats whose own text it can start with.
  */
 export class FormatTable {
-  private readonly index: PatternTable<{ id: string; re: RegExp; tag: string; needs?: readonly string[] }>;
+  private readonly index: PatternTable<FormatRow>;
+  /** Formats `%s: REST` with REST starting with text: indexed by REST. */
+  private readonly prefixed: PatternTable<FormatRow> | undefined;
 
   constructor(
     pattern: string,
@@ -195,14 +227,37 @@ export class FormatTable {
       fmt
         .split(/%[-+ #0]*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?:hh|h|ll|l|j|z|t|L|q)?[diouxXeEfgGcsp%]/)
         .reduce((a, b) => (b.length > a.length ? b : a), '');
-    // (only for formats that start with a conversion: the others are dispatched by their first character)
-    this.index = new PatternTable(rows.map(([fmt, tag]) => ({ id: pattern, re: formatToRegExp(fmt), tag, ...(fmt.startsWith('%') ? { needs: [longest(fmt)] } : {}) })));
+    const plain: FormatRow[] = [];
+    const prefixed: FormatRow[] = [];
+    rows.forEach(([fmt, tag], order) => {
+      const lead = /^%-?\d*(?:\.\d+)?s: (?=[^%])/.exec(fmt);
+      if (lead) prefixed.push({ id: pattern, re: formatToRegExp(fmt.slice(lead[0].length)), tag, order });
+      // (only formats that start with a conversion are guarded: the others are dispatched by their first character)
+      else plain.push({ id: pattern, re: formatToRegExp(fmt), tag, order, ...(fmt.startsWith('%') ? { needs: [longest(fmt)] } : {}) });
+    });
+    this.index = new PatternTable(plain);
+    this.prefixed = prefixed.length ? new PatternTable(prefixed) : undefined;
   }
 
   match(text: string): EventDraft | undefined {
-    const hit = this.index.match(text);
-    return hit ? this.make(hit[0].tag, text) : undefined;
+    let best = this.index.match(text)?.[0];
+    if (this.prefixed) {
+      for (let i = text.indexOf(': '); i !== -1; i = text.indexOf(': ', i + 1)) {
+        const hit = this.prefixed.match(text.slice(i + 2));
+        if (hit && (!best || hit[0].order < best.order)) best = hit[0];
+      }
+    }
+    return best ? this.make(best.tag, text) : undefined;
   }
+}
+
+interface FormatRow {
+  id: string;
+  re: RegExp;
+  tag: string;
+  /** Its place in the rows: the first that matches wins. */
+  order: number;
+  needs?: readonly string[];
 }
 
 /** The catalog's ignored messages of a program: format → class, as `noise` with detail.ignored. */
