@@ -74,6 +74,11 @@ export function lastError(c: Ctx, pattern: string, name: string | undefined, cod
       ...callerDetail,
     });
   }
+  // FreeRDP 2 reports a closed port as its first write failing (Broken pipe) with the transport
+  // code a wrong NLA password gives from transport_read_layer: a port nobody listens on, not a password
+  if (e.family === 'transport' && caller === 'transport_write') {
+    return draft(c, e.kind, pattern, { ...errconnectDetail(e), family: 'connect', reason: 'connect', meaning: 'its request could not be sent: nothing accepts connections on that port (FreeRDP 2 reports a closed port this way), or the server dropped the connection at once', ...callerDetail });
+  }
   const reason = e.family === 'transport' ? 'transport' : e.family;
   return draft(c, e.kind, pattern, { ...errconnectDetail(e), reason, ...callerDetail });
 }
