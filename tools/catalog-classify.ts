@@ -11,7 +11,7 @@ import { LEVEL_PREFIX, ORDINARY, renderEntry } from './catalog-render.js';
 import { ranges, summaryLine, type Catalog, type Entry } from './catalog-report.js';
 
 /** The patterns that only take a line by its level or envelope: "generic", not "mapped". */
-const FALLBACK = /^(sshd\.(err\.(error|fatal|warning)|debug)|freerdp\.wlog\.(error|warn|info)|plink\.(fatal|error\.nonfatal)|rdesktop\.(error\.other|log\.other)|ssh\.debug\.other|remmina\.(debug-function|glib\.other-domain)|\w+\.unknown)$/;
+const FALLBACK = /^(sshd\.(err\.(error|fatal|warning)|debug)|freerdp\.wlog\.(error|warn|info)|plink\.(fatal|error\.nonfatal)|rdesktop\.(error\.other|log\.other)|ssh\.debug\.other|ssh\.error\.catalog|remmina\.(debug-function|glib\.other-domain)|\w+\.unknown)$/;
 
 export function parseOne(program: 'sshd' | 'ssh' | 'plink' | 'freerdp' | 'rdesktop' | 'remmina', text: string): EventDraft | undefined {
   const parser = parserFor(program)!.create();

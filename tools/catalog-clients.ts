@@ -218,6 +218,12 @@ const SPECS: Spec[] = [
   },
 ];
 
+/** Formats whose conversions the roles cannot tell apart, with the values they print in the usual case. */
+const USUAL: Record<string, string[]> = {
+  'Looking up host "%s"%s': [ORDINARY.host, ' (IPv4)'],
+  "Server also has %s host key%s, but we don't know %s": ['ecdsa-sha2-nistp256', '', 'it'],
+};
+
 function tagOf(src: string, arg: string): string {
   const a = arg.trim();
   const lit = literal(a);
@@ -262,7 +268,8 @@ export function clientCatalogs(repo: string, git: string): Catalog[] {
   const list: Entry[] = rows.map((f) => {
     const valueRoles = f.roles.filter((r) => !/^(tag|subject|lvl|func):/.test(r) || f.roles.indexOf(r) >= 2 || spec.program === 'plink' || spec.program === 'remmina');
     const plain = spec.program === 'freerdp' || spec.program === 'rdesktop' ? f.roles.slice(2) : valueRoles;
-    const text = f.level === 'ERRCONNECT' ? f.format : render(f.format, plain.map((r) => valueFor(r, ORDINARY)));
+    const usual = USUAL[f.format];
+    const text = f.level === 'ERRCONNECT' ? f.format : render(f.format, usual ?? plain.map((r) => valueFor(r, ORDINARY)));
     const rendered = spec.show(f.level, text, f);
     return classify(spec.program, { level: f.level, format: f.format, roles: f.roles, file: f.file, versions: ranges(names, f.versions) }, rendered);
   });

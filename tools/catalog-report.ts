@@ -1,4 +1,5 @@
 /** The catalog's entries, their version ranges, and the coverage report (docs/catalog/coverage.md). */
+import { IGNORED } from './catalog-classes.js';
 
 export type Class = 'mapped' | 'generic' | 'ignored' | 'unclassified';
 
@@ -69,7 +70,9 @@ export function coverageMarkdown(catalogs: readonly Catalog[]): string {
     '',
     'Every message the programs can print, read from their sources (`npx tsx tools/catalog.ts`), rendered with',
     'ordinary values and run through the current parsers. **mapped**: a pattern of the parser gives it a kind;',
-    '**generic**: only the level fallback understands it (`error.other` / `error.fatal` with the message);',
+    '**generic**: only the level fallback understands it (`error.other` / `error.fatal` with the message; for',
+    "`ssh`, which writes no level on stderr, the table of its ERROR/FATAL formats that tools/catalog.ts generates,",
+    '`agent/parsers/ssh-catalog.ts`);',
     '**ignored**: put in a named class on purpose (debug chatter, progress, ...), counted as understood;',
     '**unclassified**: the parser says `unknown`. The entries are in `docs/catalog/PROGRAM.json`.',
     '',
@@ -91,7 +94,13 @@ export function coverageMarkdown(catalogs: readonly Catalog[]): string {
     }
     const ign = new Map<string, number>();
     for (const e of c.entries) if (e.ignored) ign.set(e.ignored, (ign.get(e.ignored) ?? 0) + 1);
-    if (ign.size) out.push('', `Ignored classes: ${[...ign].sort((a, b) => b[1] - a[1]).map(([k, n]) => `\`${k}\` ${n}`).join(', ')}.`);
+    if (ign.size) {
+      out.push('', `Ignored classes: ${[...ign].sort((a, b) => b[1] - a[1]).map(([k, n]) => `\`${k}\` ${n}`).join(', ')}.`, '');
+      for (const [k] of [...ign].sort((a, b) => b[1] - a[1])) {
+        const why = IGNORED.find((x) => x.name === k && x.programs.includes(c.program))?.why;
+        if (why) out.push(`- \`${k}\`: ${why}`);
+      }
+    }
     const un = c.entries.filter((e) => e.class === 'unclassified' && c.promised(e));
     if (un.length) {
       out.push('', `Unclassified ${c.program} messages at the promised levels (the next step is one table line each):`, '');

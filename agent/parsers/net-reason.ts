@@ -1,8 +1,9 @@
 /**
  * Why a network operation failed, from the system's error text (strerror, Winsock, getaddrinfo,
- * PuTTY's and FreeRDP's wording) → detail.reason. One list for every parser; the union of the
- * four copies that plink.ts, ssh.ts, freerdp.ts and rdesktop.ts still carry (they disagreed on
- * `resolve`, `Permission denied`, and PuTTY's `Host does not exist`); they can import this.
+ * PuTTY's and FreeRDP's wording) → detail.reason. One list for every parser (plink, ssh, freerdp,
+ * rdesktop): the union of the four copies they used to carry, which disagreed on `resolve`,
+ * `Permission denied` and PuTTY's `Host does not exist` (replaying every capture and rendered
+ * catalog message through the old and the new parsers gives the same reasons).
  */
 const NET_REASONS: ReadonlyArray<readonly [RegExp, string]> = [
   [/refused/i, 'refused'],

@@ -11,6 +11,7 @@
  * and dispatched the same way; a line that matches gives `noise` with detail.ignored.
  */
 import type { Detail, EventDraft, EventKind, Program } from '../event.js';
+import { setFlagsFromString } from 'node:v8';
 import { PatternTable } from './dispatch.js';
 
 export type Groups = Record<string, string | undefined>;
@@ -25,13 +26,21 @@ export interface Row<C> {
   detail?: Detail | ((g: Groups, ctx: C) => Detail);
   /** Rows that need more than groups: the whole draft. */
   make?: (m: RegExpExecArray, ctx: C) => EventDraft;
+  /**
+   * Rows that keep state or give no draft or several: built from the named groups (and the whole
+   * match, `g[0]`... as `text`), for Table.many.
+   */
+  build?: (g: Groups, ctx: C, text: string) => EventDraft | EventDraft[];
+  /** A line of a multi-line block that does not end it (what a block is, the parser says: Table.run). */
+  inBlock?: boolean;
 }
 
 interface Compiled<C> {
   id: string;
   re: RegExp;
   needs?: readonly string[] | RegExp;
-  make: (m: RegExpExecArray, ctx: C) => EventDraft;
+  make: (m: RegExpExecArray, ctx: C) => EventDraft | EventDraft[];
+  inBlock: boolean;
 }
 
 /** A draft with every field present, in one order (drafts keep one shape). */
@@ -94,9 +103,9 @@ export function positional(re: RegExp): { re: RegExp; names: string[]; index: nu
 }
 
 function compile<C>(program: Program, row: Row<C>): Compiled<C> {
-  if (row.make) return { id: row.id, re: row.re, ...(row.needs ? { needs: row.needs } : {}), make: row.make };
-  const { id, kind, detail } = row;
-  if (!kind) throw new Error(`table row ${id}: neither kind nor make`);
+  const inBlock = row.inBlock === true;
+  if (row.make) return { id: row.id, re: row.re, ...(row.needs ? { needs: row.needs } : {}), make: row.make, inBlock };
+  const { id, kind, detail, build } = row;
   const { re, names, index } = positional(row.re);
   const groupsOf = (m: RegExpExecArray): Groups => {
     if (!names.length) return m.groups ?? {};
@@ -104,6 +113,8 @@ function compile<C>(program: Program, row: Row<C>): Compiled<C> {
     for (let i = 0; i < names.length; i++) g[names[i]!] = m[index[i]!];
     return g;
   };
+  if (build) return { id, re, ...(row.needs ? { needs: row.needs } : {}), make: (m, ctx) => build(groupsOf(m), ctx, m[0]), inBlock };
+  if (!kind) throw new Error(`table row ${id}: neither kind nor make`);
   const make =
     typeof detail === 'function'
       ? (m: RegExpExecArray, ctx: C): EventDraft => {
@@ -114,7 +125,7 @@ function compile<C>(program: Program, row: Row<C>): Compiled<C> {
           const g = groupsOf(m);
           return draft(program, kind, id, g.host, g.port, g.user, detail ? { ...detail } : {});
         };
-  return { id, re, ...(row.needs ? { needs: row.needs } : {}), make };
+  return { id, re, ...(row.needs ? { needs: row.needs } : {}), make, inBlock };
 }
 
 export class Table<C> {
@@ -129,48 +140,129 @@ export class Table<C> {
     this.index = new PatternTable(compiled);
   }
 
+  /** The draft of the first row that matches (a table whose rows give one draft each). */
   match(text: string, ctx: C): EventDraft | undefined {
     const hit = this.index.match(text);
-    return hit ? hit[0].make(hit[1], ctx) : undefined;
+    if (!hit) return undefined;
+    const d = hit[0].make(hit[1], ctx);
+    return Array.isArray(d) ? d[0] : d;
+  }
+
+  /** The drafts of the first row that matches (none, one or several); undefined when no row matches. */
+  many(text: string, ctx: C): EventDraft[] | undefined {
+    return this.run(text, ctx)?.drafts;
+  }
+
+  /** Like many, and whether the row that matched is a line inside a block (Row.inBlock). */
+  run(text: string, ctx: C): { drafts: EventDraft[]; inBlock: boolean } | undefined {
+    const hit = this.index.match(text);
+    if (!hit) return undefined;
+    const d = hit[0].make(hit[1], ctx);
+    return { drafts: Array.isArray(d) ? d : [d], inBlock: hit[0].inBlock };
   }
 }
 
-/** A printf format (`%s`, `%d`, `%.100s`, `%%` …) as an anchored expression of what it prints. */
+/**
+ * A format's expression is a chain of `.*` between literals, which backtracks polynomially on a
+ * hostile line that repeats the literals. V8 hands a match that backtracks excessively to its
+ * linear-time engine (the flag agent/rules/regex-guard.ts sets for rule patterns too; V8 ignores
+ * it where it does not exist), so such a line costs linear time, and the usual one keeps the fast
+ * backtracking engine.
+ */
+setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
+
+/**
+ * A printf format (`%s`, `%d`, `%.100s`, `%%` …) as an anchored expression of what it prints.
+ * Conversions written next to each other (`%s%s%s`) are one run of text: a single `.*` (`\S+`
+ * for numbers alone), not a chain whose splits the engine would try one by one.
+ */
 export function formatToRegExp(fmt: string): RegExp {
   let out = '';
   let last = 0;
+  let run = '';
   const esc = (s: string): string => s.replace(/%%/g, '%').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const one = (c: string): string => (c === 's' ? '.*' : c === 'c' ? '.' : /[diouxX]/.test(c) ? '-?[0-9a-fA-F]+' : '\\S+');
+  const flush = (): void => {
+    if (run.length === 1) out += one(run);
+    else if (run.length > 1) out += run.includes('s') ? '.*' : run.includes('c') ? '.+' : '\\S+';
+    run = '';
+  };
   const re = /%[-+ #0]*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?:hh|h|ll|l|j|z|t|L|q)?([diouxXeEfgGcsp%])/g;
   let m: RegExpExecArray | null;
   while ((m = re.exec(fmt))) {
     if (m[1] === '%') continue;
-    out += esc(fmt.slice(last, m.index));
-    out += m[1] === 's' ? '.*' : m[1] === 'c' ? '.' : /[diouxX]/.test(m[1]!) ? '-?[0-9a-fA-F]+' : '\\S+';
+    if (m.index !== last) {
+      flush();
+      out += esc(fmt.slice(last, m.index));
+    }
+    run += m[1]!;
     last = m.index + m[0].length;
   }
+  flush();
   return new RegExp(`^${out}${esc(fmt.slice(last))}$`, 's');
 }
 
-/** The catalog's ignored messages of a program: format → class, as `noise` with detail.ignored. */
-export class IgnoredTable {
-  private readonly index: PatternTable<{ id: string; re: RegExp; cls: string; needs?: readonly string[] }>;
+/**
+ * Messages of a program known by their printf formats (the catalog's generated tables): format →
+ * tag, turned into anchored expressions and dispatched like a table; a line that matches gives
+ * what `make` builds from the tag and the line. The first format in row order wins.
+ *
+ * Most of OpenSSH's internal messages start with their function's name (`%s: sshbuf_new failed`):
+ * a leading conversion would put every one of them in the group tried for every line. Those are
+ * indexed by what follows their `%s: ` instead, and tried on the text after each `: ` of the line
+ * (what `.*: ` can take), so a line meets only the formats whose own text it can start with.
+ */
+export class FormatTable {
+  private readonly index: PatternTable<FormatRow>;
+  /** Formats `%s: REST` with REST starting with text: indexed by REST. */
+  private readonly prefixed: PatternTable<FormatRow> | undefined;
 
   constructor(
-    private readonly program: Program,
-    private readonly pattern: string,
-    rows: ReadonlyArray<readonly [format: string, cls: string]>,
+    pattern: string,
+    rows: ReadonlyArray<readonly [format: string, tag: string]>,
+    private readonly make: (tag: string, text: string) => EventDraft,
   ) {
     // the longest literal of a format guards it: a line without that text skips the expression
     const longest = (fmt: string): string =>
       fmt
         .split(/%[-+ #0]*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?:hh|h|ll|l|j|z|t|L|q)?[diouxXeEfgGcsp%]/)
         .reduce((a, b) => (b.length > a.length ? b : a), '');
-    // (only for formats that start with a conversion: the others are dispatched by their first character)
-    this.index = new PatternTable(rows.map(([fmt, cls]) => ({ id: pattern, re: formatToRegExp(fmt), cls, ...(fmt.startsWith('%') ? { needs: [longest(fmt)] } : {}) })));
+    const plain: FormatRow[] = [];
+    const prefixed: FormatRow[] = [];
+    rows.forEach(([fmt, tag], order) => {
+      const lead = /^%-?\d*(?:\.\d+)?s: (?=[^%])/.exec(fmt);
+      if (lead) prefixed.push({ id: pattern, re: formatToRegExp(fmt.slice(lead[0].length)), tag, order });
+      // (only formats that start with a conversion are guarded: the others are dispatched by their first character)
+      else plain.push({ id: pattern, re: formatToRegExp(fmt), tag, order, ...(fmt.startsWith('%') ? { needs: [longest(fmt)] } : {}) });
+    });
+    this.index = new PatternTable(plain);
+    this.prefixed = prefixed.length ? new PatternTable(prefixed) : undefined;
   }
 
   match(text: string): EventDraft | undefined {
-    const hit = this.index.match(text);
-    return hit ? draft(this.program, 'noise', this.pattern, undefined, undefined, undefined, { ignored: hit[0].cls }) : undefined;
+    let best = this.index.match(text)?.[0];
+    if (this.prefixed) {
+      for (let i = text.indexOf(': '); i !== -1; i = text.indexOf(': ', i + 1)) {
+        const hit = this.prefixed.match(text.slice(i + 2));
+        if (hit && (!best || hit[0].order < best.order)) best = hit[0];
+      }
+    }
+    return best ? this.make(best.tag, text) : undefined;
+  }
+}
+
+interface FormatRow {
+  id: string;
+  re: RegExp;
+  tag: string;
+  /** Its place in the rows: the first that matches wins. */
+  order: number;
+  needs?: readonly string[];
+}
+
+/** The catalog's ignored messages of a program: format → class, as `noise` with detail.ignored. */
+export class IgnoredTable extends FormatTable {
+  constructor(program: Program, pattern: string, rows: ReadonlyArray<readonly [format: string, cls: string]>) {
+    super(pattern, rows, (cls) => draft(program, 'noise', pattern, undefined, undefined, undefined, { ignored: cls }));
   }
 }
