@@ -50,8 +50,8 @@ import { Backoff } from './backoff.js';
 import type { EnvelopeHint, RawLine } from './raw-line.js';
 import { DEFAULT_MAX_LINE_BYTES } from './line-splitter.js';
 import { expandGlob, expandHome, globBase, hasGlob, nearestExistingDir } from './tail-glob.js';
-import { TailedFile, type DeliveredPiece, type FileState } from './tailed-file.js';
-import { byFingerprint, byInode, idOf, siblings, unseen } from './rotation-finder.js';
+import { COARSE_CLOCK_MS, TailedFile, type DeliveredPiece, type FileState } from './tailed-file.js';
+import { byFingerprint, byInode, idOf, siblings, unseen, type Found } from './rotation-finder.js';
 
 /** Awaited for every line: resolve after the line's alerts are handled (that is the backpressure). */
 export type LineSink = (line: RawLine) => Promise<void>;
@@ -179,6 +179,12 @@ export class FileTail {
       this.openOnly = false;
     }
     this.firstScanDone = true;
+    // A first start writes its positions at once: killed before the first flush, the next start
+    // would be a first start again and never look for the copies and renamed files made meanwhile.
+    if (this.firstStart) {
+      this.saveState();
+      await this.opts.checkpoints.flush();
+    }
     this.kick();
     this.pollDelay = this.opts.pollMs;
     this.schedulePoll();
@@ -397,8 +403,10 @@ export class FileTail {
 
   private async readFile(f: TailedFile, t: Tracked): Promise<void> {
     if (this.openOnly) return;
+    const truncations = f.truncations;
     const n = await f.read(this.opts.readBudgetBytes, (p) => this.deliver(f, p), () => this.running);
-    if (n >= this.opts.readBudgetBytes) this.again = true;
+    // a whole budget read, or a rewrite found (its copy's rest first, then the file again from 0)
+    if (n >= this.opts.readBudgetBytes || f.truncations !== truncations) this.again = true;
     if (this.opts.partialFlushMs > 0 && t.current === f) await f.flushPartial(this.opts.partialFlushMs, (p) => this.deliver(f, p));
   }
 
@@ -429,10 +437,20 @@ export class FileTail {
     } catch {
       // gone meanwhile: the next scan sees it
     }
-    file.onRewrite = (before) => this.readCopy(t, before);
+    file.onRewrite = async (before) => {
+      file.copiesAfter = await this.readCopy(t, before);
+    };
+    file.onUnknownChange = async () => {
+      const draining = t.draining.length;
+      file.copiesAfter = await this.readCopy(t, undefined, file.copiesAfter);
+      return t.draining.length > draining;
+    };
     if (typeof from === 'object' && !resumed) {
       this.opts.log('info', `${t.path}: not the file saved before (rewritten or a reused inode); reading it from the start`, { source: this.sourceId });
-      await this.readCopy(t, from); // copytruncate while stopped: the copy holds the rest
+      file.copiesAfter = await this.readCopy(t, from); // copytruncate while stopped: the copy holds the rest
+    } else if (typeof from === 'object' && from.fpLen === 0) {
+      // saved while nothing of the file was known (just truncated): copied and truncated again since?
+      file.copiesAfter = await this.readCopy(t, undefined, from.copiesAfter);
     }
     // generations born and rotated away while connwatch was stopped
     if (newestSaved && from !== newestSaved) await this.addUnseen(t, newestSaved.birth, file.birth, newestSaved.real);
@@ -465,25 +483,37 @@ export class FileTail {
     }
   }
 
-  /** After a truncation (copytruncate): the copy that starts like the file did is read from where reading stopped. */
-  private async readCopy(t: Tracked, before: FileState): Promise<void> {
-    const exclude = new Set([...t.seen]);
-    const copy = await byFingerprint(await siblings(t.path, before.real), before, exclude);
-    if (!copy) return;
-    try {
-      const { file } = await TailedFile.open(copy.path, { at: before.offset }, this.opts.maxLineBytes);
-      file.rotated = true;
-      file.path = t.path;
-      t.seen.add(idOf(file));
-      t.draining.push(file);
-      this.again = true;
-      this.opts.log('info', `${t.path}: truncated; reading what went only into its copy ${copy.path}`, { source: this.sourceId });
-    } catch {
-      // vanished meanwhile
+  /**
+   * After a truncation (copytruncate): the copy that starts like the file did is read from where
+   * reading stopped, and copies born since the last one handled that were never read (copied and
+   * truncated again before a read saw the file) from their start; lines also read from the file
+   * itself get the same ids and are dropped. Returns the new lower bound for copies.
+   */
+  private async readCopy(t: Tracked, before: FileState | undefined, copiesAfter = before?.copiesAfter): Promise<number> {
+    const since = Date.now() - COARSE_CLOCK_MS;
+    // an unknown change looks beside the path only: a symlink's next target is no copy
+    const candidates = await siblings(t.path, before?.real);
+    const copy = before ? await byFingerprint(candidates, before, new Set(t.seen)) : undefined;
+    const add: Array<{ found: Found; from: { at: number } | 'start' }> = [];
+    if (copy && before) add.push({ found: copy, from: { at: before.offset } });
+    const after = copiesAfter ?? copy?.st.birthtimeMs;
+    const open = new Set([...t.seen, ...t.draining.map(idOf), ...(t.current ? [idOf(t.current)] : []), ...(copy ? [idOf(copy.st)] : [])]);
+    for (const c of unseen(candidates, after, Date.now() + 1, open)) add.push({ found: c, from: 'start' });
+    add.sort((a, b) => a.found.st.birthtimeMs - b.found.st.birthtimeMs);
+    for (const { found, from } of add) {
+      try {
+        const { file } = await TailedFile.open(found.path, from, this.opts.maxLineBytes);
+        file.rotated = true;
+        file.path = t.path;
+        t.seen.add(idOf(file));
+        t.draining.push(file);
+        this.again = true;
+        this.opts.log('info', from === 'start' ? `${t.path}: truncated; reading ${found.path}, a copy made before connwatch read the file` : `${t.path}: truncated; reading what went only into its copy ${found.path}`, { source: this.sourceId });
+      } catch {
+        // vanished meanwhile
+      }
     }
-    // copytruncate more than once since the last read: the later copies hold whole generations
-    // connwatch never saw (lines also read from the file itself get the same ids and are dropped)
-    await this.addUnseen(t, copy.st.birthtimeMs, Date.now() + 1, before.real);
+    return since;
   }
 
   /** Files born between two files seen at the path (see rotation-finder.ts), read from their start. */
@@ -543,6 +573,7 @@ export class FileTail {
         if (o.rotated === true) s.rotated = true;
         if (typeof o.birth === 'number') s.birth = o.birth;
         if (typeof o.real === 'string') s.real = o.real;
+        if (typeof o.copiesAfter === 'number') s.copiesAfter = o.copiesAfter;
         this.saved.push(s);
       }
     }
