@@ -52,6 +52,11 @@ import { DEFAULT_MAX_LINE_BYTES } from './line-splitter.js';
 import { expandGlob, expandHome, globBase, hasGlob, nearestExistingDir } from './tail-glob.js';
 import { COARSE_CLOCK_MS, TailedFile, type DeliveredPiece, type FileState } from './tailed-file.js';
 import { byFingerprint, byInode, idOf, siblings, unseen, type Found } from './rotation-finder.js';
+import { isGzipName } from './gzip-file.js';
+
+/** A rotated sibling, compressed (`auth.log.1.gz`, read through gunzip) or not. */
+const openSibling = (path: string, from: FileState | 'start' | { at: number }, maxLineBytes: number): ReturnType<typeof TailedFile.open> =>
+  TailedFile.open(path, from, maxLineBytes, { gzip: isGzipName(path) });
 
 /** Awaited for every line: resolve after the line's alerts are handled (that is the backpressure). */
 export type LineSink = (line: RawLine) => Promise<void>;
@@ -465,7 +470,7 @@ export class FileTail {
       if (same) {
         // Same inode but other first bytes: truncated and rewritten since (or, rarely, a reused
         // inode): read it from its start; a repeat is better than a loss.
-        const { file, resumed } = await TailedFile.open(same.path, s, this.opts.maxLineBytes);
+        const { file, resumed } = await openSibling(same.path, s, this.opts.maxLineBytes);
         file.rotated = true;
         file.path = path;
         this.opts.log('info', `${path}: reading ${resumed ? 'the rest of' : 'all of (rewritten since)'} ${same.path}, rotated while connwatch was stopped`, { source: this.sourceId });
@@ -473,7 +478,7 @@ export class FileTail {
       }
       const copy = await byFingerprint(candidates, s, new Set());
       if (!copy) return undefined;
-      const { file } = await TailedFile.open(copy.path, { at: s.offset }, this.opts.maxLineBytes);
+      const { file } = await openSibling(copy.path, { at: s.offset }, this.opts.maxLineBytes);
       file.rotated = true;
       file.path = path;
       this.opts.log('info', `${path}: reading the rest of ${copy.path}, a copy of the file read before connwatch stopped`, { source: this.sourceId });
@@ -502,7 +507,7 @@ export class FileTail {
     add.sort((a, b) => a.found.st.birthtimeMs - b.found.st.birthtimeMs);
     for (const { found, from } of add) {
       try {
-        const { file } = await TailedFile.open(found.path, from, this.opts.maxLineBytes);
+        const { file } = await openSibling(found.path, from, this.opts.maxLineBytes);
         file.rotated = true;
         file.path = t.path;
         t.seen.add(idOf(file));
@@ -522,7 +527,7 @@ export class FileTail {
     const open = new Set([...t.seen, ...t.draining.map(idOf), ...(t.current ? [idOf(t.current)] : [])]);
     for (const c of unseen(await siblings(t.path, real), after, before, open)) {
       try {
-        const { file } = await TailedFile.open(c.path, 'start', this.opts.maxLineBytes);
+        const { file } = await openSibling(c.path, 'start', this.opts.maxLineBytes);
         file.rotated = true;
         file.path = t.path;
         t.seen.add(idOf(file));

@@ -12,9 +12,10 @@
  * as `partial` after a quiet period; the rest then comes as a `continuation`.
  */
 import { createHash } from 'node:crypto';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { LineSplitter } from './line-splitter.js';
+import { GzipFile, type ByteFile } from './gzip-file.js';
 
 export const FINGERPRINT_BYTES = 1024;
 const CHUNK_BYTES = 64 * 1024;
@@ -55,7 +56,7 @@ export interface DeliveredPiece {
 
 export type Deliver = (piece: DeliveredPiece) => Promise<void>;
 
-export async function fingerprintOf(fh: FileHandle, len: number): Promise<string> {
+export async function fingerprintOf(fh: ByteFile, len: number): Promise<string> {
   if (len <= 0) return '';
   const buf = Buffer.alloc(len);
   const { bytesRead } = await fh.read(buf, 0, len, 0);
@@ -65,7 +66,7 @@ export async function fingerprintOf(fh: FileHandle, len: number): Promise<string
 
 const hashOf = (bytes: Buffer): string => (bytes.length === 0 ? '' : createHash('sha256').update(bytes).digest('hex').slice(0, 32));
 
-async function readHead(fh: FileHandle, len: number): Promise<Buffer> {
+async function readHead(fh: ByteFile, len: number): Promise<Buffer> {
   const buf = Buffer.alloc(len);
   const { bytesRead } = await fh.read(buf, 0, len, 0);
   return buf.subarray(0, bytesRead);
@@ -80,7 +81,9 @@ export class TailedFile {
   real: string | undefined;
   /** Told when the file was truncated or rewritten in place, with what it was before (copytruncate: its copy holds the rest). */
   onRewrite: ((before: FileState) => Promise<void>) | undefined;
-  private readonly fh: FileHandle;
+  private readonly fh: ByteFile;
+  /** A compressed rotated file (GzipFile): written once, so never checked for rewrites. */
+  private readonly sealed: boolean;
   private readonly splitter: LineSplitter;
   /**
    * The file's first bytes (at most FINGERPRINT_BYTES) as this reader read them, never re-read
@@ -115,9 +118,10 @@ export class TailedFile {
   truncations = 0;
   private closed = false;
 
-  private constructor(path: string, fh: FileHandle, st: Stats, maxLineBytes: number) {
+  private constructor(path: string, fh: ByteFile, st: Stats, maxLineBytes: number, sealed: boolean) {
     this.path = path;
     this.fh = fh;
+    this.sealed = sealed;
     this.dev = st.dev;
     this.ino = st.ino;
     this.birth = st.birthtimeMs;
@@ -131,23 +135,25 @@ export class TailedFile {
    * inode and fingerprint still match (else the file is read from its start). Returns also
    * whether the saved state matched.
    */
-  static async open(path: string, from: 'start' | 'end' | FileState | { at: number }, maxLineBytes: number): Promise<{ file: TailedFile; resumed: boolean }> {
-    const fh = await open(path, 'r');
+  static async open(path: string, from: 'start' | 'end' | FileState | { at: number }, maxLineBytes: number, options: { gzip?: boolean } = {}): Promise<{ file: TailedFile; resumed: boolean }> {
+    const fh: ByteFile = options.gzip ? await GzipFile.open(path) : await open(path, 'r');
     try {
       const st = await fh.stat();
-      const file = new TailedFile(path, fh, st, maxLineBytes);
+      const file = new TailedFile(path, fh, st, maxLineBytes, options.gzip === true);
+      // a compressed file's size is not its length: offsets are checked by reading
+      const size = options.gzip ? Number.MAX_SAFE_INTEGER : st.size;
       // one read of the first bytes: what the saved fingerprint is checked against is what is kept
       const first = await readHead(fh, FINGERPRINT_BYTES);
       let resumed = false;
       let offset = 0;
       if (from === 'end') {
-        offset = await file.lastLineStart(st.size);
+        offset = options.gzip ? 0 : await file.lastLineStart(st.size);
       } else if (typeof from === 'object' && 'at' in from) {
         // a copy known by its fingerprint: the lines before `at` were read from the original
-        offset = Math.min(from.at, st.size);
+        offset = Math.min(from.at, size);
         resumed = true;
       } else if (from !== 'start') {
-        if (from.dev === st.dev && from.ino === st.ino && from.offset <= st.size && from.fpLen <= first.length && hashOf(first.subarray(0, from.fpLen)) === from.fp) {
+        if (from.dev === st.dev && from.ino === st.ino && from.offset <= size && from.fpLen <= first.length && hashOf(first.subarray(0, from.fpLen)) === from.fp) {
           offset = from.offset;
           resumed = true;
           if (from.line !== undefined) file.lineNo = from.line;
@@ -202,7 +208,7 @@ export class TailedFile {
    */
   async read(budget: number, deliver: Deliver, keepGoing: () => boolean = () => true, now = Date.now()): Promise<number> {
     const st = await this.fh.stat();
-    if (st.size !== this.lastSize || st.mtimeMs !== this.lastMtime) {
+    if (!this.sealed && (st.size !== this.lastSize || st.mtimeMs !== this.lastMtime)) {
       this.lastSize = st.size;
       this.lastMtime = st.mtimeMs;
       if (st.size < this.splitter.position || !(await this.headStill())) {
@@ -226,7 +232,7 @@ export class TailedFile {
       // These bytes are this file's only if its first bytes are still those read before (checked
       // after the read): truncated and regrown meanwhile (copytruncate), they may be the middle of
       // the new content; then nothing of them is delivered and reading starts again at 0.
-      if (!(await this.headStill(at, buf.subarray(0, bytesRead)))) {
+      if (!this.sealed && !(await this.headStill(at, buf.subarray(0, bytesRead)))) {
         await this.rewritten();
         return total;
       }
