@@ -54,9 +54,18 @@ import { COARSE_CLOCK_MS, TailedFile, type DeliveredPiece, type FileState } from
 import { byFingerprint, byInode, idOf, siblings, unseen, type Found } from './rotation-finder.js';
 import { isGzipName } from './gzip-file.js';
 
-/** A rotated sibling, compressed (`auth.log.1.gz`, read through gunzip) or not. */
-const openSibling = (path: string, from: FileState | 'start' | { at: number }, maxLineBytes: number): ReturnType<typeof TailedFile.open> =>
-  TailedFile.open(path, from, maxLineBytes, { gzip: isGzipName(path) });
+/**
+ * A rotated sibling of `watched`, compressed (`auth.log.1.gz`, read through gunzip) or not. Its
+ * own path is kept as its real path: a restart looks for it beside that path (a symlink's old
+ * target is not beside the link; before, such a file was forgotten after a second restart).
+ */
+async function openSibling(path: string, from: FileState | 'start' | { at: number }, maxLineBytes: number, watched: string): ReturnType<typeof TailedFile.open> {
+  const opened = await TailedFile.open(path, from, maxLineBytes, { gzip: isGzipName(path) });
+  opened.file.rotated = true;
+  opened.file.path = watched;
+  if (path !== watched) opened.file.real = path;
+  return opened;
+}
 
 /** Awaited for every line: resolve after the line's alerts are handled (that is the backpressure). */
 export type LineSink = (line: RawLine) => Promise<void>;
@@ -470,17 +479,13 @@ export class FileTail {
       if (same) {
         // Same inode but other first bytes: truncated and rewritten since (or, rarely, a reused
         // inode): read it from its start; a repeat is better than a loss.
-        const { file, resumed } = await openSibling(same.path, s, this.opts.maxLineBytes);
-        file.rotated = true;
-        file.path = path;
+        const { file, resumed } = await openSibling(same.path, s, this.opts.maxLineBytes, path);
         this.opts.log('info', `${path}: reading ${resumed ? 'the rest of' : 'all of (rewritten since)'} ${same.path}, rotated while connwatch was stopped`, { source: this.sourceId });
         return file;
       }
       const copy = await byFingerprint(candidates, s, new Set());
       if (!copy) return undefined;
-      const { file } = await openSibling(copy.path, { at: s.offset }, this.opts.maxLineBytes);
-      file.rotated = true;
-      file.path = path;
+      const { file } = await openSibling(copy.path, { at: s.offset }, this.opts.maxLineBytes, path);
       this.opts.log('info', `${path}: reading the rest of ${copy.path}, a copy of the file read before connwatch stopped`, { source: this.sourceId });
       return file;
     } catch {
@@ -507,9 +512,7 @@ export class FileTail {
     add.sort((a, b) => a.found.st.birthtimeMs - b.found.st.birthtimeMs);
     for (const { found, from } of add) {
       try {
-        const { file } = await openSibling(found.path, from, this.opts.maxLineBytes);
-        file.rotated = true;
-        file.path = t.path;
+        const { file } = await openSibling(found.path, from, this.opts.maxLineBytes, t.path);
         t.seen.add(idOf(file));
         t.draining.push(file);
         this.again = true;
@@ -527,9 +530,7 @@ export class FileTail {
     const open = new Set([...t.seen, ...t.draining.map(idOf), ...(t.current ? [idOf(t.current)] : [])]);
     for (const c of unseen(await siblings(t.path, real), after, before, open)) {
       try {
-        const { file } = await openSibling(c.path, 'start', this.opts.maxLineBytes);
-        file.rotated = true;
-        file.path = t.path;
+        const { file } = await openSibling(c.path, 'start', this.opts.maxLineBytes, t.path);
         t.seen.add(idOf(file));
         t.draining.push(file);
         this.opts.log('info', `${t.path}: reading ${c.path}, which held the name between two files connwatch saw`, { source: this.sourceId });
