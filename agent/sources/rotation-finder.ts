@@ -123,7 +123,10 @@ export function unseen(candidates: Found[], after: number | undefined, before: n
   // a .gz beside its uncompressed twin (gzip still at work) is the same generation: the twin is read
   const names = new Set(candidates.map((c) => c.path));
   return candidates
-    .filter((c) => c.st.birthtimeMs > after && c.st.birthtimeMs < before && !exclude.has(idOf(c.st)))
+    // bounds included: birth times come from the kernel's coarse clock (ticks of a few ms), so a
+    // file created and rotated away within one tick of its neighbour has the same birth time as
+    // it; the neighbours themselves are in `exclude`. (Strict bounds left such a file unread.)
+    .filter((c) => c.st.birthtimeMs >= after && c.st.birthtimeMs <= before && !exclude.has(idOf(c.st)))
     .filter((c) => !(isGzipName(c.path) && names.has(c.path.slice(0, -3))))
     .sort((a, b) => a.st.birthtimeMs - b.st.birthtimeMs);
 }

@@ -7,6 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { appendFileSync, copyFileSync, renameSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Collector, numbered, sleep, startTail, tempDir, waitFor, type TailHarness } from './helpers.js';
+import { unseen, type Found } from '../../agent/sources/rotation-finder.js';
+import type { Stats } from 'node:fs';
 
 const running: TailHarness[] = [];
 afterEach(async () => {
@@ -107,5 +109,17 @@ describe('rotation found', () => {
     await waitFor(() => slow.lines.length + h3.out.lines.length >= 3005, 'the rest');
     await sleep(300);
     expect([...slow.raw(), ...h3.out.raw()]).toEqual([...numbered(1, 3000, 'b'), ...numbered(1, 5, 'c')]);
+  });
+
+  it('a generation born in the same clock tick as its neighbour still counts as unseen (file birth times are coarse)', () => {
+    // birth times are kernel coarse-clock ticks: two files created within ~4 ms share one
+    const file = (path: string, ino: number, birth: number): Found => ({ path, st: { dev: 1, ino, birthtimeMs: birth } as Stats });
+    const before = file('/l/app.log.3', 10, 1000.8145);
+    const sameTickAsBefore = file('/l/app.log.2', 11, 1000.8145);
+    const between = file('/l/app.log.1', 12, 1004.8145);
+    const sameTickAsAfter = file('/l/app.log.0', 13, 1008.8145);
+    const after = file('/l/app.log', 14, 1008.8145);
+    const exclude = new Set(['1:10', '1:14']); // the two files seen
+    expect(unseen([before, sameTickAsBefore, between, sameTickAsAfter, after], 1000.8145, 1008.8145, exclude).map((f) => f.path)).toEqual(['/l/app.log.2', '/l/app.log.1', '/l/app.log.0']);
   });
 });
