@@ -421,6 +421,9 @@ export class FileTail {
     const n = await f.read(this.opts.readBudgetBytes, (p) => this.deliver(f, p), () => this.running);
     // a whole budget read, or a rewrite found (its copy's rest first, then the file again from 0)
     if (n >= this.opts.readBudgetBytes || f.truncations !== truncations) this.again = true;
+    // each line's position is saved as it is delivered, before the reader moves past it: the
+    // last line of a read is saved here, or a quiet file would keep it unsaved (read again later)
+    if (n > 0) this.saveState();
     if (this.opts.partialFlushMs > 0 && t.current === f) await f.flushPartial(this.opts.partialFlushMs, (p) => this.deliver(f, p));
   }
 
