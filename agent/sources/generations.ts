@@ -63,6 +63,8 @@ export class Generations {
       }
     }
     const { file, resumed } = await TailedFile.open(t.path, from, this.ctx.maxLineBytes);
+    // never one of its own older generations (the searches below include their bounds)
+    t.seen.add(idOf(file));
     try {
       const real = await realpath(t.path);
       if (real !== t.path) file.real = real;
