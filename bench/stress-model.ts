@@ -54,6 +54,8 @@ export interface StressResult {
   duplicated: string[];
   kills: number;
   rotations: number;
+  /** copytruncate: lines written between the copy and the truncation (in neither file). */
+  windowLines: number;
   seconds: number;
   agentLog: string;
 }
@@ -82,6 +84,8 @@ export async function runStress(o: StressOptions): Promise<StressResult> {
   const t0 = Date.now();
   const log = o.log ?? (() => undefined);
   const rnd = new Prng(o.seed);
+  // its own sequence, so that a seed gives the same steps in every mode
+  const windowRnd = new Prng(o.seed + 1);
   const root = mkdtempSync(join(tmpdir(), `cw-stress-${o.mode}-`));
   const home = join(root, 'home');
   const logs = join(root, 'logs');
@@ -107,6 +111,7 @@ export async function runStress(o: StressOptions): Promise<StressResult> {
   let generation = 0;
   let target = watched; // the file the writer appends to (symlink mode: the link's target)
   let pendingHalf = '';
+  let windowLines = 0;
 
   const newTarget = (): void => {
     if (o.mode === 'symlink') {
@@ -161,6 +166,14 @@ export async function runStress(o: StressOptions): Promise<StressResult> {
         const copy = join(logs, `app.log-${String(generation).padStart(4, '0')}`);
         copyFileSync(watched, copy);
         onDisk.set(copy, [...held]);
+        // logrotate's window: lines the writer adds between the copy and the truncation are in
+        // neither file (unless the agent read them meanwhile): gone, not lost
+        if (windowRnd.next() < 0.5) {
+          const before = written;
+          append(windowRnd.int(1, 3));
+          for (let n = before + 1; n <= written; n++) removed.add(n);
+          windowLines += written - before;
+        }
         truncateSync(watched, 0);
         onDisk.set(watched, []);
         break;
@@ -187,7 +200,7 @@ export async function runStress(o: StressOptions): Promise<StressResult> {
   let rotations = 0;
   const start = async (): Promise<void> => {
     const fd = openSync(agentLog, 'a');
-    agent = spawn(process.execPath, [...(process.env.CONNWATCH_STRESS_VERBOSE ? ['--report-on-signal', `--report-directory=${root}`] : []), o.cli, 'run', '--no-defaults', '--watch', watched, '--program', 'sshd', '--no-notify', '--no-builtin', '--from-start', ...(process.env.CONNWATCH_STRESS_VERBOSE ? ['-v'] : [])], { env, stdio: ['ignore', fd, fd] });
+    agent = spawn(process.execPath, [...(process.env.CONNWATCH_STRESS_REPORT ? ['--report-on-signal', `--report-directory=${root}`] : []), o.cli, 'run', '--no-defaults', '--watch', watched, '--program', 'sshd', '--no-notify', '--no-builtin', '--from-start', ...(process.env.CONNWATCH_STRESS_VERBOSE ? ['-v'] : [])], { env, stdio: ['ignore', fd, fd] });
     closeSync(fd);
     const until = Date.now() + 20_000;
     const before = readFileSync(agentLog, 'utf8').split('connwatch running').length;
@@ -206,7 +219,7 @@ export async function runStress(o: StressOptions): Promise<StressResult> {
         if (existsSync(from)) copyFileSync(from, join(root, `${f}.kill${kills}`));
       }
     }
-    if (process.env.CONNWATCH_STRESS_VERBOSE) {
+    if (process.env.CONNWATCH_STRESS_REPORT) {
       a.kill('SIGUSR2');
       await sleep(500);
     }
@@ -215,6 +228,9 @@ export async function runStress(o: StressOptions): Promise<StressResult> {
     await exited;
   };
 
+  const trace = (m: string): void => {
+    if (process.env.CONNWATCH_STRESS_VERBOSE) appendFileSync(join(root, 'trace.log'), `${new Date().toISOString()} ${m}\n`);
+  };
   try {
     newTarget();
     await start();
@@ -223,12 +239,15 @@ export async function runStress(o: StressOptions): Promise<StressResult> {
       if (r < (o.killRate ?? 0.03)) {
         await kill();
         kills += 1;
+        trace(`kill (written ${written})`);
         if (rnd.next() < 0.5) append(rnd.int(1, o.maxBatch ?? 40)); // written while it is down
+        trace(`start (written ${written})`);
         await start();
       } else if (r < (o.killRate ?? 0.03) + (o.rotateRate ?? 0.06)) {
         if (pendingHalf) append(0);
         rotate();
         rotations += 1;
+        trace(`rotate (written ${written})`);
       } else if (r < 0.2) {
         // a line in two pieces: the agent must deliver it once, whole
         written += 1;
@@ -278,10 +297,11 @@ export async function runStress(o: StressOptions): Promise<StressResult> {
       duplicated,
       kills,
       rotations,
+      windowLines,
       seconds: (Date.now() - t0) / 1000,
       agentLog: readFileSync(agentLog, 'utf8'),
     };
-    log(`stress ${o.mode} seed ${o.seed}: ${written} lines written, ${result.recorded} recorded, lost ${lost.length}, gone ${gone.length}, duplicated ${duplicated.length}; ${rotations} rotations, ${kills} kill -9, ${result.seconds.toFixed(1)} s`);
+    log(`stress ${o.mode} seed ${o.seed}: ${written} lines written, ${result.recorded} recorded, lost ${lost.length}, gone ${gone.length}, duplicated ${duplicated.length}${o.mode === 'copytruncate' ? ` (${windowLines} written between copy and truncation)` : ''}; ${rotations} rotations, ${kills} kill -9, ${result.seconds.toFixed(1)} s`);
     return result;
   } finally {
     await kill().catch(() => undefined);

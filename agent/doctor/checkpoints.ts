@@ -30,7 +30,7 @@ export const checkCheckpoints: SyncCheck = (ctx) => {
     if (data.version !== CHECKPOINT_VERSION || typeof data.entries !== 'object' || data.entries === null) throw new Error(`version ${String(data.version)} is not ${CHECKPOINT_VERSION}`);
     entries = data.entries as Record<string, unknown>;
   } catch (err) {
-    return [{ check: 'checkpoints', status: 'warn', finding: `${file} is corrupt (${(err as Error).message}): the agent starts without saved positions`, fix: 'Nothing to do: the agent rewrites it; lines written while it was stopped may be skipped once.' }];
+    return [{ check: 'checkpoints', status: 'warn', finding: `${file} is corrupt (${(err as Error).message}): the agent starts without saved positions`, fix: 'Nothing to do: at its next start the agent sets it aside (.corrupt) and reads the watched files from their start; lines already alerted are not alerted again.' }];
   }
   const out: CheckResult[] = [];
   let files = 0;

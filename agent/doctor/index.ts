@@ -5,6 +5,7 @@
 import { messageOf } from '../errors.js';
 import type { Check, CheckResult, DoctorContext } from './check.js';
 import { checkCheckpoints } from './checkpoints.js';
+import { checkState } from './state.js';
 import { checkInotify } from './inotify.js';
 import { checkAuthLog, checkJournal, checkLogFiles } from './logs.js';
 import { checkNotifySend, checkNotifyServer, checkSessionBus } from './notify.js';
@@ -28,6 +29,7 @@ export const CHECKS: ReadonlyArray<readonly [string, Check]> = [
   ['inotify', checkInotify],
   ['visibility', (ctx) => checkVisibility(ctx)], // one verdict per program (replaces the clients check)
   ['checkpoints', checkCheckpoints],
+  ['state', checkState],
   ['rules', checkRules],
 ];
 

@@ -18,6 +18,7 @@ import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { homedir } from 'node:os';
 import { ConnwatchError, errnoCode } from '../errors.js';
+import { StateProblems } from './state-file.js';
 
 export const CHECKPOINT_VERSION = 1;
 
@@ -31,8 +32,12 @@ export function defaultCheckpointPath(env: NodeJS.ProcessEnv = process.env): str
 
 export interface CheckpointStoreOptions {
   flushMs?: number;
-  /** Told about problems (corrupt file, failed write); the store keeps working in memory. */
+  /** Told about problems (corrupt file, failed write: once until it works again); the store keeps working in memory. */
   onError?: (err: ConnwatchError) => void;
+  /** Told when writing works again after a failure. */
+  onInfo?: (message: string) => void;
+  /** While writes fail (read-only directory, full disk): try again this often (default 2 s), not at every line. */
+  retryMs?: number;
 }
 
 export class CheckpointStore {
@@ -53,11 +58,21 @@ export class CheckpointStore {
   lost = false;
   private dirtySince = 0;
   private inFlight = false;
+  private readonly retryMs: number;
+  /** The last write failed: reported once (StateProblems), retried every retryMs. */
+  private failing = false;
+  private readonly problems: StateProblems;
 
   constructor(path: string = defaultCheckpointPath(), options: CheckpointStoreOptions = {}) {
     this.path = path;
     this.flushMs = options.flushMs ?? 200;
     this.onError = options.onError ?? ((e) => process.stderr.write(`warn: ${e.describe()}\n`));
+    this.retryMs = options.retryMs ?? 2000;
+    const onInfo = options.onInfo ?? ((m) => process.stderr.write(`info: ${m}\n`));
+    // logging goes through onError / onInfo below; StateProblems decides when it is news
+    this.problems = new StateProblems((level, m) => {
+      if (level === 'info') onInfo(m);
+    });
   }
 
   /** Read the file (missing: empty store). Call once before the sources start. */
@@ -124,14 +139,17 @@ export class CheckpointStore {
       const body = JSON.stringify({ version: CHECKPOINT_VERSION, savedAt: Date.now(), entries: Object.fromEntries(this.entries) });
       try {
         await this.writeAtomic(body);
+        if (this.failing) {
+          this.failing = false;
+          this.problems.ok(this.path);
+        }
       } catch (err) {
+        if (!this.dirty) this.dirtySince = Date.now();
         this.dirty = true;
-        this.onError(
-          new ConnwatchError('STATE_UNWRITABLE', `Cannot write the checkpoint file ${this.path}.`, {
-            hint: 'Check free space and the permissions of its directory; positions are kept in memory meanwhile.',
-            cause: err,
-          }),
-        );
+        this.failing = true;
+        const e = this.problems.failed(this.path, err);
+        if (e) this.onError(new ConnwatchError('STATE_UNWRITABLE', `${e.message} Positions are kept in memory meanwhile and written when it works again.`, { hint: e.hint ?? '', cause: err }));
+        this.scheduleFlush(this.retryMs);
       }
     };
     this.writing = this.writing.then(run, run);
@@ -149,18 +167,21 @@ export class CheckpointStore {
     // A busy reader starves timers: a 2,000-line backlog kept the 200 ms timer from firing for
     // 4 s, so a kill -9 then lost every position of the run (and the rotated files they named).
     // The lag is bounded here, by the lines themselves.
-    if (Date.now() - this.dirtySince >= this.flushMs && !this.inFlight) {
+    if (!this.failing && Date.now() - this.dirtySince >= this.flushMs && !this.inFlight) {
       this.inFlight = true;
       void this.flush().finally(() => (this.inFlight = false));
       return;
     }
-    if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        void this.flush();
-      }, this.flushMs);
-      this.timer.unref();
-    }
+    this.scheduleFlush(this.failing ? this.retryMs : this.flushMs);
+  }
+
+  private scheduleFlush(ms: number): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, ms);
+    this.timer.unref();
   }
 
   private async writeAtomic(body: string): Promise<void> {

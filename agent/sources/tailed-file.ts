@@ -12,14 +12,17 @@
  * as `partial` after a quiet period; the rest then comes as a `continuation`.
  */
 import { createHash } from 'node:crypto';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { LineSplitter } from './line-splitter.js';
+import { GzipFile, type ByteFile } from './gzip-file.js';
 
 export const FINGERPRINT_BYTES = 1024;
 const CHUNK_BYTES = 64 * 1024;
 /** Longest run of lines delivered without letting timers and I/O callbacks run. */
 const YIELD_MS = 20;
+/** File times come from the kernel's coarse clock, a few ms behind Date.now(): bounds are widened by this. */
+export const COARSE_CLOCK_MS = 50;
 
 /** What the checkpoint remembers of a file. */
 export interface FileState {
@@ -35,6 +38,11 @@ export interface FileState {
   birth?: number;
   /** The file's real path when the watched path is a symlink: its old target is read to its end. */
   real?: string;
+  /**
+   * Copies of this file (copytruncate) born after this time (ms) may hold lines not read yet: the
+   * lower bound for copies made since this reader last handled one.
+   */
+  copiesAfter?: number;
 }
 
 export interface DeliveredPiece {
@@ -48,12 +56,20 @@ export interface DeliveredPiece {
 
 export type Deliver = (piece: DeliveredPiece) => Promise<void>;
 
-export async function fingerprintOf(fh: FileHandle, len: number): Promise<string> {
+export async function fingerprintOf(fh: ByteFile, len: number): Promise<string> {
   if (len <= 0) return '';
   const buf = Buffer.alloc(len);
   const { bytesRead } = await fh.read(buf, 0, len, 0);
   if (bytesRead < len) return `short:${bytesRead}`;
-  return createHash('sha256').update(buf).digest('hex').slice(0, 32);
+  return hashOf(buf);
+}
+
+const hashOf = (bytes: Buffer): string => (bytes.length === 0 ? '' : createHash('sha256').update(bytes).digest('hex').slice(0, 32));
+
+async function readHead(fh: ByteFile, len: number): Promise<Buffer> {
+  const buf = Buffer.alloc(len);
+  const { bytesRead } = await fh.read(buf, 0, len, 0);
+  return buf.subarray(0, bytesRead);
 }
 
 export class TailedFile {
@@ -65,10 +81,17 @@ export class TailedFile {
   real: string | undefined;
   /** Told when the file was truncated or rewritten in place, with what it was before (copytruncate: its copy holds the rest). */
   onRewrite: ((before: FileState) => Promise<void>) | undefined;
-  private readonly fh: FileHandle;
+  private readonly fh: ByteFile;
+  /** A compressed rotated file (GzipFile): written once, so never checked for rewrites. */
+  private readonly sealed: boolean;
   private readonly splitter: LineSplitter;
+  /**
+   * The file's first bytes (at most FINGERPRINT_BYTES) as this reader read them, never re-read
+   * on their own: a fingerprint taken after the read raced with copytruncate (the copy was then
+   * looked for under the fingerprint of the truncated or regrown file, and never found).
+   */
+  private head: Buffer = Buffer.alloc(0);
   private fp = '';
-  private fpLen = 0;
   private lineNo: number | undefined;
   private lastSize = -1;
   private lastMtime = -1;
@@ -79,6 +102,13 @@ export class TailedFile {
   /** Characters of the pending line already delivered as partial. */
   private partialSent = 0;
   rotated = false;
+  /** See FileState.copiesAfter: from when this reader opened the file, or last handled a copy. */
+  copiesAfter: number;
+  /**
+   * Told when the file changed while none of its bytes are known (truncated and not read since):
+   * it may have been copied and truncated again before any read (its copy holds those lines).
+   */
+  onUnknownChange: (() => Promise<boolean>) | undefined;
   /**
    * The last read reached the end of the file. Only then is a pending line really a line
    * without newline (a prompt); at a read-budget boundary it is just the rest not read yet.
@@ -88,12 +118,14 @@ export class TailedFile {
   truncations = 0;
   private closed = false;
 
-  private constructor(path: string, fh: FileHandle, st: Stats, maxLineBytes: number) {
+  private constructor(path: string, fh: ByteFile, st: Stats, maxLineBytes: number, sealed: boolean) {
     this.path = path;
     this.fh = fh;
+    this.sealed = sealed;
     this.dev = st.dev;
     this.ino = st.ino;
     this.birth = st.birthtimeMs;
+    this.copiesAfter = Date.now() - COARSE_CLOCK_MS;
     this.splitter = new LineSplitter({ maxLineBytes });
   }
 
@@ -103,30 +135,37 @@ export class TailedFile {
    * inode and fingerprint still match (else the file is read from its start). Returns also
    * whether the saved state matched.
    */
-  static async open(path: string, from: 'start' | 'end' | FileState | { at: number }, maxLineBytes: number): Promise<{ file: TailedFile; resumed: boolean }> {
-    const fh = await open(path, 'r');
+  static async open(path: string, from: 'start' | 'end' | FileState | { at: number }, maxLineBytes: number, options: { gzip?: boolean } = {}): Promise<{ file: TailedFile; resumed: boolean }> {
+    const fh: ByteFile = options.gzip ? await GzipFile.open(path) : await open(path, 'r');
     try {
       const st = await fh.stat();
-      const file = new TailedFile(path, fh, st, maxLineBytes);
+      const file = new TailedFile(path, fh, st, maxLineBytes, options.gzip === true);
+      // a compressed file's size is not its length: offsets are checked by reading
+      const size = options.gzip ? Number.MAX_SAFE_INTEGER : st.size;
+      // one read of the first bytes: what the saved fingerprint is checked against is what is kept
+      const first = await readHead(fh, FINGERPRINT_BYTES);
       let resumed = false;
       let offset = 0;
       if (from === 'end') {
-        offset = await file.lastLineStart(st.size);
+        offset = options.gzip ? 0 : await file.lastLineStart(st.size);
       } else if (typeof from === 'object' && 'at' in from) {
         // a copy known by its fingerprint: the lines before `at` were read from the original
-        offset = Math.min(from.at, st.size);
+        offset = Math.min(from.at, size);
         resumed = true;
       } else if (from !== 'start') {
-        if (from.dev === st.dev && from.ino === st.ino && from.offset <= st.size && (await fingerprintOf(fh, from.fpLen)) === from.fp) {
+        if (from.dev === st.dev && from.ino === st.ino && from.offset <= size && from.fpLen <= first.length && hashOf(first.subarray(0, from.fpLen)) === from.fp) {
           offset = from.offset;
           resumed = true;
           if (from.line !== undefined) file.lineNo = from.line;
+          if (from.copiesAfter !== undefined) file.copiesAfter = from.copiesAfter;
         }
       }
       if (offset === 0) file.lineNo = 0;
       file.splitter.reset(offset);
       file.committed = offset;
-      await file.refreshFingerprint();
+      // All of the first bytes, even beyond the read position: a file copied and truncated before
+      // any of it was read (a backlog elsewhere) is still known to be another file afterwards.
+      file.setHead(first);
       return { file, resumed };
     } catch (err) {
       await fh.close().catch(() => undefined);
@@ -140,11 +179,12 @@ export class TailedFile {
   }
 
   state(): FileState {
-    const s: FileState = { path: this.path, dev: this.dev, ino: this.ino, offset: this.committed, fp: this.fp, fpLen: this.fpLen };
+    const s: FileState = { path: this.path, dev: this.dev, ino: this.ino, offset: this.committed, fp: this.fp, fpLen: this.head.length };
     if (this.lineNo !== undefined) s.line = this.lineNo;
     if (this.rotated) s.rotated = true;
     if (this.birth > 0) s.birth = this.birth;
     if (this.real) s.real = this.real;
+    s.copiesAfter = this.copiesAfter;
     return s;
   }
 
@@ -168,30 +208,33 @@ export class TailedFile {
    */
   async read(budget: number, deliver: Deliver, keepGoing: () => boolean = () => true, now = Date.now()): Promise<number> {
     const st = await this.fh.stat();
-    if (st.size !== this.lastSize || st.mtimeMs !== this.lastMtime) {
-      const rewritten = st.size < this.splitter.position || (this.fpLen > 0 && (await fingerprintOf(this.fh, this.fpLen)) !== this.fp);
-      if (rewritten) {
-        const before = this.state();
-        this.truncations += 1;
-        this.splitter.reset(0);
-        this.committed = 0;
-        this.lineNo = 0;
-        this.partialSent = 0;
-        this.fp = '';
-        this.fpLen = 0;
-        await this.onRewrite?.(before);
-      }
+    if (!this.sealed && (st.size !== this.lastSize || st.mtimeMs !== this.lastMtime)) {
       this.lastSize = st.size;
       this.lastMtime = st.mtimeMs;
+      if (st.size < this.splitter.position || !(await this.headStill())) {
+        // the owner reads the copy's rest first (onRewrite), then this file again from 0
+        await this.rewritten();
+        return 0;
+      }
+      // copies found: their lines are older, read first (the owner reads again)
+      if (this.head.length === 0 && (await this.onUnknownChange?.())) return 0;
     }
     let total = 0;
     let yieldedAt = Date.now();
     const buf = Buffer.allocUnsafe(CHUNK_BYTES);
     while (total < budget && !this.closed && keepGoing()) {
-      const { bytesRead } = await this.fh.read(buf, 0, CHUNK_BYTES, this.splitter.position);
+      const at = this.splitter.position;
+      const { bytesRead } = await this.fh.read(buf, 0, CHUNK_BYTES, at);
       if (bytesRead === 0) {
         this.atEnd = true;
         break;
+      }
+      // These bytes are this file's only if its first bytes are still those read before (checked
+      // after the read): truncated and regrown meanwhile (copytruncate), they may be the middle of
+      // the new content; then nothing of them is delivered and reading starts again at 0.
+      if (!this.sealed && !(await this.headStill(at, buf.subarray(0, bytesRead)))) {
+        await this.rewritten();
+        return total;
       }
       this.atEnd = false;
       total += bytesRead;
@@ -221,9 +264,51 @@ export class TailedFile {
           yieldedAt = Date.now();
         }
       }
-      if (this.fpLen < FINGERPRINT_BYTES && this.splitter.position > this.fpLen) await this.refreshFingerprint();
     }
     return total;
+  }
+
+  /**
+   * Are the file's first bytes still those this reader knows? With `chunk` (just read at `at`),
+   * the part of it within the first FINGERPRINT_BYTES must be there too, and is kept as head.
+   */
+  private async headStill(at = 0, chunk?: Buffer): Promise<boolean> {
+    const known = this.head.length;
+    const want = chunk && known < FINGERPRINT_BYTES ? Math.min(FINGERPRINT_BYTES, Math.max(known, at + chunk.length)) : known;
+    if (want === 0) return true;
+    const now = await readHead(this.fh, want);
+    if (now.length < known || !now.subarray(0, known).equals(this.head)) return false;
+    if (want > known && chunk) {
+      if (at > known) {
+        // the head is shorter than the read position (only after a file shrank under open):
+        // take the file's bytes, checked above to continue the known ones
+        this.setHead(now);
+      } else {
+        const fromChunk = chunk.subarray(known - at, Math.min(chunk.length, want - at));
+        if (!now.subarray(known, known + fromChunk.length).equals(fromChunk)) return false;
+        this.setHead(Buffer.concat([this.head, fromChunk]));
+      }
+    }
+    return true;
+  }
+
+  /** Truncated or rewritten in place: start again at 0, and tell what the file was (its copy holds the rest). */
+  private async rewritten(): Promise<void> {
+    const before = this.state();
+    this.truncations += 1;
+    this.splitter.reset(0);
+    this.committed = 0;
+    this.lineNo = 0;
+    this.partialSent = 0;
+    this.atEnd = false;
+    // what the file holds now, so that another copytruncate before the next read is seen too
+    this.setHead(await readHead(this.fh, FINGERPRINT_BYTES));
+    await this.onRewrite?.(before);
+  }
+
+  private setHead(bytes: Buffer): void {
+    this.head = Buffer.from(bytes);
+    this.fp = hashOf(this.head);
   }
 
   /**
@@ -246,12 +331,6 @@ export class TailedFile {
     if (this.closed) return;
     this.closed = true;
     await this.fh.close().catch(() => undefined);
-  }
-
-  private async refreshFingerprint(): Promise<void> {
-    const len = Math.min(this.splitter.position, FINGERPRINT_BYTES);
-    this.fp = await fingerprintOf(this.fh, len);
-    this.fpLen = len;
   }
 
   /** Offset of the start of the last line when the file does not end with a newline. */

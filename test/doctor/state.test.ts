@@ -3,12 +3,15 @@
  * files (the real checkpoint format of agent/sources/checkpoint.ts, written by a real
  * CheckpointStore), rule files with errors and an invalid config (the agent's own loaders).
  */
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { install } from '../../agent/install/install.js';
 import { doctorContext } from '../../agent/doctor/check.js';
 import { checkCheckpoints } from '../../agent/doctor/checkpoints.js';
+import { checkState } from '../../agent/doctor/state.js';
+import { StateProblems } from '../../agent/sources/state-file.js';
 import { checkClients } from '../../agent/doctor/clients.js';
 import { checkConfig, checkRules } from '../../agent/doctor/rules.js';
 import { realSystem } from '../../agent/doctor/system.js';
@@ -93,6 +96,73 @@ describe('doctor: checkpoints', () => {
     mkdirSync(ctx.paths.stateDir, { recursive: true });
     writeFileSync(ctx.paths.checkpointFile, '{"version":1,"entr');
     expect(checkCheckpoints(ctx)[0]).toMatchObject({ status: 'warn', finding: expect.stringMatching(/is corrupt/) });
+  });
+});
+
+describe('doctor: state', () => {
+  it('a state directory the agent cannot create files in: fail, naming it, with the fix', () => {
+    const h = home();
+    const ctx = doctorContext(realSystem(h.env()));
+    expect(checkState(ctx)).toEqual([{ check: 'state', status: 'ok', finding: `${ctx.paths.stateDir} is writable (created at the first start); no state problems recorded` }]);
+    mkdirSync(ctx.paths.stateDir, { recursive: true });
+    expect(checkState(ctx)[0]).toMatchObject({ status: 'ok', finding: `${ctx.paths.stateDir} is writable; no state problems recorded` });
+    // read-only even for root (the tests run as root): the immutable attribute
+    execFileSync('chattr', ['+i', ctx.paths.stateDir]);
+    try {
+      const [r, ...rest] = checkState(ctx);
+      expect(rest).toEqual([]);
+      expect(r).toMatchObject({ check: 'state', status: 'fail' });
+      expect(r!.finding).toMatch(new RegExp(`^the state directory ${ctx.paths.stateDir.replace(/[/.]/g, '\\$&')} is not writable \\(EPERM`));
+      expect(r!.fix).toMatch(/connwatch keeps watching|doctor/);
+    } finally {
+      execFileSync('chattr', ['-i', ctx.paths.stateDir]);
+    }
+  });
+
+  it('what the running agent recorded as not writable (a full disk): one warning per file, with the fix; gone once written again', () => {
+    const h = home();
+    const runtime = join(h.root, 'run');
+    mkdirSync(runtime);
+    const ctx = doctorContext(realSystem(h.env({ XDG_RUNTIME_DIR: runtime })));
+    const before = process.env.XDG_RUNTIME_DIR;
+    process.env.XDG_RUNTIME_DIR = runtime; // StateProblems records where the agent's environment says
+    try {
+      const logged: string[] = [];
+      const problems = new StateProblems((level, m) => logged.push(`${level} ${m}`));
+      const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      problems.failed(ctx.paths.historyFile, full);
+      problems.failed(ctx.paths.deliveredFile, full);
+      // the same directory and cause: one log line for both, both recorded
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatch(new RegExp(`^warn Cannot write ${ctx.paths.historyFile.replace(/[/.]/g, '\\$&')}: ENOSPC`));
+      const results = checkState(ctx).filter((r) => r.finding.startsWith('the running agent'));
+      expect(results.map((r) => r.finding)).toEqual([
+        expect.stringMatching(new RegExp(`^the running agent \\(pid ${process.pid}\\) cannot write ${ctx.paths.historyFile.replace(/[/.]/g, '\\$&')} since .* UTC: Cannot write`)),
+        expect.stringMatching(new RegExp(`cannot write ${ctx.paths.deliveredFile.replace(/[/.]/g, '\\$&')} since`)),
+      ]);
+      expect(results[0]).toMatchObject({ status: 'warn', fix: expect.stringMatching(/disk holding it is full/) });
+      problems.ok(ctx.paths.historyFile);
+      problems.ok(ctx.paths.deliveredFile);
+      expect(logged.slice(1)).toEqual([`info ${ctx.paths.stateDir}: state files written again`]);
+      expect(checkState(ctx).filter((r) => r.finding.startsWith('the running agent'))).toEqual([]);
+    } finally {
+      if (before === undefined) delete process.env.XDG_RUNTIME_DIR;
+      else process.env.XDG_RUNTIME_DIR = before;
+    }
+  });
+
+  it('a corrupt checkpoint file set aside by the agent is shown, with how to remove it', async () => {
+    const h = home();
+    const ctx = doctorContext(realSystem(h.env()));
+    mkdirSync(ctx.paths.stateDir, { recursive: true });
+    writeFileSync(ctx.paths.checkpointFile, '{"version":1,"entr');
+    const errors: string[] = [];
+    const store = new CheckpointStore(ctx.paths.checkpointFile, { onError: (e) => errors.push(e.message) });
+    await store.load(); // what the agent does at start: sets it aside
+    expect(existsSync(`${ctx.paths.checkpointFile}.corrupt`)).toBe(true);
+    const r = checkState(ctx).find((x) => x.finding.includes('.corrupt'));
+    expect(r).toMatchObject({ status: 'warn', fix: `Nothing to repair; look at it if you like, then remove it: rm ${ctx.paths.checkpointFile}.corrupt` });
+    expect(r!.finding).toMatch(/^a corrupt checkpoint file was set aside as .*checkpoints\.json\.corrupt \(.* UTC\): the watched files were read again from their start/);
   });
 });
 

@@ -4,9 +4,11 @@
  * the name while connwatch was stopped; copytruncate's copy read for what only went into it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { appendFileSync, copyFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, renameSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Collector, numbered, sleep, startTail, tempDir, waitFor, type TailHarness } from './helpers.js';
+import { unseen, type Found } from '../../agent/sources/rotation-finder.js';
+import type { Stats } from 'node:fs';
 
 const running: TailHarness[] = [];
 afterEach(async () => {
@@ -75,5 +77,49 @@ describe('rotation found', () => {
     await sleep(300);
     expect(new Set(h2.out.raw())).toEqual(new Set(numbered(11, 25)));
     expect(h2.out.raw()).toHaveLength(15);
+  });
+
+  it("a symlink's old target stopped half-read is found again at the next start (it is not beside the link)", async () => {
+    const dir = tempDir();
+    const link = join(dir, 'app.log');
+    const ck = join(dir, 'ck.json');
+    const retarget = (n: number): void => {
+      symlinkSync(join(dir, `target-${n}.log`), join(dir, 'tmp-link'));
+      renameSync(join(dir, 'tmp-link'), link);
+    };
+    writeFileSync(join(dir, 'target-1.log'), text(numbered(1, 10, 'a')));
+    retarget(1);
+    const h = await startTail(link, ck, { fromStart: true });
+    await waitFor(() => h.out.lines.length >= 10, '10 lines');
+    await h.tail.stop();
+    // while stopped: two retargets; target-2 held the name unseen
+    writeFileSync(join(dir, 'target-2.log'), text(numbered(1, 3000, 'b')));
+    retarget(2);
+    await sleep(20);
+    writeFileSync(join(dir, 'target-3.log'), text(numbered(1, 5, 'c')));
+    retarget(3);
+    const slow = new Collector();
+    slow.slowMs = 30;
+    const h2 = await startTail(link, ck, {}, slow);
+    await waitFor(() => slow.lines.length >= 200, 'part of target-2');
+    await h2.tail.stop(); // half-way through target-2
+    expect(slow.lines.length).toBeLessThan(3000);
+    const h3 = await startTail(link, ck);
+    running.push(h3);
+    await waitFor(() => slow.lines.length + h3.out.lines.length >= 3005, 'the rest');
+    await sleep(300);
+    expect([...slow.raw(), ...h3.out.raw()]).toEqual([...numbered(1, 3000, 'b'), ...numbered(1, 5, 'c')]);
+  });
+
+  it('a generation born in the same clock tick as its neighbour still counts as unseen (file birth times are coarse)', () => {
+    // birth times are kernel coarse-clock ticks: two files created within ~4 ms share one
+    const file = (path: string, ino: number, birth: number): Found => ({ path, st: { dev: 1, ino, birthtimeMs: birth } as Stats });
+    const before = file('/l/app.log.3', 10, 1000.8145);
+    const sameTickAsBefore = file('/l/app.log.2', 11, 1000.8145);
+    const between = file('/l/app.log.1', 12, 1004.8145);
+    const sameTickAsAfter = file('/l/app.log.0', 13, 1008.8145);
+    const after = file('/l/app.log', 14, 1008.8145);
+    const exclude = new Set(['1:10', '1:14']); // the two files seen
+    expect(unseen([before, sameTickAsBefore, between, sameTickAsAfter, after], 1000.8145, 1008.8145, exclude).map((f) => f.path)).toEqual(['/l/app.log.2', '/l/app.log.1', '/l/app.log.0']);
   });
 });
