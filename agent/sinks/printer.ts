@@ -1,8 +1,11 @@
 /**
  * Prints alerts to a stream (replay): one JSON object per line, or a readable block per alert.
  * Count updates of a throttled alert are not printed again; the summary counts them.
- * Output is gathered into writes of about 64 KiB (a replay prints thousands of alerts; one write
- * each cost more than making them); writeBuffered() writes the rest.
+ * Output is encoded into one reused 64 KiB Buffer and written a full buffer at a time (a replay
+ * prints thousands of alerts; one write each, or one growing string, cost more than making them);
+ * writeBuffered() writes the rest. Backpressure: when the stream says it is full (a slow pipe),
+ * the delivery that filled it returns a promise of its 'drain', so a replay waits instead of
+ * queueing without bound.
  */
 import type { Writable } from 'node:stream';
 
@@ -22,27 +25,32 @@ export function inert(text: string): string {
 import type { Alert, Sink } from '../alert.js';
 import { RecentSet } from '../recent.js';
 
+/** Bytes of the reused output buffer. */
+const CHUNK = 65_536;
+
 export class PrinterSink implements Sink {
   readonly name = 'printer';
   private readonly seen = new RecentSet<string>(20_000);
-  private pending = '';
+  private readonly buf = Buffer.allocUnsafe(CHUNK);
+  private at = 0;
+  /** Set while the stream is over its high-water mark: the promise of its 'drain'. */
+  private full: Promise<void> | undefined;
 
   constructor(
     private readonly out: Writable,
     private readonly json: boolean,
   ) {}
 
-  deliver(alert: Alert): void {
-    if (this.seen.has(alert.id)) return;
+  deliver(alert: Alert): Promise<void> | undefined {
+    if (this.seen.has(alert.id)) return undefined;
     this.seen.add(alert.id);
     if (this.json) {
       const { id, rule, severity, category, title, message, remedy, program, host, port, user, key, count, evidence } = alert;
-      this.put(JSON.stringify({ rule, severity, category, title, message, remedy, program, host, port, user, time: new Date(alert.time).toISOString(), key, count, id, evidence }) + '\n');
-      return;
+      return this.put(JSON.stringify({ rule, severity, category, title, message, remedy, program, host, port, user, time: new Date(alert.time).toISOString(), key, count, id, evidence }) + '\n');
     }
     const where = alert.host ? ` — ${alert.host}${alert.port ? `:${alert.port}` : ''}` : '';
     const ev = alert.evidence[0];
-    this.put(
+    return this.put(
       `${new Date(alert.time).toISOString()} ${alert.severity.toUpperCase()} [${alert.rule}] ${alert.title}${where}\n` +
         `  ${alert.message}\n` +
         `  What to do: ${alert.remedy}\n` +
@@ -52,16 +60,43 @@ export class PrinterSink implements Sink {
   }
 
   writeBuffered(): void {
-    if (this.pending) this.out.write(inert(this.pending));
-    this.pending = '';
+    if (this.at === 0) return;
+    // a copy goes to the stream (it may keep it queued); the buffer is written over next
+    this.send(Buffer.from(this.buf.subarray(0, this.at)));
+    this.at = 0;
   }
 
   async close(): Promise<void> {
     this.writeBuffered();
+    await this.full;
   }
 
-  private put(text: string): void {
-    this.pending += text;
-    if (this.pending.length >= 65_536) this.writeBuffered();
+  /** Encodes `text` (made inert) into the buffer; a promise when the stream must drain first. */
+  private put(text: string): Promise<void> | undefined {
+    const safe = inert(text);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: room for that, or the buffer goes out first
+    if (this.at + safe.length * 3 > CHUNK) {
+      this.writeBuffered();
+      if (safe.length * 3 > CHUNK) {
+        this.send(safe);
+        return this.full;
+      }
+    }
+    this.at += this.buf.write(safe, this.at, 'utf8');
+    return this.full;
+  }
+
+  private send(chunk: Buffer | string): void {
+    if (this.out.write(chunk) || this.full) return;
+    this.full = new Promise((resolve) => {
+      const done = (): void => {
+        this.out.off('drain', done);
+        this.out.off('close', done);
+        this.out.off('error', done);
+        this.full = undefined;
+        resolve();
+      };
+      this.out.on('drain', done).on('close', done).on('error', done);
+    });
   }
 }
