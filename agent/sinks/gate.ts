@@ -58,6 +58,12 @@ export interface GateOptions {
   foldMs?: number;
   /** Ids already delivered (restored from state): never notified again. See newDeliveredSet. */
   delivered?: RecentSet<string>;
+  /**
+   * Replay: every line is read once, so an id can only come again from the same line (two events
+   * of one line, two windows it opened). No set of delivered ids is kept, and an id is hashed only
+   * for an alert that is recorded, not for a repeat that only raises a count.
+   */
+  uniqueIds?: boolean;
   /** Called when an id was delivered, so the caller can persist it. */
   onDelivered?: (id: string) => void;
   /** Quiet hours: notifications are held (kept in history) while this returns true. */
@@ -250,6 +256,11 @@ export class AlertGate {
   private readonly shown = new RecentMap<string, Shown>(MAX_THROTTLE_ENTRIES);
   private readonly delivered: RecentSet<string>;
   private held: Held[] = [];
+  /** uniqueIds: the line of the last hit and the rules it hit (see sameLineAgain). */
+  private lastLine: { raw: RuleHit['event']['raw']; time: number; rules: string[] } | undefined;
+  /** Event time of the hit being accepted, for isStale (no closure per hit). */
+  private now = 0;
+  private readonly isStale = (e: Shown): boolean => e.until + SHOWN_AFTER_WINDOW_MS < this.now && e.sent;
   /** Live notifications (undefined without notify sinks: replay, `rules test`). */
   readonly board: NoticeBoard | undefined;
   readonly counts = { alerts: 0, notified: 0, suppressed: 0, duplicates: 0, joined: 0 };
@@ -279,19 +290,54 @@ export class AlertGate {
    * notice board. Synchronous unless a record sink returns a promise.
    */
   accept(hit: RuleHit): Alert | undefined | Promise<Alert | undefined> {
-    const id = alertId(hit);
-    if (this.delivered.has(id)) {
-      this.counts.duplicates++;
-      return undefined;
+    let id: string | undefined;
+    if (this.o.uniqueIds) {
+      if (this.sameLineAgain(hit)) {
+        this.counts.duplicates++;
+        return undefined;
+      }
+    } else {
+      id = alertId(hit);
+      if (this.delivered.has(id)) {
+        this.counts.duplicates++;
+        return undefined;
+      }
     }
     const releasing = this.releaseHeld(hit.time);
     if (releasing) return releasing.then(() => this.acceptNow(hit, id));
     return this.acceptNow(hit, id);
   }
 
-  /** accept() once the held alerts that are due went out. */
-  private acceptNow(hit: RuleHit, id: string): Alert | undefined | Promise<Alert | undefined> {
-    this.shown.forgetOldestWhile((e) => e.until + SHOWN_AFTER_WINDOW_MS < hit.time && e.sent);
+  /**
+   * uniqueIds: has this rule hit this line already? The hits of one line come one after the
+   * other (its events are handled together; the windows it opened end together), so the last
+   * line's rules are all there is to remember. The same line as lineIdentity tells it.
+   */
+  private sameLineAgain(hit: RuleHit): boolean {
+    const raw = hit.event.raw;
+    const time = hit.event.time;
+    const last = this.lastLine;
+    if (
+      last &&
+      last.raw.source === raw.source &&
+      (raw.offset !== undefined
+        ? last.raw.offset === raw.offset && last.raw.file === raw.file && last.raw.text === raw.text
+        : raw.cursor !== undefined
+          ? last.raw.cursor === raw.cursor
+          : last.raw.offset === undefined && last.raw.cursor === undefined && last.raw.line === raw.line && last.time === time)
+    ) {
+      if (last.rules.includes(hit.rule.id)) return true;
+      last.rules.push(hit.rule.id);
+      return false;
+    }
+    this.lastLine = { raw, time, rules: [hit.rule.id] };
+    return false;
+  }
+
+  /** accept() once the held alerts that are due went out; `id` undefined: hashed when an alert is made (uniqueIds). */
+  private acceptNow(hit: RuleHit, id: string | undefined): Alert | undefined | Promise<Alert | undefined> {
+    this.now = hit.time;
+    this.shown.forgetOldestWhile(this.isStale);
     if (joinable(hit.rule)) return this.acceptJoinable(hit, id);
     this.counts.alerts++;
     const throttleKey = throttleKeyOf(hit);
@@ -300,7 +346,7 @@ export class AlertGate {
     if (prev && hit.time < prev.until) return this.repeat(prev, hit, id);
     const alert = alertFromHit(hit, id);
     this.show(throttleKey, hit, alert, true);
-    return this.tell(alert, attemptOf(hit, id));
+    return this.tell(alert, attemptOf(hit, alert.id));
   }
 
   /** Records an alert (new, or a new version of one) and offers it to the board; the alert back. */
@@ -317,8 +363,9 @@ export class AlertGate {
   }
 
   /** A rule that joins: merged into a held partner's alert, or held itself for the partner. */
-  private acceptJoinable(hit: RuleHit, id: string): Alert | undefined | Promise<Alert | undefined> {
-    const alert = alertFromHit(hit, id);
+  private acceptJoinable(hit: RuleHit, given: string | undefined): Alert | undefined | Promise<Alert | undefined> {
+    const alert = alertFromHit(hit, given);
+    const id = alert.id;
     // Merged into the partner's alert, which was counted and returned when it came: nothing new.
     const joined = this.joinHeld(hit, alert);
     if (joined instanceof Promise) return joined.then((merged) => (merged ? undefined : this.holdNew(hit, id, alert)));
@@ -340,9 +387,9 @@ export class AlertGate {
    * A repeat inside the throttle window: the shown alert's count goes up when it is another
    * attempt, and the record sinks and the board hear of it.
    */
-  private repeat(prev: Shown, hit: RuleHit, id: string): Promise<undefined> | undefined {
+  private repeat(prev: Shown, hit: RuleHit, id: string | undefined): Promise<undefined> | undefined {
     this.counts.suppressed++;
-    this.markDelivered(id);
+    if (id !== undefined) this.markDelivered(id);
     // a partner rule whose throttle window the merged alert took over (joinHeld): absorbed, not
     // counted; "(×N)" counts the lead rule's attempts (plink's next "host key not cached" is not
     // another hang, and the server's line of a second attempt is not a third)
@@ -429,6 +476,12 @@ export class AlertGate {
   /** Held alerts whose window ended before `time` (event time) go out, oldest first. */
   private releaseHeld(time: number): Promise<void> | undefined {
     if (this.held.length === 0) return undefined;
+    let any = false;
+    for (const h of this.held) if (h.deadline < time && !h.timer) {
+      any = true;
+      break;
+    }
+    if (!any) return undefined;
     const due = this.held.filter((h) => h.deadline < time && !h.timer);
     return due.length ? inOrder(due, (h) => this.release(h)) : undefined;
   }
@@ -462,7 +515,7 @@ export class AlertGate {
 
   private markDelivered(id: string): void {
     // bounded: a restart re-reads at most the lines since the last checkpoint, far fewer
-    this.delivered.add(id);
+    if (!this.o.uniqueIds) this.delivered.add(id);
     this.o.onDelivered?.(id);
   }
 
