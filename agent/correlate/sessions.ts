@@ -8,11 +8,12 @@
  * stderr log of one plink has none, so the source is the connection). sshd without a pid (bare
  * `-e` lines) is keyed by the client's address and port. A new lookup/connect line on a key whose
  * connection got further than its start begins a new connection (logs appended run after run).
- * The table is bounded: it keeps the `maxConnections` most recently used, in an exact
- * least-recently-used list threaded through the connections themselves (a touch moves one node to
- * the end; a new connection past the bound takes the oldest one's slot, so a replay of 270,000
- * connections allocates about 5,000). A periodic sort-and-delete sweep cost 7% of a scanned
- * server's replay (docs/performance.md).
+ * The table is bounded: the connections are kept in an exact least-recently-used list threaded
+ * through them (a touch moves one node to the end); when the table grows past 1.1 ×
+ * `maxConnections`, the oldest are forgotten down to `maxConnections` and their slots reused for
+ * the next new connections (a replay of 270,000 connections allocates about 5,500). The periodic
+ * sort-and-delete sweep this replaces forgot the same ones and cost 7% of a scanned server's
+ * replay (docs/performance.md).
  *
  * The person's view: `target` is the host as typed (the wrapped command line, `Looking up host`),
  * `address` what the client connected to, `where` both with the port when it is not the client's
@@ -147,6 +148,8 @@ export class Sessions {
   /** The use order: oldest and newest. */
   private oldest: Conn | undefined;
   private newest: Conn | undefined;
+  /** Slots of forgotten connections, for the next new ones. */
+  private readonly spare: Conn[] = [];
   /** pid → what it still maps that was replaced (from process.stale), so failures can say so. */
   private readonly stalePids = new Map<number, string>();
   /** Client connections waiting at a prompt, oldest first (for joining server events). */
@@ -256,22 +259,22 @@ export class Sessions {
     }
   }
 
-  /**
-   * A new connection under `key`, the newest in use order. Past the bound the oldest is forgotten
-   * and its slot reused, unless a client waits at a prompt in it (a server event may still join it).
-   */
+  /** A new connection under `key`, the newest in use order; past 1.1 × the bound, the oldest are forgotten. */
   private add(key: string | number, time: number): Conn {
     const id = `c${++this.seq}`;
-    let c: Conn | undefined;
-    if (this.byKey.size >= this.maxConnections && this.oldest) {
-      const old = this.oldest;
-      this.unlink(old);
-      this.byKey.delete(old.key);
-      if (!this.prompting.has(old)) c = reuse(old, id, time, key);
-    }
-    c ??= newConn(id, time, key);
+    const spare = this.spare.pop();
+    const c = spare ? reuse(spare, id, time, key) : newConn(id, time, key);
     this.byKey.set(key, c);
     this.append(c);
+    if (this.byKey.size > this.maxConnections * 1.1) {
+      while (this.byKey.size > this.maxConnections && this.oldest) {
+        const old = this.oldest;
+        this.unlink(old);
+        this.byKey.delete(old.key);
+        // a client waiting at a prompt stays joinable by a server event: its slot is not reused
+        if (!this.prompting.has(old)) this.spare.push(old);
+      }
+    }
     return c;
   }
 

@@ -67,25 +67,37 @@ class RuleWindows extends Map<string, Window> {
 
 const NO_HITS = Object.freeze([]) as unknown as RuleHit[];
 
-const keyGetters = new Map<string, (e: Event) => unknown>();
-export function keyOf(e: Event, paths: readonly string[]): string {
-  let out = '';
-  for (let i = 0; i < paths.length; i++) {
-    const p = paths[i]!;
-    let g = keyGetters.get(p);
-    if (!g) {
-      g = getter(p);
-      keyGetters.set(p, g);
-    }
-    const v = g(e);
-    out += (i ? '|' : '') + (v === undefined || v === null ? '' : String(v));
-  }
-  return out;
+type KeyFn = (e: Event) => string;
+const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
+/** A key function per list of paths (the lists are the compiled rules' own: looked up by identity). */
+const keyFns = new WeakMap<readonly string[], KeyFn>();
+
+function keyFn(paths: readonly string[]): KeyFn {
+  let f = keyFns.get(paths);
+  if (f) return f;
+  const gs = paths.map(getter);
+  if (gs.length === 1) {
+    const g = gs[0]!;
+    f = (e) => str(g(e));
+  } else if (gs.length === 2) {
+    const [g, h] = gs as [(e: Event) => unknown, (e: Event) => unknown];
+    f = (e) => `${str(g(e))}|${str(h(e))}`;
+  } else f = (e) => gs.map((g) => str(g(e))).join('|');
+  keyFns.set(paths, f);
+  return f;
 }
 
+/** The values of `paths` in `e`, joined with "|" (an absent value is empty). */
+export function keyOf(e: Event, paths: readonly string[]): string {
+  return keyFn(paths)(e);
+}
+
+const BY_CONNECTION: readonly string[] = ['connection.id'];
+const BY_HOST: readonly string[] = ['program', 'host'];
+
 /** The alert key of a hit: the rule's key, else the connection, else program + host. */
-export function alertKeyPaths(rule: CompiledRule, e: Event): string[] {
-  return rule.key ?? (e.connection ? ['connection.id'] : ['program', 'host']);
+export function alertKeyPaths(rule: CompiledRule, e: Event): readonly string[] {
+  return rule.key ?? (e.connection ? BY_CONNECTION : BY_HOST);
 }
 
 export class RuleRunner {
@@ -310,11 +322,12 @@ export class RuleRunner {
       times = [];
       key = ownCopy(key); // kept until it counts out or is forgotten: not a slice of its line
     }
+    const fresh = times.length === 0;
     times.push(e.time);
     if (times.length >= t.count) {
       byKey.delete(key);
       this.hits.push(this.hit(rule, e, e.time, times.length, { within: formatDuration(t.withinMs) }));
-    } else byKey.set(key, times);
+    } else if (fresh) byKey.set(key, times); // a kept list was changed in place: no second lookup
   }
 
   private hit(rule: CompiledRule, e: Event, time: number, count: number, extra: Record<string, unknown>): RuleHit {
