@@ -30,6 +30,7 @@
  * (undefined when unknown), so they keep one shape and the per-event snapshot is a plain literal.
  */
 import type { ConnectionFacts, Event, EventKind } from '../event.js';
+import { ownCopy } from '../heap.js';
 
 const PHASE_OF: Partial<Record<EventKind, string>> = {
   'connect.lookup': 'start',
@@ -106,6 +107,14 @@ function reuse(c: Conn, id: string, startedAt: number, key: string | number): Co
   c.events = 0; c.stale = undefined; c.target = undefined; c.address = undefined; c.where = undefined; c.command = undefined; c.prompt = undefined; c.peer = undefined;
   c.input = undefined; c.key = key; c.older = undefined; c.newer = undefined; c.local = undefined; c.localPort = undefined;
   return c;
+}
+
+/**
+ * A string a connection keeps: its own copy, not a slice of the line it came from (a slice keeps
+ * the whole line alive, and every young collection copied the lines of 5,000 connections).
+ */
+function kept(s: string, old: string | undefined): string {
+  return s === old ? old : ownCopy(s);
 }
 
 /** `vm1 (192.0.2.7) port 2201`: the name as typed, the address when it differs, the port when not the default. */
@@ -189,14 +198,14 @@ export class Sessions {
       this.append(conn);
     }
     const f = conn;
-    if (e.host !== undefined && (f.host === undefined || e.kind === 'connect.start')) f.host = e.host;
+    if (e.host !== undefined && (f.host === undefined || e.kind === 'connect.start')) f.host = kept(e.host, f.host);
     if (e.port !== undefined && (f.port === undefined || e.kind === 'connect.start')) f.port = e.port;
-    if (e.user !== undefined) f.user = e.user;
+    if (e.user !== undefined) f.user = kept(e.user, f.user);
     const isClient = CLIENTS.has(e.program);
     if (isClient) this.personView(f, e);
     else if (e.program === 'sshd') this.serverView(f, e);
-    if (e.kind === 'version.local' && typeof e.detail.version === 'string') f[isClient ? 'clientVersion' : 'serverVersion'] = e.detail.version;
-    if (e.kind === 'version.remote' && typeof e.detail.version === 'string') f[isClient ? 'serverVersion' : 'clientVersion'] = e.detail.version;
+    if (e.kind === 'version.local' && typeof e.detail.version === 'string') f[isClient ? 'clientVersion' : 'serverVersion'] = kept(e.detail.version, undefined);
+    if (e.kind === 'version.remote' && typeof e.detail.version === 'string') f[isClient ? 'serverVersion' : 'clientVersion'] = kept(e.detail.version, undefined);
     f.events++;
     const stale = e.pid !== undefined ? this.stalePids.get(e.pid) : undefined;
     if (stale) f.stale = stale;
@@ -242,7 +251,7 @@ export class Sessions {
   /** sshd: where the client connected to; a sign of progress is joined to the client waiting at a prompt for it. */
   private serverView(f: Conn, e: Event): void {
     if (e.kind === 'connect.start' && typeof e.detail.local === 'string') {
-      f.local = e.detail.local;
+      f.local = kept(e.detail.local, f.local);
       f.localPort = typeof e.detail.localPort === 'number' ? e.detail.localPort : undefined;
     }
     if (!SERVER_PROGRESS.has(e.kind) || f.local === undefined) return;
