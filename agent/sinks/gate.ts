@@ -363,21 +363,21 @@ export class AlertGate {
   }
 
   /** A rule that joins: merged into a held partner's alert, or held itself for the partner. */
-  private acceptJoinable(hit: RuleHit, given: string | undefined): Alert | undefined | Promise<Alert | undefined> {
-    const alert = alertFromHit(hit, given);
-    const id = alert.id;
+  private acceptJoinable(hit: RuleHit, id: string | undefined): Alert | undefined | Promise<Alert | undefined> {
     // Merged into the partner's alert, which was counted and returned when it came: nothing new.
-    const joined = this.joinHeld(hit, alert);
-    if (joined instanceof Promise) return joined.then((merged) => (merged ? undefined : this.holdNew(hit, id, alert)));
+    const joined = this.joinHeld(hit, id);
+    if (joined instanceof Promise) return joined.then((merged) => (merged ? undefined : this.holdNew(hit, id)));
     if (joined) return undefined;
-    return this.holdNew(hit, id, alert);
+    return this.holdNew(hit, id);
   }
 
-  private holdNew(hit: RuleHit, id: string, alert: Alert): Alert | undefined | Promise<Alert | undefined> {
+  /** A joinable hit no partner took: a repeat, or a new alert held for its partner (rendered only then). */
+  private holdNew(hit: RuleHit, id: string | undefined): Alert | undefined | Promise<Alert | undefined> {
     this.counts.alerts++;
     const throttleKey = throttleKeyOf(hit);
     const prev = this.shown.get(throttleKey);
     if (prev && hit.time < prev.until) return this.repeat(prev, hit, id);
+    const alert = alertFromHit(hit, id);
     const entry = this.show(throttleKey, hit, alert, this.live);
     const holding = this.hold(hit, entry);
     return holding ? holding.then(() => alert) : alert;
@@ -445,13 +445,15 @@ export class AlertGate {
     return undefined;
   }
 
-  /** Merges `alert` into a held partner, when there is one; returns the merged alert (already delivered). */
-  private joinHeld(hit: RuleHit, alert: Alert): Alert | undefined | Promise<Alert | undefined> {
+  /** Merges the hit's alert into a held partner, when there is one; returns the merged alert (already delivered). */
+  private joinHeld(hit: RuleHit, id: string | undefined): Alert | undefined | Promise<Alert | undefined> {
     for (const h of this.held) {
       const w = joinWindow(h.hit.rule, hit.rule);
-      if (!w || Math.abs(h.entry.alert.time - alert.time) > w.withinMs) continue;
+      // hit.time is the time its alert would have
+      if (!w || Math.abs(h.entry.alert.time - hit.time) > w.withinMs) continue;
       const [primary, other] = w.primary === 'a' ? [h.hit, hit] : [hit, h.hit];
       if (!sameAttempt(primary.event, other.event)) continue;
+      const alert = alertFromHit(hit, id);
       const first = h.entry.alert;
       const merged = mergeAlerts(w.primary === 'a' ? first : alert, w.primary === 'a' ? alert : first, first.id, first.count);
       h.entry.alert = merged;
