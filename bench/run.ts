@@ -17,6 +17,7 @@
  *   BENCH_SEED=20260301    PRNG seed
  *   BENCH_OUT=FILE         where to write the results (default bench/results.md; quick: a temp file)
  *   BENCH_REPORT_LINES=2000000  lines of the log `connwatch report` draws (0: skip)
+ *   BENCH_BEFORE=CLI.js    another build's dist/agent/cli/main.js, run beside this one in the replay cases (before/after in one run)
  *   BENCH_CASES=a,b        only these of sshd, hard, sshd-2m, hard-2m, client, big, report, latency, idle, soak
  *   BENCH_SOAK_STEPS=600   model steps per rotation mode in the soak (quick run: off unless named in BENCH_CASES)
  */
@@ -49,12 +50,12 @@ function num(name: string, dflt: number): number {
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
-function replayTool(name: string, env?: NodeJS.ProcessEnv): Tool {
+function replayTool(name: string, env?: NodeJS.ProcessEnv, cli = CLI): Tool {
   return {
     name,
     cmd: process.execPath,
     // the node options of the connwatch command's shebang (test/docs/readme.test.ts keeps the two equal), with this node
-    args: (f) => [...CLI_NODE_OPTIONS, CLI, 'replay', f],
+    args: (f) => [...CLI_NODE_OPTIONS, cli, 'replay', f],
     ...(env ? { env } : {}),
     check: (r) => replaySummary(r),
   };
@@ -73,6 +74,14 @@ function writeHead(from: string, to: string, n: number): number {
   }
   writeFileSync(to, buf.subarray(0, at));
   return k;
+}
+
+/** BENCH_BEFORE: the same replay from another build, in the same rounds (before/after ratios from one run). */
+function beforeTools(): Tool[] {
+  const cli = process.env.BENCH_BEFORE;
+  if (!cli) return [];
+  if (!existsSync(cli)) throw new Error(`BENCH_BEFORE=${cli} does not exist`);
+  return [replayTool(`connwatch replay, before (${cli})`, undefined, cli)];
 }
 
 async function main(): Promise<void> {
@@ -104,6 +113,7 @@ async function main(): Promise<void> {
       const fail2ban: Tool = { name: FAIL2BAN, cmd: 'fail2ban-regex', args: (f) => [f, '/etc/fail2ban/filter.d/sshd.conf'] };
       const tools: Tool[] = [
         connwatch,
+        ...beforeTools(),
         replayTool('connwatch replay, CONNWATCH_EVALUATOR=json-rules-engine', { ...process.env, CONNWATCH_EVALUATOR: 'json-rules-engine' }),
         fail2ban,
         ...FLOORS,
@@ -130,7 +140,7 @@ async function main(): Promise<void> {
     const f2bTool: Tool = { name: FAIL2BAN, cmd: 'fail2ban-regex', args: (f) => [f, '/etc/fail2ban/filter.d/sshd.conf'] };
     const versus = async (title: string, what: string, file: string, w: Written, n: number): Promise<void> => {
       log(`${title}: ${w.lines} lines, ${(w.bytes / 2 ** 20).toFixed(1)} MiB, ${w.failureLines} failure lines`);
-      const results = await throughput(file, w.lines, [replayTool('connwatch replay'), f2bTool, ...FLOORS], n, log);
+      const results = await throughput(file, w.lines, [replayTool('connwatch replay'), ...beforeTools(), f2bTool, ...FLOORS], n, log);
       (report.logs ??= []).push({ title, what, ...w, results, ...(results[0]?.note ? { summary: results[0].note } : {}) });
       rmSync(file, { force: true });
     };
