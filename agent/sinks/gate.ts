@@ -64,6 +64,11 @@ export interface GateOptions {
    * for an alert that is recorded, not for a repeat that only raises a count.
    */
   uniqueIds?: boolean;
+  /**
+   * Replay printing texts: alert ids are never shown or saved, only told apart, so they are made
+   * from the rule and where the line is (unique in one replay) without hashing. Needs uniqueIds.
+   */
+  localIds?: boolean;
   /** Called when an id was delivered, so the caller can persist it. */
   onDelivered?: (id: string) => void;
   /** Quiet hours: notifications are held (kept in history) while this returns true. */
@@ -308,6 +313,13 @@ export class AlertGate {
     return this.acceptNow(hit, id);
   }
 
+  /** The id of a hit's alert: its hash (alertId), or with localIds one only this replay tells apart. */
+  private idOf(hit: RuleHit): string {
+    if (!this.o.localIds) return alertId(hit);
+    const r = hit.event.raw;
+    return `${hit.rule.id}\u0000${r.source}\u0000${r.file ?? ''}\u0000${r.offset ?? ''}\u0000${r.cursor ?? ''}\u0000${r.line ?? ''}\u0000${hit.event.time}`;
+  }
+
   /**
    * uniqueIds: has this rule hit this line already? The hits of one line come one after the
    * other (its events are handled together; the windows it opened end together), so the last
@@ -344,7 +356,7 @@ export class AlertGate {
     const prev = this.shown.get(throttleKey);
     // A repeat inside the throttle window only raises a count: its texts are never rendered.
     if (prev && hit.time < prev.until) return this.repeat(prev, hit, id);
-    const alert = alertFromHit(hit, id);
+    const alert = alertFromHit(hit, id ?? this.idOf(hit));
     this.show(throttleKey, hit, alert, true);
     return this.tell(alert, attemptOf(hit, alert.id));
   }
@@ -377,7 +389,7 @@ export class AlertGate {
     const throttleKey = throttleKeyOf(hit);
     const prev = this.shown.get(throttleKey);
     if (prev && hit.time < prev.until) return this.repeat(prev, hit, id);
-    const alert = alertFromHit(hit, id);
+    const alert = alertFromHit(hit, id ?? this.idOf(hit));
     const entry = this.show(throttleKey, hit, alert, this.live);
     const holding = this.hold(hit, entry);
     return holding ? holding.then(() => alert) : alert;
@@ -453,7 +465,7 @@ export class AlertGate {
       if (!w || Math.abs(h.entry.alert.time - hit.time) > w.withinMs) continue;
       const [primary, other] = w.primary === 'a' ? [h.hit, hit] : [hit, h.hit];
       if (!sameAttempt(primary.event, other.event)) continue;
-      const alert = alertFromHit(hit, id);
+      const alert = alertFromHit(hit, id ?? this.idOf(hit));
       const first = h.entry.alert;
       const merged = mergeAlerts(w.primary === 'a' ? first : alert, w.primary === 'a' ? alert : first, first.id, first.count);
       h.entry.alert = merged;
