@@ -1,6 +1,6 @@
 /**
- * AlertGate: between the rules and the sinks. It turns rule hits into Alerts (templates filled),
- * then decides what reaches a person:
+ * AlertGate: between the rules and the sinks. It turns rule hits into Alerts (rendered by
+ * rules/alerts.ts, only for hits that become one), then decides what reaches a person:
  *
  *   - dedupe: an alert's id is derived from the rule, its key and the line that triggered it, so a
  *     line read again after a restart produces the same id; ids already delivered are remembered
@@ -11,8 +11,9 @@
  *   - minimum severity for notifications (history keeps everything);
  *   - join (client ↔ server): a rule with `joins` and the rules it names see the same failed
  *     attempt from the two ends (plink's "expected key exchange group packet" and sshd's
- *     "kex protocol error: type 30"). Their alerts are held for the join window; when the partner
- *     comes within `joinWithin` on event time for a compatible host (see hostsCompatible), ONE
+ *     "kex protocol error: type 30"; which hits may join: correlate/join.ts). Their alerts are
+ *     held for the join window; when the partner comes within `joinWithin` on event time for a
+ *     compatible host (see hostsCompatible), ONE
  *     alert goes out: the declaring rule's, with the other's line, title and remedy merged in, under
  *     the id of whichever came first; the other is never recorded or notified on its own. Live
  *     (foldMs > 0) the first alert is recorded at once (history must not lose it in a crash) and
@@ -31,18 +32,18 @@
  * a second line of the same attempt does not. A threshold alert stands for one occurrence (its
  * message says how many lines: {count}).
  */
-import { hash } from 'node:crypto';
 import type { Alert, Sink } from '../alert.js';
 import type { Severity } from '../event.js';
-import type { CompiledRule } from '../rules/compile.js';
 import type { RuleHit } from '../rules/runner.js';
 import { keyOf } from '../rules/runner.js';
-import { renderTemplate } from '../rules/template.js';
+import { alertFromHit, alertId, mergeAlerts } from '../rules/alerts.js';
+import { joinable, joinWindow, sameAttempt } from '../correlate/join.js';
 import { RecentMap, RecentSet } from '../recent.js';
 import { inOrder } from '../in-order.js';
 import { NoticeBoard } from './notices.js';
-import { evidenceText, waitingProcess } from './evidence.js';
-import { lineIdentity } from '../sources/line-id.js';
+
+export { hostsCompatible, sameAttempt } from '../correlate/join.js';
+export { alertFromHit, alertId, mergeAlerts } from '../rules/alerts.js';
 
 export interface GateOptions {
   /** Sinks that see every alert and every update of its count (history, stdout). */
@@ -120,68 +121,6 @@ export function newDeliveredSet(ids: Iterable<string> = []): RecentSet<string> {
   return new RecentSet(MAX_DELIVERED_IDS, ids);
 }
 const MAX_HELD = 1_000;
-const LOOPBACK = /^(?:127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$/i;
-
-/**
- * Can a client's alert (its host: the server it connected to) and a server's alert (its host: the
- * client's address) be the same attempt? What can honestly be matched: the same address on both
- * (a client on the server's own machine), both loopback, the server's own address when its line
- * names it (sshd's VERBOSE `Connection from … on ADDR port N`: detail.local), or an end that does
- * not say. Ports cannot be matched: plink does not log its local port, and the server's port is
- * the client's ephemeral one.
- */
-export function hostsCompatible(client: RuleHit['event'], server: RuleHit['event']): boolean {
-  const c = client.host;
-  const s = server.host;
-  if (c === undefined || s === undefined) return true;
-  if (c === s || (LOOPBACK.test(c) && LOOPBACK.test(s))) return true;
-  const local = server.detail.local;
-  return typeof local === 'string' && local === c;
-}
-
-/**
- * May two joined alerts be one attempt? Two of the same program (plink's new host key and its
- * hang) only when they are the same connection: the next plink at the same host is another
- * attempt, and merging it made a plink that did not hang count into an older hang as "(×2)".
- * A client's and a server's: as far as their hosts tell (hostsCompatible).
- */
-export function sameAttempt(a: RuleHit['event'], b: RuleHit['event']): boolean {
-  if (a.program === b.program) return a.connection?.id === b.connection?.id;
-  return hostsCompatible(a, b);
-}
-
-const joinable = (r: CompiledRule): boolean => r.join !== undefined || r.joinedBy.size > 0;
-
-/** The join window between two rules, when one names the other; undefined when they do not join. */
-function joinWindow(a: CompiledRule, b: CompiledRule): { primary: 'a' | 'b'; withinMs: number } | undefined {
-  if (a.join?.rules.has(b.id)) return { primary: 'a', withinMs: a.join.withinMs };
-  if (b.join?.rules.has(a.id)) return { primary: 'b', withinMs: b.join.withinMs };
-  return undefined;
-}
-
-/** One alert for both ends: the primary's (the rule that declares joins), with the other's line, title and remedy. */
-export function mergeAlerts(primary: Alert, other: Alert, id: string, count: number): Alert {
-  const line = other.evidence[0]?.text;
-  const said = `${other.title}${line ? ` — "${line}"` : ''}`;
-  const also =
-    other.program === primary.program
-      ? ` ${primary.program} also reported for the same attempt: ${said}.`
-      : ` The server logged the same attempt (${other.program}${other.host ? `, client ${other.host}` : ''}): ${said}.`;
-  return {
-    ...primary,
-    id,
-    count,
-    time: Math.min(primary.time, other.time),
-    message: `${primary.message}${also}`,
-    remedy: other.remedy === primary.remedy ? primary.remedy : `${primary.remedy} ${other.program === primary.program ? 'Also' : 'Server side'} (${other.rule}): ${other.remedy}`,
-    evidence: [...primary.evidence, ...other.evidence].slice(0, 6),
-  };
-}
-
-/** A failure from a client that runs a replaced library says so: that may be the whole story. */
-function withStale(message: string, stale: string | undefined, category: string): string {
-  return stale && category !== 'stale' ? `${message} ${stale}` : message;
-}
 
 /** The throttle window a hit falls in: its rule and the values of the rule's throttle key. */
 function throttleKeyOf(hit: RuleHit): string {
@@ -207,54 +146,6 @@ function countedAs(hit: RuleHit): string {
 function attemptOf(hit: RuleHit, id: string): string {
   const c = hit.event.connection;
   return c ? `connection:${c.id}` : `alert:${id}`;
-}
-
-/**
- * An alert's id: the rule and the line that triggered it, so a line read again (after a restart,
- * after `kill -9`) gives the same id. Not the correlation key: a connection's id is a sequence
- * number of the running agent (c1, c2, …), another after a restart, and one line of one rule
- * always has one key anyway.
- */
-export function alertId(hit: RuleHit): string {
-  const e = hit.event;
-  // the rule and where the line IS (lineIdentity: offset and text, journal cursor), not the
-  // correlation key: a connection's id is a sequence number of the running agent (c1, c2, …),
-  // another after a restart, and one line of one rule always has one key anyway
-  return hash('sha256', `${hit.rule.id}\u0000${lineIdentity(e.raw, e.time)}`, 'hex').slice(0, 20);
-}
-
-export function alertFromHit(hit: RuleHit, id = alertId(hit)): Alert {
-  const e = hit.event;
-  const r = hit.rule;
-  const alert: Alert = {
-    id,
-    rule: r.id,
-    severity: r.spec.severity,
-    category: r.spec.category,
-    title: renderTemplate(r.title, e, hit.extra),
-    message: withStale(renderTemplate(r.message, e, hit.extra), e.connection?.stale, r.spec.category),
-    remedy: renderTemplate(r.remedy, e, hit.extra),
-    program: e.program,
-    time: hit.time,
-    key: hit.key,
-    // one occurrence: a threshold's number of lines is in its message ({count}), not a "(×N)"
-    count: 1,
-    evidence: [{ text: evidenceText(e.raw.text, e.raw.message).slice(0, 500), source: e.raw.file ?? e.raw.source, ...(e.raw.line !== undefined ? { line: e.raw.line } : {}) }],
-  };
-  if (r.spec.category === 'hang') {
-    const waiting = waitingProcess(e);
-    if (waiting) alert.process = waiting;
-  }
-  // a prompt line names neither host nor port: its connection does
-  const host = e.host ?? e.connection?.host;
-  const port = e.host !== undefined ? e.port : e.connection?.port;
-  if (host !== undefined) alert.host = host;
-  if (port !== undefined) alert.port = port;
-  if (e.pid !== undefined) alert.pid = e.pid;
-  if (e.connection?.clientVersion) alert.clientVersion = e.connection.clientVersion;
-  if (e.connection?.serverVersion) alert.serverVersion = e.connection.serverVersion;
-  if (e.user !== undefined) alert.user = e.user;
-  return alert;
 }
 
 export class AlertGate {
