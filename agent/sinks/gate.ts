@@ -35,7 +35,7 @@
 import type { Alert, Sink } from '../alert.js';
 import type { Severity } from '../event.js';
 import type { RuleHit } from '../rules/runner.js';
-import { keyOf } from '../rules/runner.js';
+import { keyOf } from '../correlate/keys.js';
 import { alertFromHit, alertId, mergeAlerts } from '../rules/alerts.js';
 import { joinable, joinWindow, sameAttempt } from '../correlate/join.js';
 import { RecentMap, RecentSet } from '../recent.js';
@@ -66,8 +66,8 @@ export interface GateOptions {
    */
   uniqueIds?: boolean;
   /**
-   * Replay printing texts: alert ids are never shown or saved, only told apart, so they are made
-   * from the rule and where the line is (unique in one replay) without hashing. Needs uniqueIds.
+   * Replay printing texts: alert ids are never shown or saved, only told apart, so they are
+   * numbered instead of hashed (see idOf). Needs uniqueIds.
    */
   localIds?: boolean;
   /** Called when an id was delivered, so the caller can persist it. */
@@ -154,6 +154,8 @@ export class AlertGate {
   private held: Held[] = [];
   /** uniqueIds: the line of the last hit and the rules it hit (see sameLineAgain). */
   private lastLine: { raw: RuleHit['event']['raw']; time: number; rules: string[] } | undefined;
+  /** localIds: alerts made so far. */
+  private made = 0;
   /** Event time of the hit being accepted, for isStale (no closure per hit). */
   private now = 0;
   private readonly isStale = (e: Shown): boolean => e.until + SHOWN_AFTER_WINDOW_MS < this.now && e.sent;
@@ -204,11 +206,13 @@ export class AlertGate {
     return this.acceptNow(hit, id);
   }
 
-  /** The id of a hit's alert: its hash (alertId), or with localIds one only this replay tells apart. */
+  /**
+   * The id of a hit's alert: its hash (alertId), or with localIds a number of this replay: with
+   * uniqueIds no two alerts made have the same hashed id (the same line's second hit of a rule
+   * was dropped before), so numbering them tells them apart as the hashes do, in 6 characters.
+   */
   private idOf(hit: RuleHit): string {
-    if (!this.o.localIds) return alertId(hit);
-    const r = hit.event.raw;
-    return `${hit.rule.id}\u0000${r.source}\u0000${r.file ?? ''}\u0000${r.offset ?? ''}\u0000${r.cursor ?? ''}\u0000${r.line ?? ''}\u0000${hit.event.time}`;
+    return this.o.localIds ? `r${++this.made}` : alertId(hit);
   }
 
   /**
