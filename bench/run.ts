@@ -7,6 +7,8 @@
  *   BENCH_QUICK=1          small inputs, one repetition (CI smoke run; writes to a temp file)
  *   BENCH_REPS=5           repetitions per tool in the throughput cases (round by round)
  *   BENCH_LINES=200000     lines of the sshd and client logs
+ *   BENCH_2M_LINES=2000000 lines of the long cases (both sshd logs; start-up amortised; 0: skip)
+ *   BENCH_2M_REPS=1        repetitions per tool in the long cases
  *   BENCH_BIG_MB=1024      size of the big log for peak memory (0: skip)
  *   BENCH_ATTEMPTS=200     attempts of each kind (failure, hang) in the live latency case (0: skip)
  *   BENCH_PACE_MS=2100     time between two attempts there (below the 5-in-10-s burst limit)
@@ -15,7 +17,8 @@
  *   BENCH_SEED=20260301    PRNG seed
  *   BENCH_OUT=FILE         where to write the results (default bench/results.md; quick: a temp file)
  *   BENCH_REPORT_LINES=2000000  lines of the log `connwatch report` draws (0: skip)
- *   BENCH_CASES=a,b        only these of sshd, client, big, report, latency, idle, soak
+ *   BENCH_BEFORE=CLI.js    another build's dist/agent/cli/main.js, run beside this one in the replay cases (before/after in one run)
+ *   BENCH_CASES=a,b        only these of sshd, hard, sshd-2m, hard-2m, client, big, report, latency, idle, soak
  *   BENCH_SOAK_STEPS=600   model steps per rotation mode in the soak (quick run: off unless named in BENCH_CASES)
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -27,9 +30,11 @@ import { loadRules } from '../agent/rules/load.js';
 import { builtinRulesDir } from '../agent/rules/load.js';
 import { idle, latency, replaySummary, throughput, type Tool } from './cases.js';
 import { clientRuns, sshdShapes } from './corpus.js';
-import { writeClientLog, writeSshdLog } from './generate.js';
+import { writeClientLog, writeSshdLog, type Written } from './generate.js';
+import { writeHardSshdLog } from './generate-hard.js';
+import { FLOORS } from './floors.js';
 import { run } from './measure.js';
-import { render, type Report } from './report.js';
+import { FAIL2BAN, render, type Report } from './report.js';
 import { ROTATION_MODES, runStress } from './stress-model.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -45,23 +50,12 @@ function num(name: string, dflt: number): number {
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
-/** A Node readline loop: the floor of reading lines in Node at all. */
-const READLINE = `
-const rl = require('node:readline').createInterface({ input: require('node:fs').createReadStream(process.argv[1]), crlfDelay: Infinity });
-let n = 0; rl.on('line', () => n++); rl.on('close', () => console.error('lines ' + n));`;
-
-/** The floors every throughput case is measured against: reading the lines at all. */
-const FLOORS: readonly Tool[] = [
-  { name: 'node readline loop (floor)', cmd: process.execPath, args: (f) => ['-e', READLINE, f] },
-  { name: 'wc -l (floor)', cmd: 'wc', args: (f) => ['-l', f] },
-];
-
-function replayTool(name: string, env?: NodeJS.ProcessEnv): Tool {
+function replayTool(name: string, env?: NodeJS.ProcessEnv, cli = CLI): Tool {
   return {
     name,
     cmd: process.execPath,
     // the node options of the connwatch command's shebang (test/docs/readme.test.ts keeps the two equal), with this node
-    args: (f) => [...CLI_NODE_OPTIONS, CLI, 'replay', f],
+    args: (f) => [...CLI_NODE_OPTIONS, cli, 'replay', f],
     ...(env ? { env } : {}),
     check: (r) => replaySummary(r),
   };
@@ -80,6 +74,14 @@ function writeHead(from: string, to: string, n: number): number {
   }
   writeFileSync(to, buf.subarray(0, at));
   return k;
+}
+
+/** BENCH_BEFORE: the same replay from another build, in the same rounds (before/after ratios from one run). */
+function beforeTools(): Tool[] {
+  const cli = process.env.BENCH_BEFORE;
+  if (!cli) return [];
+  if (!existsSync(cli)) throw new Error(`BENCH_BEFORE=${cli} does not exist`);
+  return [replayTool(`connwatch replay, before (${cli})`, undefined, cli)];
 }
 
 async function main(): Promise<void> {
@@ -108,9 +110,10 @@ async function main(): Promise<void> {
       const w = writeSshdLog(file, shapes, { seed, lines, failureShare: 0.3 });
       log(`sshd log: ${w.lines} lines, ${(w.bytes / 2 ** 20).toFixed(1)} MiB, ${w.failureLines} failure lines`);
       const connwatch = replayTool('connwatch replay');
-      const fail2ban: Tool = { name: 'fail2ban-regex sshd.conf', cmd: 'fail2ban-regex', args: (f) => [f, '/etc/fail2ban/filter.d/sshd.conf'] };
+      const fail2ban: Tool = { name: FAIL2BAN, cmd: 'fail2ban-regex', args: (f) => [f, '/etc/fail2ban/filter.d/sshd.conf'] };
       const tools: Tool[] = [
         connwatch,
+        ...beforeTools(),
         replayTool('connwatch replay, CONNWATCH_EVALUATOR=json-rules-engine', { ...process.env, CONNWATCH_EVALUATOR: 'json-rules-engine' }),
         fail2ban,
         ...FLOORS,
@@ -133,6 +136,28 @@ async function main(): Promise<void> {
         steady,
         ...(results[0]?.note ? { summary: results[0].note } : {}),
       };
+    }
+    const f2bTool: Tool = { name: FAIL2BAN, cmd: 'fail2ban-regex', args: (f) => [f, '/etc/fail2ban/filter.d/sshd.conf'] };
+    const versus = async (title: string, what: string, file: string, w: Written, n: number): Promise<void> => {
+      log(`${title}: ${w.lines} lines, ${(w.bytes / 2 ** 20).toFixed(1)} MiB, ${w.failureLines} failure lines`);
+      const results = await throughput(file, w.lines, [replayTool('connwatch replay'), ...beforeTools(), f2bTool, ...FLOORS], n, log);
+      (report.logs ??= []).push({ title, what, ...w, results, ...(results[0]?.note ? { summary: results[0].note } : {}) });
+      rmSync(file, { force: true });
+    };
+    const HARD = 'many addresses (200,000; 30% of the connections from 200 scanners) and connections (each pid opens, says 2–12 things, closes), 50% failure lines, every envelope line by line (RFC 3339, RFC 3164, RFC 5424, journal JSON; sshd and sshd-session)';
+    if (want('hard')) {
+      const file = join(work, 'hard-auth.log');
+      await versus('harder sshd log', HARD, file, writeHardSshdLog(file, sshdShapes(ROOT), { seed: seed + 4, lines }), reps);
+    }
+    const longLines = num('BENCH_2M_LINES', quick ? 20_000 : 2_000_000);
+    const longReps = num('BENCH_2M_REPS', 1);
+    if (want('sshd-2m') && longLines > 0) {
+      const file = join(work, 'auth-2m.log');
+      await versus('sshd auth.log, long', 'the benchmark\'s own kind of log (5,000 addresses, 30% failure lines, RFC 3339), start-up amortised', file, writeSshdLog(file, sshdShapes(ROOT), { seed: seed + 5, lines: longLines, failureShare: 0.3 }), longReps);
+    }
+    if (want('hard-2m') && longLines > 0) {
+      const file = join(work, 'hard-2m.log');
+      await versus('harder sshd log, long', `${HARD}, start-up amortised`, file, writeHardSshdLog(file, sshdShapes(ROOT), { seed: seed + 6, lines: longLines }), longReps);
     }
     if (want('client')) {
       const runs = clientRuns(ROOT);

@@ -1,19 +1,12 @@
 /**
- * RuleRunner: evaluates events against compiled rules and keeps the state of the time-based
- * clauses, on event time through a Clock:
+ * RuleRunner: evaluates events against compiled rules, on event time through a Clock:
  *
  *   - plain rule: conditions match → hit.
- *   - threshold: `count` matches with the same key within `within` → one hit, then the count restarts.
- *   - expect (absence, SEC's PairWithWindow): a match opens a window for its key; any later event
- *     with the same key (meeting expect.conditions, if given) closes it; if the clock passes the
- *     deadline first, the rule hits with the opening event. A second match while a window is open
- *     for the same key keeps the first window.
- *
- * What closes a window besides a later event: the client's `input.waiting` closes it only when the
- * client reads its socket (it went on past the prompt); blocked on its terminal or stdin it confirms
- * the wait instead (the hit then says so). A server event joined to a client connection by the
- * correlator (`connection.peer`: sshd's `Accepted …` for the attempt) closes that connection's
- * windows.
+ *   - threshold: `count` matches with the same key within `within` → one hit, then the count
+ *     restarts (the counting: correlate/thresholds.ts).
+ *   - expect (absence, SEC's PairWithWindow): a match opens a window for its key; a later event
+ *     with the same key closes it; past its deadline the rule hits with the opening event (the
+ *     windows, and what closes them: correlate/windows.ts).
  *
  * Windows and counters live in memory: they survive a rule reload (carried over for every rule id
  * that still exists with an expect/threshold clause) but not a restart of the agent — after a
@@ -21,16 +14,15 @@
  * before the restart is not reopened. docs/rules.md states this.
  */
 import type { Event } from '../event.js';
-import type { Clock, Timer } from '../correlate/clock.js';
+import type { Clock } from '../correlate/clock.js';
 import type { CompiledRule } from './compile.js';
 import { RuleIndex } from './compile.js';
 import { formatDuration } from './duration.js';
-import { getter } from './fields.js';
-import { RecentMap } from '../recent.js';
-import { ownCopy } from '../heap.js';
+import { keyOf } from '../correlate/keys.js';
+import { Thresholds } from '../correlate/thresholds.js';
+import { AbsenceWindows, type OpenWindow } from '../correlate/windows.js';
 
-/** Keys a threshold rule counts at once (addresses of a scan): past this, the oldest are forgotten. */
-const MAX_COUNTER_KEYS = 10_000;
+export { keyOf } from '../correlate/keys.js';
 
 export interface RuleHit {
   rule: CompiledRule;
@@ -48,52 +40,20 @@ export interface RuleHit {
   atEnd?: boolean;
 }
 
-interface Window {
-  rule: CompiledRule;
-  opener: Event;
-  key: string;
-  deadline: number;
-  timer: Timer;
-  /** What the client was seen blocked reading after the opener (input.waiting: tty, stdin), if anything. */
-  waitingOn?: string;
-}
-
-/** The open windows of one expect rule, by key; the rule is kept here so no window must be looked at to know it. */
-class RuleWindows extends Map<string, Window> {
-  constructor(public rule: CompiledRule) {
-    super();
-  }
-}
-
 const NO_HITS = Object.freeze([]) as unknown as RuleHit[];
 
-const keyGetters = new Map<string, (e: Event) => unknown>();
-export function keyOf(e: Event, paths: readonly string[]): string {
-  let out = '';
-  for (let i = 0; i < paths.length; i++) {
-    const p = paths[i]!;
-    let g = keyGetters.get(p);
-    if (!g) {
-      g = getter(p);
-      keyGetters.set(p, g);
-    }
-    const v = g(e);
-    out += (i ? '|' : '') + (v === undefined || v === null ? '' : String(v));
-  }
-  return out;
-}
+const BY_CONNECTION: readonly string[] = ['connection.id'];
+const BY_HOST: readonly string[] = ['program', 'host'];
 
 /** The alert key of a hit: the rule's key, else the connection, else program + host. */
-export function alertKeyPaths(rule: CompiledRule, e: Event): string[] {
-  return rule.key ?? (e.connection ? ['connection.id'] : ['program', 'host']);
+export function alertKeyPaths(rule: CompiledRule, e: Event): readonly string[] {
+  return rule.key ?? (e.connection ? BY_CONNECTION : BY_HOST);
 }
 
 export class RuleRunner {
   private index: RuleIndex;
-  /** rule id → key → window */
-  private windows = new Map<string, RuleWindows>();
-  /** rule id → key → match times (the oldest keys are forgotten past MAX_COUNTER_KEYS) */
-  private counters = new Map<string, RecentMap<string, number[]>>();
+  private readonly windows: AbsenceWindows;
+  private readonly thresholds = new Thresholds();
   private readonly hits: RuleHit[] = [];
 
   constructor(
@@ -101,6 +61,11 @@ export class RuleRunner {
     private readonly clock: Clock,
   ) {
     this.index = new RuleIndex(rules);
+    this.windows = new AbsenceWindows(clock, (rule, opener, time, extra, atEnd) => {
+      const h = this.hit(rule, opener, time, 1, extra);
+      if (atEnd) h.atEnd = true;
+      this.hits.push(h);
+    });
   }
 
   get rules(): readonly CompiledRule[] {
@@ -110,17 +75,8 @@ export class RuleRunner {
   /** Swaps the rule set, keeping open windows and counters of rules that still exist. */
   replaceRules(rules: readonly CompiledRule[]): void {
     const byId = new Map(rules.map((r) => [r.id, r]));
-    for (const [id, ws] of this.windows) {
-      const next = byId.get(id);
-      if (!next?.expect) {
-        for (const w of ws.values()) this.clock.cancel(w.timer);
-        this.windows.delete(id);
-      } else {
-        ws.rule = next;
-        for (const w of ws.values()) w.rule = next;
-      }
-    }
-    for (const id of this.counters.keys()) if (!byId.get(id)?.threshold) this.counters.delete(id);
+    this.windows.replaceRules(byId);
+    this.thresholds.keepOnly((id) => Boolean(byId.get(id)?.threshold));
     this.index = new RuleIndex(rules);
   }
 
@@ -131,11 +87,7 @@ export class RuleRunner {
    */
   evaluate(e: Event): RuleHit[] | Promise<RuleHit[]> {
     this.clock.advanceTo(e.time);
-    let closing: Promise<void> | undefined;
-    if (this.windows.size > 0) {
-      this.closeWindows(e);
-      closing = this.closeWindowsWithConditions(e);
-    }
+    const closing = this.windows.active ? this.windows.close(e) : undefined;
     const candidates = this.index.candidates(e.program, e.kind);
     if (closing) return closing.then(() => this.matchFrom(e, candidates, 0));
     return this.matchFrom(e, candidates, 0);
@@ -157,9 +109,11 @@ export class RuleRunner {
   }
 
   private matched(rule: CompiledRule, e: Event): void {
-    if (rule.expect) this.open(rule, e);
-    else if (rule.threshold) this.count(rule, e);
-    else this.hits.push(this.hit(rule, e, e.time, 1, {}));
+    if (rule.expect) this.windows.open(rule, e);
+    else if (rule.threshold) {
+      const n = this.thresholds.count(rule, e);
+      if (n > 0) this.hits.push(this.hit(rule, e, e.time, n, { within: formatDuration(rule.threshold.withinMs) }));
+    } else this.hits.push(this.hit(rule, e, e.time, 1, {}));
   }
 
   /** Hits produced by the clock alone (live: a window expired while no event came). */
@@ -173,151 +127,14 @@ export class RuleRunner {
    * End of input (replay): windows of rules with atEndOfInput "fire" hit now; the others are
    * returned as still open, for the summary.
    */
-  endOfInput(): { hits: RuleHit[]; open: Array<{ rule: string; key: string; since: number; deadline: number }> } {
-    const open: Array<{ rule: string; key: string; since: number; deadline: number }> = [];
-    for (const [id, ws] of this.windows) {
-      for (const w of [...ws.values()]) {
-        if (w.rule.expect!.atEndOfInput === 'fire') {
-          this.clock.cancel(w.timer);
-          ws.delete(w.key);
-          const h = this.hit(w.rule, w.opener, Math.max(this.clock.now(), w.opener.time), 1, this.windowExtra(w, this.clock.now(), true));
-          h.atEnd = true;
-          this.hits.push(h);
-        } else open.push({ rule: id, key: w.key, since: w.opener.time, deadline: w.deadline });
-      }
-    }
+  endOfInput(): { hits: RuleHit[]; open: OpenWindow[] } {
+    const open = this.windows.endOfInput();
     return { hits: this.drain(), open };
   }
 
   /** Open windows, for status and tests. */
   openWindows(): number {
-    let n = 0;
-    for (const ws of this.windows.values()) n += ws.size;
-    return n;
-  }
-
-  private open(rule: CompiledRule, e: Event): void {
-    const key = keyOf(e, rule.expect!.key);
-    let ws = this.windows.get(rule.id);
-    if (!ws) this.windows.set(rule.id, (ws = new RuleWindows(rule)));
-    if (ws.has(key)) return;
-    const deadline = e.time + rule.expect!.withinMs;
-    const w: Window = {
-      rule,
-      opener: e,
-      key,
-      deadline,
-      timer: this.clock.schedule(
-        deadline,
-        () => {
-          ws.delete(key);
-          this.hits.push(this.hit(w.rule, w.opener, deadline, 1, this.windowExtra(w, deadline)));
-        },
-        e.time,
-      ),
-    };
-    ws.set(key, w);
-  }
-
-  private windowExtra(w: Window, now: number, atEnd = false): Record<string, unknown> {
-    const secs = Math.max(0, Math.round((now - w.opener.time) / 1000));
-    const on = w.waitingOn === 'tty' ? 'its terminal' : w.waitingOn === 'stdin' ? 'its standard input' : w.waitingOn === 'socket' ? 'its connection' : undefined;
-    return {
-      within: formatDuration(w.rule.expect!.withinMs),
-      since: w.opener.time,
-      waited: atEnd
-        ? secs > 0
-          ? `still waiting ${secs}s later, when its log ended`
-          : 'still waiting when its log ended'
-        : on
-          ? `${secs}s without any further output, blocked reading ${on}`
-          : `${secs}s without any further output`,
-    };
-  }
-
-  /**
-   * Windows closed by any later event with the same key. A client seen blocked on its terminal or
-   * stdin (input.waiting) keeps them open: it confirms the wait. A server event joined to a client
-   * connection (connection.peer) closes the windows keyed by that connection.
-   */
-  private closeWindows(e: Event): void {
-    const waiting = e.kind === 'input.waiting' && e.detail.on !== 'socket' ? String(e.detail.on) : undefined;
-    const peer = e.connection?.peer;
-    for (const ws of this.windows.values()) {
-      if (ws.size === 0) continue;
-      const paths = ws.rule.expect!.key;
-      if (peer !== undefined && paths.length === 1 && paths[0] === 'connection.id') {
-        const pw = ws.get(peer);
-        if (pw) {
-          this.clock.cancel(pw.timer);
-          ws.delete(pw.key);
-        }
-      }
-      if (ws.rule.expect!.match && waiting === undefined) continue;
-      const w = ws.get(keyOf(e, paths));
-      if (!w || w.opener === e) continue;
-      // reading its socket passes a question (answered), but confirms a wait for the server
-      // (a window opened by the connection itself: nothing came back since)
-      const onSocket = e.kind === 'input.waiting' && e.detail.on === 'socket' && !w.opener.kind.startsWith('prompt.');
-      if (waiting !== undefined || onSocket) {
-        w.waitingOn = waiting ?? 'socket';
-        continue;
-      }
-      this.clock.cancel(w.timer);
-      ws.delete(w.key);
-    }
-  }
-
-  /** Windows closed only by an event meeting expect.conditions (a promise only on json-rules-engine). */
-  private closeWindowsWithConditions(e: Event, maps: Iterable<RuleWindows> = this.windows.values()): Promise<void> | undefined {
-    if (e.kind === 'input.waiting' && e.detail.on !== 'socket') return undefined; // confirms a wait, closes nothing
-    let seen = 0;
-    for (const ws of maps) {
-      seen++;
-      if (ws.size === 0) continue;
-      const match = ws.rule.expect!.match;
-      if (!match) continue;
-      const w = ws.get(keyOf(e, ws.rule.expect!.key));
-      if (!w || w.opener === e) continue;
-      const close = (yes: boolean) => {
-        if (!yes) return;
-        this.clock.cancel(w.timer);
-        ws.delete(w.key);
-      };
-      const m = match(e);
-      if (typeof m === 'boolean') close(m);
-      else {
-        const rest = (Array.isArray(maps) ? (maps as RuleWindows[]) : [...this.windows.values()]).slice(seen);
-        return m.then((yes) => {
-          close(yes);
-          return this.closeWindowsWithConditions(e, rest);
-        });
-      }
-    }
-    return undefined;
-  }
-
-  private count(rule: CompiledRule, e: Event): void {
-    const t = rule.threshold!;
-    let key = keyOf(e, t.key);
-    let byKey = this.counters.get(rule.id);
-    if (!byKey) this.counters.set(rule.id, (byKey = new RecentMap(MAX_COUNTER_KEYS)));
-    let times = byKey.get(key);
-    if (times) {
-      // drop the times that left the window, in place
-      const since = e.time - t.withinMs;
-      let kept = 0;
-      for (const x of times) if (x > since) times[kept++] = x;
-      times.length = kept;
-    } else {
-      times = [];
-      key = ownCopy(key); // kept until it counts out or is forgotten: not a slice of its line
-    }
-    times.push(e.time);
-    if (times.length >= t.count) {
-      byKey.delete(key);
-      this.hits.push(this.hit(rule, e, e.time, times.length, { within: formatDuration(t.withinMs) }));
-    } else byKey.set(key, times);
+    return this.windows.count();
   }
 
   private hit(rule: CompiledRule, e: Event, time: number, count: number, extra: Record<string, unknown>): RuleHit {

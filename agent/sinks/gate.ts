@@ -1,6 +1,6 @@
 /**
- * AlertGate: between the rules and the sinks. It turns rule hits into Alerts (templates filled),
- * then decides what reaches a person:
+ * AlertGate: between the rules and the sinks. It turns rule hits into Alerts (rendered by
+ * rules/alerts.ts, only for hits that become one), then decides what reaches a person:
  *
  *   - dedupe: an alert's id is derived from the rule, its key and the line that triggered it, so a
  *     line read again after a restart produces the same id; ids already delivered are remembered
@@ -11,8 +11,9 @@
  *   - minimum severity for notifications (history keeps everything);
  *   - join (client ↔ server): a rule with `joins` and the rules it names see the same failed
  *     attempt from the two ends (plink's "expected key exchange group packet" and sshd's
- *     "kex protocol error: type 30"). Their alerts are held for the join window; when the partner
- *     comes within `joinWithin` on event time for a compatible host (see hostsCompatible), ONE
+ *     "kex protocol error: type 30"; which hits may join: correlate/join.ts). Their alerts are
+ *     held for the join window; when the partner comes within `joinWithin` on event time for a
+ *     compatible host (see hostsCompatible), ONE
  *     alert goes out: the declaring rule's, with the other's line, title and remedy merged in, under
  *     the id of whichever came first; the other is never recorded or notified on its own. Live
  *     (foldMs > 0) the first alert is recorded at once (history must not lose it in a crash) and
@@ -31,18 +32,18 @@
  * a second line of the same attempt does not. A threshold alert stands for one occurrence (its
  * message says how many lines: {count}).
  */
-import { hash } from 'node:crypto';
 import type { Alert, Sink } from '../alert.js';
 import type { Severity } from '../event.js';
-import type { CompiledRule } from '../rules/compile.js';
 import type { RuleHit } from '../rules/runner.js';
-import { keyOf } from '../rules/runner.js';
-import { renderTemplate } from '../rules/template.js';
+import { keyOf } from '../correlate/keys.js';
+import { alertFromHit, alertId, mergeAlerts } from '../rules/alerts.js';
+import { joinable, joinWindow, sameAttempt } from '../correlate/join.js';
 import { RecentMap, RecentSet } from '../recent.js';
 import { inOrder } from '../in-order.js';
 import { NoticeBoard } from './notices.js';
-import { evidenceText, waitingProcess } from './evidence.js';
-import { lineIdentity } from '../sources/line-id.js';
+
+export { hostsCompatible, sameAttempt } from '../correlate/join.js';
+export { alertFromHit, alertId, mergeAlerts } from '../rules/alerts.js';
 
 export interface GateOptions {
   /** Sinks that see every alert and every update of its count (history, stdout). */
@@ -58,6 +59,17 @@ export interface GateOptions {
   foldMs?: number;
   /** Ids already delivered (restored from state): never notified again. See newDeliveredSet. */
   delivered?: RecentSet<string>;
+  /**
+   * Replay: every line is read once, so an id can only come again from the same line (two events
+   * of one line, two windows it opened). No set of delivered ids is kept, and an id is hashed only
+   * for an alert that is recorded, not for a repeat that only raises a count.
+   */
+  uniqueIds?: boolean;
+  /**
+   * Replay printing texts: alert ids are never shown or saved, only told apart, so they are
+   * numbered instead of hashed (see idOf). Needs uniqueIds.
+   */
+  localIds?: boolean;
   /** Called when an id was delivered, so the caller can persist it. */
   onDelivered?: (id: string) => void;
   /** Quiet hours: notifications are held (kept in history) while this returns true. */
@@ -109,68 +121,6 @@ export function newDeliveredSet(ids: Iterable<string> = []): RecentSet<string> {
   return new RecentSet(MAX_DELIVERED_IDS, ids);
 }
 const MAX_HELD = 1_000;
-const LOOPBACK = /^(?:127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$/i;
-
-/**
- * Can a client's alert (its host: the server it connected to) and a server's alert (its host: the
- * client's address) be the same attempt? What can honestly be matched: the same address on both
- * (a client on the server's own machine), both loopback, the server's own address when its line
- * names it (sshd's VERBOSE `Connection from … on ADDR port N`: detail.local), or an end that does
- * not say. Ports cannot be matched: plink does not log its local port, and the server's port is
- * the client's ephemeral one.
- */
-export function hostsCompatible(client: RuleHit['event'], server: RuleHit['event']): boolean {
-  const c = client.host;
-  const s = server.host;
-  if (c === undefined || s === undefined) return true;
-  if (c === s || (LOOPBACK.test(c) && LOOPBACK.test(s))) return true;
-  const local = server.detail.local;
-  return typeof local === 'string' && local === c;
-}
-
-/**
- * May two joined alerts be one attempt? Two of the same program (plink's new host key and its
- * hang) only when they are the same connection: the next plink at the same host is another
- * attempt, and merging it made a plink that did not hang count into an older hang as "(×2)".
- * A client's and a server's: as far as their hosts tell (hostsCompatible).
- */
-export function sameAttempt(a: RuleHit['event'], b: RuleHit['event']): boolean {
-  if (a.program === b.program) return a.connection?.id === b.connection?.id;
-  return hostsCompatible(a, b);
-}
-
-const joinable = (r: CompiledRule): boolean => r.join !== undefined || r.joinedBy.size > 0;
-
-/** The join window between two rules, when one names the other; undefined when they do not join. */
-function joinWindow(a: CompiledRule, b: CompiledRule): { primary: 'a' | 'b'; withinMs: number } | undefined {
-  if (a.join?.rules.has(b.id)) return { primary: 'a', withinMs: a.join.withinMs };
-  if (b.join?.rules.has(a.id)) return { primary: 'b', withinMs: b.join.withinMs };
-  return undefined;
-}
-
-/** One alert for both ends: the primary's (the rule that declares joins), with the other's line, title and remedy. */
-export function mergeAlerts(primary: Alert, other: Alert, id: string, count: number): Alert {
-  const line = other.evidence[0]?.text;
-  const said = `${other.title}${line ? ` — "${line}"` : ''}`;
-  const also =
-    other.program === primary.program
-      ? ` ${primary.program} also reported for the same attempt: ${said}.`
-      : ` The server logged the same attempt (${other.program}${other.host ? `, client ${other.host}` : ''}): ${said}.`;
-  return {
-    ...primary,
-    id,
-    count,
-    time: Math.min(primary.time, other.time),
-    message: `${primary.message}${also}`,
-    remedy: other.remedy === primary.remedy ? primary.remedy : `${primary.remedy} ${other.program === primary.program ? 'Also' : 'Server side'} (${other.rule}): ${other.remedy}`,
-    evidence: [...primary.evidence, ...other.evidence].slice(0, 6),
-  };
-}
-
-/** A failure from a client that runs a replaced library says so: that may be the whole story. */
-function withStale(message: string, stale: string | undefined, category: string): string {
-  return stale && category !== 'stale' ? `${message} ${stale}` : message;
-}
 
 /** The throttle window a hit falls in: its rule and the values of the rule's throttle key. */
 function throttleKeyOf(hit: RuleHit): string {
@@ -203,58 +153,17 @@ function attemptOf(hit: RuleHit, id: string): string {
   return c ? `connection:${c.id}` : `alert:${id}`;
 }
 
-/**
- * An alert's id: the rule and the line that triggered it, so a line read again (after a restart,
- * after `kill -9`) gives the same id. Not the correlation key: a connection's id is a sequence
- * number of the running agent (c1, c2, …), another after a restart, and one line of one rule
- * always has one key anyway.
- */
-export function alertId(hit: RuleHit): string {
-  const e = hit.event;
-  // the rule and where the line IS (lineIdentity: offset and text, journal cursor), not the
-  // correlation key: a connection's id is a sequence number of the running agent (c1, c2, …),
-  // another after a restart, and one line of one rule always has one key anyway
-  return hash('sha256', `${hit.rule.id}\u0000${lineIdentity(e.raw, e.time)}`, 'hex').slice(0, 20);
-}
-
-export function alertFromHit(hit: RuleHit, id = alertId(hit)): Alert {
-  const e = hit.event;
-  const r = hit.rule;
-  const alert: Alert = {
-    id,
-    rule: r.id,
-    severity: r.spec.severity,
-    category: r.spec.category,
-    title: renderTemplate(r.title, e, hit.extra),
-    message: withStale(renderTemplate(r.message, e, hit.extra), e.connection?.stale, r.spec.category),
-    remedy: renderTemplate(r.remedy, e, hit.extra),
-    program: e.program,
-    time: hit.time,
-    key: hit.key,
-    // one occurrence: a threshold's number of lines is in its message ({count}), not a "(×N)"
-    count: 1,
-    evidence: [{ text: evidenceText(e.raw.text, e.raw.message).slice(0, 500), source: e.raw.file ?? e.raw.source, ...(e.raw.line !== undefined ? { line: e.raw.line } : {}) }],
-  };
-  if (r.spec.category === 'hang') {
-    const waiting = waitingProcess(e);
-    if (waiting) alert.process = waiting;
-  }
-  // a prompt line names neither host nor port: its connection does
-  const host = e.host ?? e.connection?.host;
-  const port = e.host !== undefined ? e.port : e.connection?.port;
-  if (host !== undefined) alert.host = host;
-  if (port !== undefined) alert.port = port;
-  if (e.pid !== undefined) alert.pid = e.pid;
-  if (e.connection?.clientVersion) alert.clientVersion = e.connection.clientVersion;
-  if (e.connection?.serverVersion) alert.serverVersion = e.connection.serverVersion;
-  if (e.user !== undefined) alert.user = e.user;
-  return alert;
-}
-
 export class AlertGate {
   private readonly shown = new RecentMap<string, Shown>(MAX_THROTTLE_ENTRIES);
   private readonly delivered: RecentSet<string>;
   private held: Held[] = [];
+  /** uniqueIds: the line of the last hit and the rules it hit (see sameLineAgain). */
+  private lastLine: { raw: RuleHit['event']['raw']; time: number; rules: string[] } | undefined;
+  /** localIds: alerts made so far. */
+  private made = 0;
+  /** Event time of the hit being accepted, for isStale (no closure per hit). */
+  private now = 0;
+  private readonly isStale = (e: Shown): boolean => e.until + SHOWN_AFTER_WINDOW_MS < this.now && e.sent;
   /** Live notifications (undefined without notify sinks: replay, `rules test`). */
   readonly board: NoticeBoard | undefined;
   readonly counts = { alerts: 0, notified: 0, suppressed: 0, duplicates: 0, joined: 0 };
@@ -284,28 +193,72 @@ export class AlertGate {
    * notice board. Synchronous unless a record sink returns a promise.
    */
   accept(hit: RuleHit): Alert | undefined | Promise<Alert | undefined> {
-    const id = alertId(hit);
-    if (this.delivered.has(id)) {
-      this.counts.duplicates++;
-      return undefined;
+    let id: string | undefined;
+    if (this.o.uniqueIds) {
+      if (this.sameLineAgain(hit)) {
+        this.counts.duplicates++;
+        return undefined;
+      }
+    } else {
+      id = alertId(hit);
+      if (this.delivered.has(id)) {
+        this.counts.duplicates++;
+        return undefined;
+      }
     }
     const releasing = this.releaseHeld(hit.time);
     if (releasing) return releasing.then(() => this.acceptNow(hit, id));
     return this.acceptNow(hit, id);
   }
 
-  /** accept() once the held alerts that are due went out. */
-  private acceptNow(hit: RuleHit, id: string): Alert | undefined | Promise<Alert | undefined> {
-    this.shown.forgetOldestWhile((e) => e.until + SHOWN_AFTER_WINDOW_MS < hit.time && e.sent);
+  /**
+   * The id of a hit's alert: its hash (alertId), or with localIds a number of this replay: with
+   * uniqueIds no two alerts made have the same hashed id (the same line's second hit of a rule
+   * was dropped before), so numbering them tells them apart as the hashes do, in 6 characters.
+   */
+  private idOf(hit: RuleHit): string {
+    return this.o.localIds ? `r${++this.made}` : alertId(hit);
+  }
+
+  /**
+   * uniqueIds: has this rule hit this line already? The hits of one line come one after the
+   * other (its events are handled together; the windows it opened end together), so the last
+   * line's rules are all there is to remember. The same line as lineIdentity tells it.
+   */
+  private sameLineAgain(hit: RuleHit): boolean {
+    const raw = hit.event.raw;
+    const time = hit.event.time;
+    const last = this.lastLine;
+    if (
+      last &&
+      last.raw.source === raw.source &&
+      (raw.offset !== undefined
+        ? last.raw.offset === raw.offset && last.raw.file === raw.file && last.raw.text === raw.text
+        : raw.cursor !== undefined
+          ? last.raw.cursor === raw.cursor
+          : last.raw.offset === undefined && last.raw.cursor === undefined && last.raw.line === raw.line && last.time === time)
+    ) {
+      if (last.rules.includes(hit.rule.id)) return true;
+      last.rules.push(hit.rule.id);
+      return false;
+    }
+    this.lastLine = { raw, time, rules: [hit.rule.id] };
+    return false;
+  }
+
+  /** accept() once the held alerts that are due went out; `id` undefined: hashed when an alert is made (uniqueIds). */
+  private acceptNow(hit: RuleHit, id: string | undefined): Alert | undefined | Promise<Alert | undefined> {
+    this.now = hit.time;
+    this.shown.forgetOldestWhile(this.isStale);
     if (joinable(hit.rule)) return this.acceptJoinable(hit, id);
     this.counts.alerts++;
     const throttleKey = throttleKeyOf(hit);
     const prev = this.shown.get(throttleKey);
     // A repeat inside the throttle window only raises a count: its texts are never rendered.
     if (prev && hit.time < prev.until) return this.repeat(prev, hit, id);
-    const alert = alertFromHit(hit, id);
+    const alert = alertFromHit(hit, id ?? this.idOf(hit));
     this.show(throttleKey, hit, alert, true);
-    return this.tell(alert, attemptOf(hit, id));
+    return this.tell(alert, attemptOf(hit, alert.id));
   }
 
   /** Records an alert (new, or a new version of one) and offers it to the board; the alert back. */
@@ -322,20 +275,21 @@ export class AlertGate {
   }
 
   /** A rule that joins: merged into a held partner's alert, or held itself for the partner. */
-  private acceptJoinable(hit: RuleHit, id: string): Alert | undefined | Promise<Alert | undefined> {
-    const alert = alertFromHit(hit, id);
+  private acceptJoinable(hit: RuleHit, id: string | undefined): Alert | undefined | Promise<Alert | undefined> {
     // Merged into the partner's alert, which was counted and returned when it came: nothing new.
-    const joined = this.joinHeld(hit, alert);
-    if (joined instanceof Promise) return joined.then((merged) => (merged ? undefined : this.holdNew(hit, id, alert)));
+    const joined = this.joinHeld(hit, id);
+    if (joined instanceof Promise) return joined.then((merged) => (merged ? undefined : this.holdNew(hit, id)));
     if (joined) return undefined;
-    return this.holdNew(hit, id, alert);
+    return this.holdNew(hit, id);
   }
 
-  private holdNew(hit: RuleHit, id: string, alert: Alert): Alert | undefined | Promise<Alert | undefined> {
+  /** A joinable hit no partner took: a repeat, or a new alert held for its partner (rendered only then). */
+  private holdNew(hit: RuleHit, id: string | undefined): Alert | undefined | Promise<Alert | undefined> {
     this.counts.alerts++;
     const throttleKey = throttleKeyOf(hit);
     const prev = this.shown.get(throttleKey);
     if (prev && hit.time < prev.until) return this.repeat(prev, hit, id);
+    const alert = alertFromHit(hit, id ?? this.idOf(hit));
     const entry = this.show(throttleKey, hit, alert, this.live);
     const holding = this.hold(hit, entry);
     return holding ? holding.then(() => alert) : alert;
@@ -345,9 +299,9 @@ export class AlertGate {
    * A repeat inside the throttle window: the shown alert's count goes up when it is another
    * attempt, and the record sinks and the board hear of it.
    */
-  private repeat(prev: Shown, hit: RuleHit, id: string): Promise<undefined> | undefined {
+  private repeat(prev: Shown, hit: RuleHit, id: string | undefined): Promise<undefined> | undefined {
     this.counts.suppressed++;
-    this.markDelivered(id);
+    if (id !== undefined) this.markDelivered(id);
     // a partner rule whose throttle window the merged alert took over (joinHeld): absorbed, not
     // counted; "(×N)" counts the lead rule's attempts (plink's next "host key not cached" is not
     // another hang, and the server's line of a second attempt is not a third)
@@ -403,13 +357,15 @@ export class AlertGate {
     return undefined;
   }
 
-  /** Merges `alert` into a held partner, when there is one; returns the merged alert (already delivered). */
-  private joinHeld(hit: RuleHit, alert: Alert): Alert | undefined | Promise<Alert | undefined> {
+  /** Merges the hit's alert into a held partner, when there is one; returns the merged alert (already delivered). */
+  private joinHeld(hit: RuleHit, id: string | undefined): Alert | undefined | Promise<Alert | undefined> {
     for (const h of this.held) {
       const w = joinWindow(h.hit.rule, hit.rule);
-      if (!w || Math.abs(h.entry.alert.time - alert.time) > w.withinMs) continue;
+      // hit.time is the time its alert would have
+      if (!w || Math.abs(h.entry.alert.time - hit.time) > w.withinMs) continue;
       const [primary, other] = w.primary === 'a' ? [h.hit, hit] : [hit, h.hit];
       if (!sameAttempt(primary.event, other.event)) continue;
+      const alert = alertFromHit(hit, id ?? this.idOf(hit));
       const first = h.entry.alert;
       const merged = mergeAlerts(w.primary === 'a' ? first : alert, w.primary === 'a' ? alert : first, first.id, first.count);
       h.entry.alert = merged;
@@ -434,6 +390,12 @@ export class AlertGate {
   /** Held alerts whose window ended before `time` (event time) go out, oldest first. */
   private releaseHeld(time: number): Promise<void> | undefined {
     if (this.held.length === 0) return undefined;
+    let any = false;
+    for (const h of this.held) if (h.deadline < time && !h.timer) {
+      any = true;
+      break;
+    }
+    if (!any) return undefined;
     const due = this.held.filter((h) => h.deadline < time && !h.timer);
     return due.length ? inOrder(due, (h) => this.release(h)) : undefined;
   }
@@ -467,7 +429,7 @@ export class AlertGate {
 
   private markDelivered(id: string): void {
     // bounded: a restart re-reads at most the lines since the last checkpoint, far fewer
-    this.delivered.add(id);
+    if (!this.o.uniqueIds) this.delivered.add(id);
     this.o.onDelivered?.(id);
   }
 

@@ -30,11 +30,14 @@ describe('npm run bench (BENCH_QUICK=1)', () => {
     });
     expect(code, stderr).toBe(0);
     const md = readFileSync(out, 'utf8');
-    for (const heading of ['## Machine', '## Replay throughput: sshd auth.log', 'fail2ban-regex sshd.conf', 'wc -l (floor)', '## Replay throughput: mixed', '## Peak memory on a big log', '## Live latency', '## Idle agent', '## Targets']) {
+    for (const heading of ['## Machine', '## Replay throughput: sshd auth.log', 'fail2ban-regex sshd.conf', 'wc -l (floor)', 'node split loop (floor)', 'node split + one regex (floor)', '## Replay throughput: harder sshd log', '## Replay throughput: sshd auth.log, long', '## Replay throughput: harder sshd log, long', '## Replay throughput: mixed', '## Peak memory on a big log', '## Live latency', '## Idle agent', '## Targets']) {
       expect(md).toContain(heading);
     }
     // the replay really read the generated lines, and notifications really arrived
     expect(md).toMatch(/connwatch replay: 5000 lines, \d+ events/);
+    // the long cases (quick: 20,000 lines) with their distance to the one-regex floor
+    expect(md).toMatch(/connwatch replay: 20000 lines, \d+ events/);
+    expect(md).toMatch(/takes \*\*\d+\.\d\d×\*\* the time of the one-regex-per-line floor/);
     // every failure and every hang of the latency case notified, once each
     expect(md).toMatch(/\| failure line appended \| (\d+) of \1 \|/);
     expect(md).toMatch(/\| hang window ended \| (\d+) of \1 \|/);

@@ -1,7 +1,8 @@
 /**
  * PrinterSink gathers its output into writes of about 64 K characters. What must hold: every alert
  * printed once, in order, character for character (multibyte text included), an alert bigger than
- * a write printed whole, and nothing held back after writeBuffered().
+ * a write printed whole, nothing held back after writeBuffered(), and a full stream (a slow
+ * pipe) answered by waiting for its drain, never by queueing without bound.
  */
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -81,5 +82,36 @@ describe('PrinterSink', () => {
     const p = new PrinterSink(out, false);
     p.writeBuffered();
     expect(chunks).toHaveLength(0);
+  });
+
+  it('waits for a full stream to drain instead of queueing (a slow pipe)', async () => {
+    let queuedMax = 0;
+    const chunks: Buffer[] = [];
+    // a reader that takes one chunk every few milliseconds, and a 64 KiB high-water mark
+    const out = new Writable({
+      highWaterMark: 65_536,
+      write(chunk: Buffer, _enc, cb) {
+        chunks.push(chunk);
+        setTimeout(cb, 2);
+      },
+    });
+    const p = new PrinterSink(out, true);
+    let waits = 0;
+    for (let i = 0; i < 3000; i++) {
+      const wait = p.deliver(alert(i, `Message ${i}: ${'x'.repeat(400)}`));
+      queuedMax = Math.max(queuedMax, out.writableLength);
+      if (wait) {
+        waits++;
+        await wait;
+      }
+    }
+    await p.close();
+    await new Promise<void>((resolve) => out.end(resolve));
+    expect(waits).toBeGreaterThan(0);
+    // never more than one buffer beyond the high-water mark waits in the stream
+    expect(queuedMax).toBeLessThanOrEqual(2 * 65_536);
+    const lines = Buffer.concat(chunks).toString('utf8').split('\n').filter(Boolean);
+    expect(lines).toHaveLength(3000);
+    expect((JSON.parse(lines[2999]!) as { id: string }).id).toBe('id-2999');
   });
 });
