@@ -55,6 +55,7 @@ export const CASES: Case[] = [
   { name: 'plink 0.78 wrapped, end of input at the password prompt (exit 0)', files: [`${CAP}password-eof.jsonl`], expect: ['plink.auth.prompt-eof'] },
   { name: 'plink 0.78 wrapped, -batch and a weak kex', files: [`${CAP}weak-kex-batch.jsonl`], expect: ['plink.kex.weak-crypto-batch'] },
   { name: 'plink 0.78 wrapped, -batch and no stored key', files: [`${CAP}hostkey-batch.jsonl`], expect: ['plink.hostkey.not-confirmed'] },
+  { name: 'rdesktop 1.9 wrapped, a listener that never speaks (nothing printed, blocked on its socket)', files: ['../rules/captures/rdesktop-1.9-silent.jsonl'], expect: ['rdesktop.network.silent'] },
   { name: 'ssh 9.2 wrapped, a listener that never speaks (banner-exchange timeout)', files: ['../rules/captures/ssh-9.2-banner-timeout.jsonl'], expect: ['ssh.network.silent-server'] },
   { name: 'plink: a question no pattern knows, left waiting', samples: { from: 'plink', lines: ['Enter the one-time code from your token: '], partial: true }, program: 'plink', expect: ['client.prompt.hang'] },
   // ---- plink, catalogued wording of other releases (plink.samples.log)
