@@ -6,13 +6,10 @@
  * every row anchors the address from the right.
  */
 import type { Detail } from '../event.js';
+import type { Ctx } from './sshd-blocks.js';
 import type { Groups, Row } from './table.js';
 
-/** What the wrappers around the message said (sshd.ts). */
-export interface Ctx {
-  level: string | undefined;
-  preauth: boolean;
-}
+export type { Ctx };
 
 const keep = (g: Groups, names: readonly string[], detail: Detail): Detail => {
   for (const n of names) if (g[n] !== undefined) detail[n] = g[n]!;
