@@ -39,10 +39,13 @@ export function userState(detail: Detail, state: string | undefined, user: strin
 /** Adds `ED25519 SHA256:…` (and certificate details after it) as keyType, fingerprint, other text as key; returns the detail. */
 export function keyInfo(detail: Detail, text: string | undefined): Detail {
   if (!text) return detail;
-  const m = /^(?<keyType>\S+) (?<fingerprint>\S+)/.exec(text);
+  // `TYPE FINGERPRINT`: the match holds exactly one space (no groups: this runs on most auth lines)
+  const m = /^\S+ \S+/.exec(text);
   if (m) {
-    detail.keyType = m.groups!.keyType!;
-    detail.fingerprint = m.groups!.fingerprint!;
+    const pair = m[0];
+    const sp = pair.indexOf(' ');
+    detail.keyType = pair.slice(0, sp);
+    detail.fingerprint = pair.slice(sp + 1);
   } else detail.key = text;
   return detail;
 }
