@@ -61,10 +61,10 @@ const TABLE = new Table<Ctx>('sshd', [...PATTERNS, ...TABLE_ROWS]);
 /** Messages the source catalog puts in a named `ignored` class (docs/catalog/sshd.json). */
 const IGNORED = new IgnoredTable('sshd', 'sshd.ignored', SSHD_IGNORED);
 
-const REPEATED = /^message repeated (\d+) times: \[ ?(.*?) ?\]$/;
+const REPEATED = /^message repeated (?<times>\d+) times: \[ ?(?<message>.*?) ?\]$/;
 const PROGNAME = /^sshd(?:-session|-auth)?: /;
 const LEVEL = OPENSSH_LEVEL;
-const WARNING = /^WARNING: (.*)$/;
+const WARNING = /^WARNING: (?<message>.*)$/;
 
 class SshdParser implements LineParser {
   /** Reset for every line; makers read it while the line is parsed and never keep it. */
@@ -76,8 +76,8 @@ class SshdParser implements LineParser {
     let repeated: number | undefined;
     const rep = text.startsWith('message repeated ') ? REPEATED.exec(text) : null;
     if (rep) {
-      repeated = Number(rep[1]);
-      text = rep[2]!;
+      repeated = Number(rep.groups!.times);
+      text = rep.groups!.message!;
     }
     const ctx = this.ctx;
     ctx.level = undefined;
@@ -99,7 +99,7 @@ class SshdParser implements LineParser {
     const c0 = text.charCodeAt(0);
     const lv = c0 === 0x65 || c0 === 0x66 || c0 === 0x64 ? LEVEL.exec(text) : null; // e f d
     if (lv) {
-      ctx.level = lv[1]!;
+      ctx.level = lv[0].slice(0, -2); // the level, without its `: `
       text = text.slice(lv[0].length);
     }
     // the ignored messages are all INFO or VERBOSE: lines with a level prefix never match them
@@ -108,7 +108,7 @@ class SshdParser implements LineParser {
       const warning = text.startsWith('WARNING: ') ? WARNING.exec(text) : null;
       if (ctx.level === 'fatal') d = evd('error.fatal', FALLBACK.fatal, { message: text });
       else if (ctx.level === 'error') d = evd('error.other', FALLBACK.error, { message: text });
-      else if (warning) d = evd('error.other', FALLBACK.warning, { message: warning[1]! });
+      else if (warning) d = evd('error.other', FALLBACK.warning, { message: warning.groups!.message! });
       else if (ctx.level?.startsWith('debug')) d = evd('noise', FALLBACK.debug, { message: text });
       else d = ev('unknown', FALLBACK.unknown);
     }
