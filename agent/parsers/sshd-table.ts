@@ -1,18 +1,15 @@
 /**
  * sshd rows declared as a table (agent/parsers/table.ts): pattern id → expression with named
  * groups → kind and detail; `host`, `port` and `user` come from the groups of those names. These
- * are the messages the source catalog (docs/catalog/sshd.json) found that the older rows in
- * sshd.ts did not know; they are tried after those rows. User names are attacker-controlled:
- * every row anchors the address from the right.
+ * are the messages the source catalog (docs/catalog/sshd.json) found that the older rows
+ * (sshd-conn-table.ts, sshd-auth-table.ts) did not know; they are tried after those rows. User
+ * names are attacker-controlled: every row anchors the address from the right.
  */
 import type { Detail } from '../event.js';
+import type { Ctx } from './sshd-blocks.js';
 import type { Groups, Row } from './table.js';
 
-/** What the wrappers around the message said (sshd.ts). */
-export interface Ctx {
-  level: string | undefined;
-  preauth: boolean;
-}
+export type { Ctx };
 
 const keep = (g: Groups, names: readonly string[], detail: Detail): Detail => {
   for (const n of names) if (g[n] !== undefined) detail[n] = g[n]!;
