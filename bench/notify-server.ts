@@ -95,6 +95,24 @@ export async function startBenchNotifyServer(): Promise<BenchNotifyServer> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const calls: Call[] = [];
+  collectNotifyCalls(monitor, calls);
+  await new Promise((r) => setTimeout(r, 300)); // the monitor has registered its match rule
+  return {
+    address,
+    calls: async () => [...calls],
+    stop: async () => {
+      await stopChild(monitor);
+      await cleanup();
+    },
+  };
+}
+
+/**
+ * Reads dbus-monitor's output (a monitor of Notify method calls): each `method call
+ * time=SECONDS.MICROS … member=Notify` and the call's third string (app_name, app_icon, summary)
+ * become one call, timed as the bus routed it. Shared with the tests' notification server.
+ */
+export function collectNotifyCalls(monitor: ChildProcess, calls: Call[]): void {
   let pending: number | undefined;
   let strings = 0;
   let rest = '';
@@ -110,18 +128,9 @@ export async function startBenchNotifyServer(): Promise<BenchNotifyServer> {
       }
       const str = /^\s+string "(.*)"$/.exec(line);
       if (str && pending !== undefined && ++strings === 3) {
-        calls.push({ at: pending, summary: str[1]! }); // app_name, app_icon, summary
+        calls.push({ at: pending, summary: str[1]! });
         pending = undefined;
       }
     }
   });
-  await new Promise((r) => setTimeout(r, 300)); // the monitor has registered its match rule
-  return {
-    address,
-    calls: async () => [...calls],
-    stop: async () => {
-      await stopChild(monitor);
-      await cleanup();
-    },
-  };
 }

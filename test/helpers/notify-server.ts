@@ -36,6 +36,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { collectNotifyCalls } from '../../bench/notify-server.js';
 
 const PYTHON = '/usr/bin/python3';
 const DBUS_DAEMON = 'dbus-daemon';
@@ -212,26 +213,7 @@ async function watchNotify(address: string): Promise<{ monitor: ChildProcess | u
     monitor.once('spawn', () => resolve(false));
   });
   if (failed) return { monitor: undefined, arrivals };
-  let pending: number | undefined;
-  let strings = 0;
-  let rest = '';
-  monitor.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    const lines = (rest + chunk).split('\n');
-    rest = lines.pop()!;
-    for (const line of lines) {
-      const head = /^method call time=(\d+)\.(\d+) .*member=Notify/.exec(line);
-      if (head) {
-        pending = Number(head[1]) * 1000 + Number(head[2]!.padEnd(6, '0').slice(0, 6)) / 1000;
-        strings = 0;
-        continue;
-      }
-      const str = /^\s+string "(.*)"$/.exec(line);
-      if (str && pending !== undefined && ++strings === 3) {
-        arrivals.push({ at: pending, summary: str[1]! });
-        pending = undefined;
-      }
-    }
-  });
+  collectNotifyCalls(monitor, arrivals);
   await sleep(300); // the monitor has registered its match rule
   return { monitor, arrivals };
 }
