@@ -102,17 +102,27 @@ export function positional(re: RegExp): { re: RegExp; names: string[]; index: nu
   return { re: new RegExp(out, re.flags), names, index };
 }
 
+/**
+ * The groups of a match as one object literal per row (`{ host: m[1], port: m[2] }`): objects of
+ * one shape per row, made in one step, where setting the names one by one made a new shape per key
+ * and left every reader of `g.host` megamorphic (sshd parsed 1.13× slower than its hand-written
+ * parser so; 1.06× with the literal). The names are the table's own group names, checked to be
+ * identifiers by positional(); no log text reaches the generated function.
+ */
+function groupsBuilder(names: readonly string[], index: readonly number[]): (m: RegExpExecArray) => Groups {
+  const fields = names.map((n, i) => {
+    if (!/^[A-Za-z_$][\w$]*$/.test(n) || !Number.isInteger(index[i])) throw new Error(`table: bad group name ${n}`);
+    return `${JSON.stringify(n)}: m[${index[i]}]`;
+  });
+  return new Function('m', `return { ${fields.join(', ')} };`) as (m: RegExpExecArray) => Groups;
+}
+
 function compile<C>(program: Program, row: Row<C>): Compiled<C> {
   const inBlock = row.inBlock === true;
   if (row.make) return { id: row.id, re: row.re, ...(row.needs ? { needs: row.needs } : {}), make: row.make, inBlock };
   const { id, kind, detail, build } = row;
   const { re, names, index } = positional(row.re);
-  const groupsOf = (m: RegExpExecArray): Groups => {
-    if (!names.length) return m.groups ?? {};
-    const g: Groups = {};
-    for (let i = 0; i < names.length; i++) g[names[i]!] = m[index[i]!];
-    return g;
-  };
+  const groupsOf = names.length ? groupsBuilder(names, index) : (m: RegExpExecArray): Groups => m.groups ?? {};
   if (build) return { id, re, ...(row.needs ? { needs: row.needs } : {}), make: (m, ctx) => build(groupsOf(m), ctx, m[0]), inBlock };
   if (!kind) throw new Error(`table row ${id}: neither kind nor make`);
   const make =
