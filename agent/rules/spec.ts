@@ -5,29 +5,27 @@
  * A rule file:  { "$schema": "…/schema.json", "rules": [ Rule, … ] }
  *
  * Every problem is reported as "FILE: rule "ID": FIELD: what was expected, got what", and a file
- * with any problem contributes no rules (the rest keep running).
+ * with any problem contributes no rules (the rest keep running). The condition trees and their
+ * operators are conditions.ts.
  */
-import { CATEGORIES, PROGRAMS, SEVERITIES, isEventKind, type Category, type Severity } from '../event.js';
+import { CATEGORIES, SEVERITIES, type Category, type Severity } from '../event.js';
+import { show, validateCondition, type Condition } from './conditions.js';
 import { parseDuration } from './duration.js';
 import { checkFieldPath } from './fields.js';
-import { checkRegex } from './regex-guard.js';
 import { compileTemplate } from './template.js';
 
-export type Condition = AllCondition | AnyCondition | NotCondition | LeafCondition;
-export interface AllCondition {
-  all: Condition[];
-}
-export interface AnyCondition {
-  any: Condition[];
-}
-export interface NotCondition {
-  not: Condition;
-}
-export interface LeafCondition {
-  fact: string;
-  operator: string;
-  value: unknown;
-}
+export {
+  BUILTIN_OPERATORS,
+  CUSTOM_OPERATORS,
+  OPERATORS,
+  REGEX_OPERATORS,
+  factsOf,
+  type AllCondition,
+  type AnyCondition,
+  type Condition,
+  type LeafCondition,
+  type NotCondition,
+} from './conditions.js';
 
 export interface ExpectClause {
   /** How long to wait for the expected event, e.g. "30s". */
@@ -85,23 +83,6 @@ export interface RuleFile {
   rules: RuleSpec[];
 }
 
-/** Operators: json-rules-engine's own plus ours (registered in engine.ts). */
-export const BUILTIN_OPERATORS = [
-  'equal',
-  'notEqual',
-  'in',
-  'notIn',
-  'contains',
-  'doesNotContain',
-  'lessThan',
-  'lessThanInclusive',
-  'greaterThan',
-  'greaterThanInclusive',
-] as const;
-export const CUSTOM_OPERATORS = ['matches', 'notMatches', 'includes', 'notIncludes', 'startsWith', 'endsWith', 'exists'] as const;
-export const OPERATORS: readonly string[] = [...BUILTIN_OPERATORS, ...CUSTOM_OPERATORS];
-export const REGEX_OPERATORS = new Set(['matches', 'notMatches']);
-
 export const RULE_KEYS = new Set(['id', 'title', 'description', 'severity', 'category', 'enabled', 'conditions', 'message', 'remedy', 'key', 'expect', 'threshold', 'throttle', 'joins', 'joinWithin']);
 export const FILE_KEYS = new Set(['$schema', 'description', 'rules']);
 export const EXPECT_KEYS = new Set(['within', 'conditions', 'key', 'atEndOfInput']);
@@ -119,11 +100,6 @@ export interface RuleProblem {
 export function formatProblem(p: RuleProblem): string {
   return `${p.file}: ${p.rule ? `rule "${p.rule}": ` : ''}${p.field ? `"${p.field}" ` : ''}${p.message}`;
 }
-
-const show = (v: unknown): string => {
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
-};
 
 /** Validates a parsed rule file. Returns the problems (empty when the file is good). */
 export function validateRuleFile(file: string, doc: unknown): RuleProblem[] {
@@ -247,72 +223,4 @@ function validateKey(v: unknown, field: string, add: (m: string, f?: string) => 
     const problem = checkFieldPath(path);
     if (problem) add(problem, field);
   }
-}
-
-function validateCondition(c: unknown, field: string, add: (m: string, f?: string) => void, depth = 0): void {
-  if (depth > 20) {
-    add('conditions nest deeper than 20 levels', field);
-    return;
-  }
-  if (typeof c !== 'object' || c === null || Array.isArray(c)) {
-    add(`must be an object {"all": [...]}, {"any": [...]}, {"not": {...}} or {"fact", "operator", "value"}, got ${show(c)}`, field);
-    return;
-  }
-  const o = c as Record<string, unknown>;
-  const keys = Object.keys(o);
-  if ('all' in o || 'any' in o) {
-    const k = 'all' in o ? 'all' : 'any';
-    if (keys.length !== 1) add(`"${k}" must stand alone in its object, found also ${keys.filter((x) => x !== k).join(', ')}`, field);
-    const list = o[k];
-    if (!Array.isArray(list)) add(`must be an array of conditions, got ${show(list)}`, `${field}.${k}`);
-    else list.forEach((x, i) => validateCondition(x, `${field}.${k}[${i}]`, add, depth + 1));
-    return;
-  }
-  if ('not' in o) {
-    if (keys.length !== 1) add(`"not" must stand alone in its object`, field);
-    validateCondition(o.not, `${field}.not`, add, depth + 1);
-    return;
-  }
-  for (const k of keys) {
-    if (!['fact', 'operator', 'value'].includes(k)) add(`unknown field in a condition; expected fact, operator, value`, `${field}.${k}`);
-  }
-  if (typeof o.fact !== 'string') add(`must name an event field such as "kind" or "detail.reason", got ${show(o.fact)}`, `${field}.fact`);
-  else {
-    const problem = checkFieldPath(o.fact);
-    if (problem) add(problem, `${field}.fact`);
-  }
-  if (typeof o.operator !== 'string' || !OPERATORS.includes(o.operator)) {
-    add(`must be one of ${OPERATORS.join(', ')}, got ${show(o.operator)}`, `${field}.operator`);
-    return;
-  }
-  if (!('value' in o) && o.operator !== 'exists') add('is required', `${field}.value`);
-  if (REGEX_OPERATORS.has(o.operator)) {
-    if (typeof o.value !== 'string') add(`must be a regular expression string, got ${show(o.value)}`, `${field}.value`);
-    else {
-      const problem = checkRegex(o.value);
-      if (problem) add(problem, `${field}.value`);
-    }
-  }
-  if ((o.operator === 'in' || o.operator === 'notIn') && !Array.isArray(o.value)) add(`must be an array for "${o.operator}", got ${show(o.value)}`, `${field}.value`);
-  if (o.fact === 'kind' && (o.operator === 'equal' || o.operator === 'notEqual') && typeof o.value === 'string' && !isEventKind(o.value)) {
-    add(`unknown event kind ${show(o.value)} (see docs/events.md)`, `${field}.value`);
-  }
-  if (o.fact === 'kind' && (o.operator === 'in' || o.operator === 'notIn') && Array.isArray(o.value)) {
-    for (const k of o.value) if (typeof k !== 'string' || !isEventKind(k)) add(`unknown event kind ${show(k)} (see docs/events.md)`, `${field}.value`);
-  }
-  // a program name no parser produces can never match: name the known ones
-  if (o.fact === 'program' && ['equal', 'notEqual', 'in', 'notIn'].includes(o.operator)) {
-    for (const p of Array.isArray(o.value) ? o.value : [o.value]) {
-      if (typeof p !== 'string' || !(PROGRAMS as readonly string[]).includes(p)) add(`unknown program ${show(p)}: it can never match; known programs: ${PROGRAMS.join(', ')}`, `${field}.value`);
-    }
-  }
-}
-
-/** Every field path a condition tree reads. */
-export function factsOf(c: Condition, into = new Set<string>()): Set<string> {
-  if ('all' in c) for (const x of c.all) factsOf(x, into);
-  else if ('any' in c) for (const x of c.any) factsOf(x, into);
-  else if ('not' in c) factsOf(c.not, into);
-  else into.add(c.fact);
-  return into;
 }
