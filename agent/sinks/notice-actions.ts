@@ -1,6 +1,6 @@
 /**
- * What the agent does when a person chooses an action on a notification (desktop.ts offers them
- * where the server shows actions):
+ * The actions a notification offers (desktop.ts shows them where the server shows actions), and
+ * what the agent does when a person chooses one:
  *
  * - evidence: the alert's title, message, remedy and the log lines it quotes, with where each
  *   was read, are written to a text file in the state directory (0600) and opened with the
@@ -14,10 +14,27 @@ import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Alert } from '../alert.js';
-import type { NoticeAction } from './desktop.js';
 import { processIdentity } from './evidence.js';
 import { writePrivateFile } from '../sources/state-file.js';
 import { SILENCE_MS, type Silences } from './silences.js';
+
+/** The actions a notification can offer. */
+export type NoticeAction = 'evidence' | 'silence' | 'stop';
+
+/** Their labels on the notification's buttons. */
+export const ACTION_LABELS: Record<NoticeAction, string> = {
+  evidence: 'Show the log lines',
+  silence: 'Silence for a day',
+  stop: 'Stop the waiting client',
+};
+
+/** The actions an alert's notification offers: a waiting client only when its pid was seen waiting. */
+export function actionsFor(alert: Alert): NoticeAction[] {
+  if (alert.rule === 'connwatch.summary') return [];
+  const out: NoticeAction[] = ['evidence', 'silence'];
+  if (alert.category === 'hang' && alert.process) out.push('stop');
+  return out;
+}
 
 export interface ActionDeps {
   /** Where evidence files are written. */
