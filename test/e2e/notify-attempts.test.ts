@@ -23,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent } from '../helpers/agent.js';
 import { BIN, type startCli, waitFor } from '../helpers/cli.js';
 import { startNotifyServer, type NotifyCall, type NotifyServer } from '../helpers/notify-server.js';
+import { plinkEnv } from '../helpers/putty.js';
 import { ensureTestUser, sshdUnavailable, startSshd, which, type SshdServer } from '../helpers/sshd-server.js';
 
 const skip = sshdUnavailable() ?? (which('plink') ? (which('puttygen') ? undefined : 'puttygen (putty-tools) is not installed') : 'plink (putty-tools) is not installed');
@@ -85,10 +86,10 @@ describe.skipIf(skip)('a person is told at once, once per attempt (real plink, s
   }
 
   function plink(s: Scene, args: string[]) {
-    const home = join(s.home, 'plink-home'); // plink's own HOME: a host-key cache that knows nothing
+    const home = join(s.home, 'plink-home'); // plink's own HOME and PUTTYDIR: a host-key cache that knows nothing
     mkdirSync(home, { recursive: true });
     const child = spawn(process.execPath, [BIN, 'wrap', '--capture-dir', s.captures, '--', 'plink', '-v', '-ssh', '-P', String(sshd.port), '-l', user, ...args], {
-      env: { ...process.env, HOME: home },
+      env: { ...process.env, ...plinkEnv(home) },
       stdio: ['pipe', 'pipe', 'pipe'], // stdin: a pipe nobody writes to, as under Xming
     });
     s.wraps.push(child);

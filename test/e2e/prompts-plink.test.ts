@@ -15,13 +15,14 @@
  * Alerts are read from the agent's history (alerts.jsonl; a later record of an id updates it).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type HistoryAlert, type TestAgent } from '../helpers/agent.js';
 import { BIN, waitFor } from '../helpers/cli.js';
 import { startNotifyServer, type NotifyCall, type NotifyServer } from '../helpers/notify-server.js';
+import { plinkEnv } from '../helpers/putty.js';
 import { ensureTestUser, sshdUnavailable, startSshd, which, type SshdServer } from '../helpers/sshd-server.js';
 
 const skip = sshdUnavailable() ?? (which('plink') ? undefined : 'plink (putty-tools) is not installed');
@@ -80,13 +81,13 @@ describe.skipIf(skip)('plink prompts through connwatch wrap: one alert per unans
   async function run(
     a: Attempt,
     until: (exited: Promise<number | null>, out: () => string) => Promise<unknown>,
-  ): Promise<{ alerts: HistoryAlert[]; out: string; code: number | null; calls: NotifyCall[]; firstId: number }> {
+  ): Promise<{ alerts: HistoryAlert[]; out: string; code: number | null; calls: NotifyCall[]; firstId: number; home: string }> {
     const before = new Set(history().map((h) => h.id));
     const callsBefore = await notes.calls();
     const home = mkdtempSync(join(root, 'home-'));
     a.setup?.(home);
     const argv = ['plink', '-ssh', '-P', String(a.server.port), '-l', USER, ...a.args.map((x) => x.replace('HOME', home))];
-    const child = spawn(process.execPath, [BIN, 'wrap', '--capture-dir', captures, '--', ...argv], { env: { ...process.env, HOME: home }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'wrap', '--capture-dir', captures, '--', ...argv], { env: { ...process.env, ...plinkEnv(home) }, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -108,7 +109,7 @@ describe.skipIf(skip)('plink prompts through connwatch wrap: one alert per unans
     const calls = (await notes.calls()).slice(callsBefore.length);
     // dbusmock numbers new notifications 1, 2, … : the next new one gets this id
     const firstId = callsBefore.filter((c) => c.replacesId === 0).length + 1;
-    return { alerts: history().filter((h) => !before.has(h.id) && h.program === 'plink'), out, code, calls, firstId };
+    return { alerts: history().filter((h) => !before.has(h.id) && h.program === 'plink'), out, code, calls, firstId, home };
   }
 
   /**
@@ -225,6 +226,13 @@ describe.skipIf(skip)('plink prompts through connwatch wrap: one alert per unans
       const r = await run(attempt(), quietFor(settle));
       expect(r.alerts.filter((h) => h.severity !== 'info'), JSON.stringify(r.alerts, null, 1)).toEqual([]);
       expect(r.calls, 'nothing shown for an answered attempt').toEqual([]);
+    }, 60_000);
+
+    it('a key answered y is stored in the attempt\'s own PUTTYDIR, where no other test reads it', async () => {
+      const r = await run({ server: plain, args: ['-pw', PASSWORD, '127.0.0.1', 'true'], answers: [['Store key in cache?', 'y\n']] }, (exited) => exited);
+      expect(r.code).toBe(0);
+      const stored = readFileSync(join(r.home, '.putty', 'sshhostkeys'), 'utf8');
+      expect(stored).toMatch(new RegExp(`^ssh-ed25519@${plain.port}:127\\.0\\.0\\.1 0x`, 'm'));
     }, 60_000);
   });
 });

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, startCli, waitFor } from '../helpers/cli.js';
+import { plinkEnv } from '../helpers/putty.js';
 import { ensureTestUser, sshdUnavailable, startSshd, which, type SshdServer } from '../helpers/sshd-server.js';
 
 const skip = sshdUnavailable() ?? (which('plink') ? undefined : 'plink (putty-tools) is not installed');
@@ -46,7 +47,7 @@ describe.skipIf(skip)('connwatch wrap -- plink, against a real sshd', () => {
       process.execPath,
       [BIN, 'wrap', '--capture-dir', captureDir, '--', 'plink', '-v', '-ssh', '-P', String(server.port), '-l', user, ...auth, '127.0.0.1', command],
       // detached: a session of its own, without a controlling terminal, as under Xming
-      { env: { ...process.env, HOME: home }, stdio: ['pipe', 'pipe', 'pipe'], detached: true },
+      { env: { ...process.env, ...plinkEnv(home) }, stdio: ['pipe', 'pipe', 'pipe'], detached: true },
     );
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -85,8 +86,8 @@ describe.skipIf(skip)('connwatch wrap -- plink, against a real sshd', () => {
     const p = wrapPlink(captures, ['-i', ppk], 'sleep 3; echo connwatch-done');
     await waitFor(() => p.stderr().includes('Store key in cache?'), 20_000, 'the prompt');
     await waitFor(() => existsWaiting(captures, 'stdin'), 10_000, 'waiting on stdin');
-    // "n" = carry on just this once: "y" would store the key in the real ~/.putty (plink does not
-    // take it from $HOME here), where every later test on that port would meet a changed key
+    // "n" = carry on just this once: the next test of this file meets the same server and must
+    // again be asked
     p.child.stdin!.write('n\n');
     expect(await p.exited).toBe(0);
     const records = readCapture(captures);

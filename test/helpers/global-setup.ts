@@ -15,6 +15,9 @@ export default function setup(): () => void {
   // sshd's privilege separation) that must reach their files under it
   chmodSync(root, 0o1777);
   process.env.TMPDIR = root;
+  // plink falls back to the real ~/.putty whatever HOME says (test/helpers/putty.ts): a test that
+  // runs plink without plinkEnv() still keeps its host keys inside the run, never in the real home
+  process.env.PUTTYDIR = join(root, 'putty');
   return () => {
     if (process.env.CONNWATCH_KEEP_TEST_TMP === '1') process.stderr.write(`test files kept in ${root}\n`);
     else rmSync(root, { recursive: true, force: true });

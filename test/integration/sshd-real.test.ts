@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Event } from '../../agent/event.js';
 import { LineRouter } from '../../agent/parsers/router.js';
+import { plinkEnv } from '../helpers/putty.js';
 import { ensureTestUser, sshdUnavailable, startSshd, which, type SshdServer } from '../helpers/sshd-server.js';
 
 const missing = sshdUnavailable() ?? (which('ssh') ? undefined : 'ssh is missing (install openssh-client)') ?? (which('plink') && which('puttygen') ? undefined : 'plink/puttygen are missing (install putty-tools)');
@@ -73,8 +74,8 @@ describe.skipIf(missing !== undefined)('sshd parser on a real sshd (127.0.0.1)',
     server = await startSshd({ config: SERVER_CONFIG, authorizedKeys: readFileSync(`${key}.pub`, 'utf8') });
     const base = ['-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=15', '-o', 'IdentitiesOnly=yes', '-o', 'LogLevel=ERROR', '-p', String(server.port)];
     ssh = (user, extra = []) => run('ssh', [...base, '-i', key, ...extra, '-l', user, '127.0.0.1', 'true']);
-    // plink keeps its host-key cache under $HOME/.putty: a throwaway HOME, and the key pinned with -hostkey.
-    const env = { ...process.env, HOME: keyDir };
+    // plink's state in a throwaway directory (HOME alone is not enough: test/helpers/putty.ts), and the key pinned with -hostkey.
+    const env = { ...process.env, ...plinkEnv(keyDir) };
     plink = (user, extra) => run('plink', ['-batch', '-noagent', '-ssh', '-hostkey', server.hostKeyFingerprint, '-P', String(server.port), '-l', user, ...extra, '127.0.0.1', 'true'], env);
   });
 

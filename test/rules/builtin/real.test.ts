@@ -24,6 +24,7 @@ import { RuleRunner } from '../../../agent/rules/runner.js';
 import { AlertGate } from '../../../agent/sinks/gate.js';
 import { clockTime, ProcessScan } from '../../../agent/sources/process-scan.js';
 import { FIXTURES, jsonLines, runCli, waitFor } from '../../helpers/cli.js';
+import { plinkEnv } from '../../helpers/putty.js';
 import { builtinRules, Collect, replayBuiltin, ruleIds } from './run.js';
 
 const MAPPER_C = fileURLToPath(new URL('../../helpers/mapper.c', import.meta.url));
@@ -50,7 +51,7 @@ async function runPlink(port: number, done: (stderr: string) => boolean): Promis
   mkdirSync(home);
   let stderr = '';
   const child: ChildProcess = spawn('plink', ['-v', '-batch', '-ssh', '-P', String(port), 'nobody@127.0.0.1', 'true'], {
-    env: { ...process.env, HOME: home },
+    env: { ...process.env, ...plinkEnv(home) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
