@@ -6,17 +6,16 @@
  * oldest spill to segment files in `spoolDir` (bounded by `diskBytes`); past that the oldest
  * segment is deleted. Every record lost is counted in `dropped` and logged (at most once a
  * minute), and the heartbeat carries the counts to the central side. What is queued at stop is
- * stored in the spool and sent after the next start.
+ * stored in the spool and sent after the next start. The spool on disk: forward-spool.ts.
  *
  * Delivery: a batch leaves the queue when the transport says it arrived (OTLP: the HTTP answer;
  * syslog over TCP/TLS: written to a connection the receiver had not closed, which is as much as
  * plain TCP syslog can know, RFC 6587 §3.4.1 has no acknowledgement).
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { messageOf } from '../errors.js';
 import type { FleetRecord } from './ecs.js';
 import type { FleetOutput } from './fleet.js';
+import { Spool } from './forward-spool.js';
 
 export type SendOutcome =
   /** Arrived; `rejected` of them were refused by the receiver (OTLP partial success): not resent. */
@@ -45,7 +44,7 @@ export interface ForwarderOptions {
 
 interface Batch {
   lines: string[];
-  from: 'retry' | 'segment' | 'memory';
+  from: 'retry' | 'segment';
 }
 
 const SEGMENT_BYTES = 256 * 1024;
@@ -56,10 +55,7 @@ export class Forwarder implements FleetOutput {
   private memBytes = 0;
   /** Records taken from memory and not yet acknowledged: the oldest, retried first. */
   private retry: string[] = [];
-  private segments: Array<{ file: string; bytes: number; lines: number }> = [];
-  private diskBytes = 0;
-  /** The oldest segment, loaded: its file is removed (or rewritten) as batches of it arrive. */
-  private seg: { file: string; lines: string[] } | undefined;
+  private readonly spool: Spool | undefined;
   private pumping = false;
   private sending: Promise<SendOutcome> | undefined;
   private closed = false;
@@ -75,14 +71,9 @@ export class Forwarder implements FleetOutput {
   constructor(private readonly o: ForwarderOptions) {
     this.name = o.name;
     if (o.spoolDir) {
-      mkdirSync(o.spoolDir, { recursive: true });
-      for (const f of readdirSync(o.spoolDir).filter((f) => /^seg-\d+-\d+\.ndjson$/.test(f)).sort()) {
-        const file = join(o.spoolDir, f);
-        const text = readFileSync(file, 'utf8');
-        this.segments.push({ file, bytes: Buffer.byteLength(text), lines: countLines(text) });
-        this.diskBytes += Buffer.byteLength(text);
-      }
-      if (this.segments.length) queueMicrotask(() => void this.pump());
+      const error = (m: string) => o.log?.('error', `forward ${this.name}: ${m}`);
+      this.spool = new Spool(o.spoolDir, o.diskBytes ?? 10 << 20, (n, why) => this.drop(n, why), error);
+      if (this.spool.hasWork) queueMicrotask(() => void this.pump());
     }
   }
 
@@ -95,7 +86,7 @@ export class Forwarder implements FleetOutput {
   }
 
   get buffered(): number {
-    return this.mem.length + this.retry.length + (this.seg?.lines.length ?? 0) + this.segments.reduce((n, s) => n + s.lines, 0);
+    return this.mem.length + this.retry.length + (this.spool?.lines ?? 0);
   }
 
   stats(): { url: string; sent: number; buffered: number; dropped: number; state: string } {
@@ -116,19 +107,19 @@ export class Forwarder implements FleetOutput {
     this.mem = [];
     this.memBytes = 0;
     if (retry.length + mem.length) {
-      if (!this.o.spoolDir) this.drop(retry.length + mem.length, 'stopped with no spool directory');
+      if (!this.spool) this.drop(retry.length + mem.length, 'stopped with no spool directory');
       else {
         // the failed batch is older than any segment: its name sorts first
-        if (retry.length) this.writeSegment(retry, true);
-        if (mem.length) this.writeSegment(mem);
+        if (retry.length) this.spool.write(retry, true);
+        if (mem.length) this.spool.write(mem);
       }
     }
-    if (this.seg) this.rewriteSeg();
+    this.spool?.close();
     await this.o.transport.close();
   }
 
   private hasWork(): boolean {
-    return this.retry.length > 0 || this.mem.length > 0 || this.seg !== undefined || this.segments.length > 0;
+    return this.retry.length > 0 || this.mem.length > 0 || (this.spool?.hasWork ?? false);
   }
 
   private async pump(): Promise<void> {
@@ -199,8 +190,8 @@ export class Forwarder implements FleetOutput {
   private next(): Batch | undefined {
     const max = this.o.transport.batchMax;
     if (this.retry.length) return { lines: this.retry.slice(0, max), from: 'retry' };
-    if (!this.seg && this.segments.length) this.loadSegment();
-    if (this.seg) return { lines: this.seg.lines.slice(0, max), from: 'segment' };
+    const spooled = this.spool?.peek(max);
+    if (spooled) return { lines: spooled, from: 'segment' };
     if (!this.mem.length) return undefined;
     const lines = this.mem.splice(0, max);
     for (const l of lines) this.memBytes -= l.length + 1;
@@ -210,39 +201,7 @@ export class Forwarder implements FleetOutput {
 
   private commit(batch: Batch): void {
     if (batch.from === 'retry') this.retry.splice(0, batch.lines.length);
-    else if (this.seg) {
-      this.seg.lines.splice(0, batch.lines.length);
-      this.rewriteSeg();
-    }
-  }
-
-  private loadSegment(): void {
-    const { file, bytes } = this.segments.shift()!;
-    this.diskBytes -= bytes;
-    let lines: string[] = [];
-    try {
-      lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
-    } catch (err) {
-      this.o.log?.('error', `forward ${this.name}: spool segment ${file} unreadable (${messageOf(err)}); skipped`);
-    }
-    this.seg = { file, lines };
-  }
-
-  /** The loaded segment's file follows what is left of it (so a crash resends only that). */
-  private rewriteSeg(): void {
-    const s = this.seg!;
-    if (!s.lines.length) {
-      rmSync(s.file, { force: true });
-      this.seg = undefined;
-      return;
-    }
-    const tmp = `${s.file}.tmp`;
-    writeFileSync(tmp, s.lines.join('\n') + '\n');
-    renameSync(tmp, s.file);
-    if (this.closed) {
-      // back among the segments on disk for the next start
-      this.seg = undefined;
-    }
+    else this.spool?.commit(batch.lines.length, this.closed);
   }
 
   /** Memory is full: the oldest records go to a segment on disk (or are dropped without a spool). */
@@ -264,33 +223,8 @@ export class Forwarder implements FleetOutput {
   }
 
   private store(lines: string[]): void {
-    if (!this.o.spoolDir) return this.drop(lines.length, 'memory buffer full and no spool directory');
-    const bytes = lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
-    const max = this.o.diskBytes ?? 10 << 20;
-    while (this.diskBytes + bytes > max && this.segments.length) {
-      const oldest = this.segments.shift()!;
-      this.diskBytes -= oldest.bytes;
-      rmSync(oldest.file, { force: true });
-      this.drop(oldest.lines, 'disk buffer full: the oldest records were dropped');
-    }
-    if (this.diskBytes + bytes > max) return this.drop(lines.length, 'disk buffer full');
-    try {
-      this.writeSegment(lines);
-    } catch (err) {
-      this.drop(lines.length, `spool not writable (${messageOf(err)})`);
-    }
-  }
-
-  private seq = 0;
-  private writeSegment(lines: string[], first = false): void {
-    const time = first ? 0 : Date.now();
-    const file = join(this.o.spoolDir!, `seg-${String(time).padStart(15, '0')}-${String(++this.seq).padStart(6, '0')}.ndjson`);
-    const text = lines.join('\n') + '\n';
-    writeFileSync(file, text);
-    const entry = { file, bytes: Buffer.byteLength(text), lines: lines.length };
-    if (first) this.segments.unshift(entry);
-    else this.segments.push(entry);
-    this.diskBytes += entry.bytes;
+    if (!this.spool) return this.drop(lines.length, 'memory buffer full and no spool directory');
+    this.spool.store(lines);
   }
 
   private drop(n: number, why: string): void {
@@ -307,12 +241,6 @@ export class Forwarder implements FleetOutput {
     if (dropping) this.droppedReported = this.dropped;
     this.o.log?.('warn', `forward ${this.name}: ${message} (${this.dropped} dropped in all)`);
   }
-}
-
-function countLines(s: string): number {
-  let n = 0;
-  for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) n++;
-  return n;
 }
 
 function sleep(ms: number): Promise<void> {
