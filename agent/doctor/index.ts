@@ -27,7 +27,7 @@ export const CHECKS: ReadonlyArray<readonly [string, Check]> = [
   ['service', checkServiceEnabled],
   ['graphical-session', checkGraphicalSession],
   ['inotify', checkInotify],
-  ['visibility', (ctx) => checkVisibility(ctx)], // one verdict per program (replaces the clients check)
+  ['visibility', (ctx) => checkVisibility(ctx)], // one verdict per program
   ['checkpoints', checkCheckpoints],
   ['state', checkState],
   ['rules', checkRules],

@@ -1,23 +1,19 @@
 /**
- * doctor: clients not captured (installed, no shim, no log file), old checkpoints for vanished
- * files (the real checkpoint format of agent/sources/checkpoint.ts, written by a real
+ * doctor: old checkpoints for vanished files (the real checkpoint format of agent/sources/checkpoint.ts, written by a real
  * CheckpointStore), rule files with errors and an invalid config (the agent's own loaders).
  */
-import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { install } from '../../agent/install/install.js';
 import { doctorContext } from '../../agent/doctor/check.js';
 import { checkCheckpoints } from '../../agent/doctor/checkpoints.js';
 import { checkState } from '../../agent/doctor/state.js';
 import { StateProblems } from '../../agent/sources/state-file.js';
-import { checkClients } from '../../agent/doctor/clients.js';
 import { checkConfig, checkRules } from '../../agent/doctor/rules.js';
 import { realSystem } from '../../agent/doctor/system.js';
 import { CheckpointStore } from '../../agent/sources/checkpoint.js';
 import { tempHome, type TempHome } from '../install/home.js';
-import { ROOT } from '../helpers/cli.js';
 
 const homes: TempHome[] = [];
 afterEach(() => {
@@ -32,42 +28,6 @@ function writeConfig(h: TempHome, config: unknown): void {
   mkdirSync(join(h.home, '.config', 'connwatch'), { recursive: true });
   writeFileSync(join(h.home, '.config', 'connwatch', 'config.json'), typeof config === 'string' ? config : JSON.stringify(config));
 }
-
-describe('doctor: clients', () => {
-  it('an installed client with no shim and no log file: warns, naming it, with `connwatch install --shims`', () => {
-    const h = home();
-    const fake = join(h.root, 'fakebin');
-    mkdirSync(fake);
-    writeFileSync(join(fake, 'plink'), '#!/bin/sh\nexit 0\n');
-    chmodSync(join(fake, 'plink'), 0o755);
-    const results = checkClients(doctorContext(realSystem(h.env({ PATH: fake }))));
-    expect(results).toEqual([
-      {
-        check: 'clients',
-        status: 'warn',
-        finding: `plink is installed (${join(fake, 'plink')}) but not captured: no shim in ${join(h.home, '.local', 'bin')} and no log file configured for it, so its failures are invisible`,
-        fix: 'connwatch install --shims (or start it as: connwatch wrap -- plink …, or add {"type":"file","path":"…","program":"plink"} to the config\'s sources)',
-      },
-    ]);
-  });
-
-  it('a shim makes it ok only when ~/.local/bin comes first on PATH; a configured log file makes it ok too', async () => {
-    const h = home();
-    const lines: string[] = [];
-    expect(await install({ shims: true, sys: realSystem(h.env()), out: (l) => lines.push(l), root: ROOT })).toBe(0);
-    const bin = join(h.home, '.local', 'bin');
-    const first = checkClients(doctorContext(realSystem(h.env({ PATH: `${bin}:/usr/bin:/bin` }))));
-    expect(first.find((r) => r.finding.startsWith('plink'))).toMatchObject({ status: 'ok', finding: `plink launches are captured by the shim ${join(bin, 'plink')}` });
-    const after = checkClients(doctorContext(realSystem(h.env({ PATH: `/usr/bin:/bin:${bin}` }))));
-    expect(after.find((r) => r.finding.startsWith('plink'))).toMatchObject({ status: 'warn', finding: `plink: the shim ${join(bin, 'plink')} exists but ${bin} comes after /usr/bin on PATH, so "plink" runs /usr/bin/plink uncaptured` });
-    rmSync(join(bin, 'rdesktop'));
-    const log = join(h.root, 'rdesktop.log');
-    writeFileSync(log, '');
-    writeConfig(h, { sources: [{ type: 'file', path: log, program: 'rdesktop' }] });
-    const withLog = checkClients(doctorContext(realSystem(h.env({ PATH: `${bin}:/usr/bin:/bin` }))));
-    expect(withLog.find((r) => r.finding.startsWith('rdesktop'))).toMatchObject({ status: 'ok', finding: `rdesktop is read from its log file ${log}` });
-  });
-});
 
 describe('doctor: checkpoints', () => {
   it('a saved position for a file that no longer exists: warns naming the file, the source and how to forget it', async () => {

@@ -85,6 +85,23 @@ describe('doctor: can connwatch see the clients?', () => {
     const vs = checkVisibility(doctorContext(sys(`${shims}:${bin}`), { binDir: shims, config: both, journalDirs: [journal], authLog: auth }), { sshdPaths: [] });
     expect(vs[1]).toEqual({ check: 'see:plink', status: 'ok', finding: `plink is seen through capture (the shim ${join(shims, 'plink')})` });
   });
+
+  it('a shim after the real program on PATH: a warning to put ~/.local/bin first', () => {
+    const shims = join(dir, 'home3', '.local', 'bin');
+    mkdirSync(shims, { recursive: true });
+    writeFileSync(join(shims, 'plink'), `#!/bin/sh\n# ${MARKER}: shim\n`);
+    chmodSync(join(shims, 'plink'), 0o755);
+    const vs = checkVisibility(doctorContext(sys(`${bin}:${shims}`), { binDir: shims, config: both, journalDirs: [journal], authLog: auth }), { sshdPaths: [] });
+    expect(vs[1]).toMatchObject({ check: 'see:plink', status: 'warn', fix: `Put ${shims} first in PATH (in ~/.profile: PATH="$HOME/.local/bin:$PATH"), then log in again.` });
+  });
+
+  it('a readable log file configured for the client: seen through it', () => {
+    const log = join(dir, 'plink-session.log');
+    writeFileSync(log, '');
+    const withLog = config([...both.sources, { type: 'file', path: log, program: 'plink', isDefault: false }]);
+    const vs = checkVisibility(doctorContext(sys(bin), { binDir: join(dir, 'home4', '.local', 'bin'), config: withLog, journalDirs: [journal], authLog: auth }), { sshdPaths: [] });
+    expect(vs[1]).toEqual({ check: 'see:plink', status: 'ok', finding: `plink is seen through the file ${log}` });
+  });
 });
 
 describe('the agent start line', () => {
