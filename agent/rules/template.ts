@@ -5,6 +5,7 @@
  */
 import type { Event } from '../event.js';
 import { ALERT_FIELDS, checkFieldPath, getter } from './fields.js';
+import { ranAs } from './ran-as.js';
 
 type Part = string | { path: string; get: (e: Event, extra: Record<string, unknown>) => unknown; fallback: string | undefined };
 export interface Template {
@@ -32,6 +33,10 @@ export function compileTemplate(source: string): Template {
     const path = m[1]!.trim();
     if ((ALERT_FIELDS as readonly string[]).includes(path)) {
       parts.push({ path, get: (_e, extra) => extra[path], fallback: m[2] });
+      continue;
+    }
+    if (path === 'program') {
+      parts.push({ path, get: (e) => ranAs(e), fallback: m[2] }); // the executable as run (ran-as.ts)
       continue;
     }
     const problem = checkFieldPath(path);
