@@ -30,6 +30,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Alert, Sink } from '../alert.js';
 import type { ConnwatchError } from '../errors.js';
+import { Serial } from '../serial.js';
 import { formatNotification } from './desktop-format.js';
 import { classify, type Attempt, type UnavailableReason } from './desktop-failure.js';
 import { LegacyNotifySend } from './desktop-legacy.js';
@@ -93,7 +94,7 @@ export class DesktopSink implements Sink {
   private readonly screen = new Screen();
   /** Capabilities per bus address, asked once (again after a failure: the server may have changed). */
   private readonly caps = new Map<string, Set<string> | undefined>();
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly serial = new Serial();
   private current: DesktopStatus = { state: 'unknown' };
   private warnedReason: UnavailableReason | undefined;
   private deliveredTotal = 0;
@@ -134,7 +135,7 @@ export class DesktopSink implements Sink {
 
   /** Shows the alert (after any pending ones); 'pending' when notifications are unavailable. */
   send(alert: Alert): Promise<'shown' | 'pending'> {
-    return this.serial(async () => {
+    return this.serial.run(async () => {
       this.queue.add({ alert, notification: formatNotification(alert), failures: 0 });
       await this.flush();
       return this.queue.has(alert) ? 'pending' : 'shown';
@@ -143,7 +144,7 @@ export class DesktopSink implements Sink {
 
   /** Tries to show the pending alerts, oldest first; stops at the first that cannot be shown. */
   retryPending(): Promise<{ delivered: number; pending: number }> {
-    return this.serial(async () => {
+    return this.serial.run(async () => {
       const delivered = await this.flush();
       return { delivered, pending: this.queue.length };
     });
@@ -160,7 +161,7 @@ export class DesktopSink implements Sink {
 
   /** Queues alerts of a previous run again (readPending) and tries to show them at once. */
   requeue(alerts: Alert[]): Promise<number> {
-    return this.serial(async () => {
+    return this.serial.run(async () => {
       for (const alert of alerts) this.queue.add({ alert, notification: formatNotification(alert), failures: 0 });
       if (alerts.length) this.logger.info(`Showing ${alerts.length} alert(s) a previous run could not show.`);
       await this.flush();
@@ -171,7 +172,7 @@ export class DesktopSink implements Sink {
   async close(): Promise<void> {
     // first what waits now, so that a stop cut short by its grace period loses nothing
     this.queue.save();
-    await this.serial(async () => undefined);
+    await this.serial.run(async () => undefined);
     this.queue.save();
     this.screen.close();
     if (this.queue.length > 0) {
@@ -179,12 +180,6 @@ export class DesktopSink implements Sink {
         `${this.queue.length} alert(s) were not shown on the desktop yet; ${this.pendingFile ? 'they are shown after the next start' : '`connwatch alerts` lists them'}.`,
       );
     }
-  }
-
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(fn);
-    this.chain = run.catch(() => undefined);
-    return run;
   }
 
   private async flush(): Promise<number> {

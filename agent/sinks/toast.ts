@@ -16,6 +16,7 @@
 import type { Alert, Sink } from '../alert.js';
 import { ConnwatchError, messageOf } from '../errors.js';
 import type { NotifierKind } from '../platform/types.js';
+import { Serial } from '../serial.js';
 import { APP_ID } from '../platform/windows.js';
 import { formatBody, formatSummary, type SinkLogger } from './desktop.js';
 
@@ -47,7 +48,7 @@ export class ToastSink implements Sink {
   readonly name = 'toast';
   private notifier: Promise<Notifier> | undefined;
   private readonly queue: Alert[] = [];
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly serial = new Serial();
   private current: ToastStatus = { state: 'unknown' };
   private warned = false;
 
@@ -62,7 +63,7 @@ export class ToastSink implements Sink {
   }
 
   deliver(alert: Alert): Promise<void> {
-    return this.serial(async () => {
+    return this.serial.run(async () => {
       this.queue.push(alert);
       while (this.queue.length > (this.o.maxPending ?? 100)) this.queue.shift();
       await this.flush();
@@ -70,18 +71,12 @@ export class ToastSink implements Sink {
   }
 
   retryPending(): Promise<{ delivered: number; pending: number }> {
-    return this.serial(async () => ({ delivered: await this.flush(), pending: this.queue.length }));
+    return this.serial.run(async () => ({ delivered: await this.flush(), pending: this.queue.length }));
   }
 
   async close(): Promise<void> {
-    await this.serial(async () => undefined);
+    await this.serial.run(async () => undefined);
     if (this.queue.length) (this.o.logger ?? console).warn(`${this.queue.length} alert(s) were never shown; \`connwatch alerts\` lists them.`);
-  }
-
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(fn);
-    this.chain = run.catch(() => undefined);
-    return run;
   }
 
   private async flush(): Promise<number> {
