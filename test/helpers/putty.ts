@@ -4,11 +4,11 @@
  *
  * Setting HOME is not enough. PuTTY on Unix picks its directory in this order: $PUTTYDIR; else
  * $XDG_CONFIG_HOME/putty (or $HOME/.config/putty) if it exists; else $HOME/.putty if it exists;
- * else the passwd entry's home/.putty (getpwuid) if it exists; else /.putty if it exists; else
- * $HOME/.putty is created. So once /root/.putty exists, every plink with a fresh HOME reads and
- * writes /root/.putty/sshhostkeys (seen with strace on plink 0.78), and a key one test accepted
- * (or the random ports of two sessions meeting) changes what another test's plink asks.
- * $PUTTYDIR is honoured first, so the tests set it.
+ * else the passwd entry's home/.putty (getpwuid) if it exists; else /.putty if it exists; else a
+ * new $HOME/.putty (PuTTY's unix/uxstore.c, make_filename). So once /root/.putty exists, every
+ * plink with a fresh HOME reads and writes /root/.putty/sshhostkeys (seen with strace on plink
+ * 0.78), and a key one test accepted changes what a later test's plink asks when its sshd gets
+ * the same random port. $PUTTYDIR is honoured first (plink creates it), so the tests set it.
  *
  *   spawn('plink', args, { env: { ...process.env, ...plinkEnv(home) } });
  *   // host keys in join(home, '.putty', 'sshhostkeys')
