@@ -134,7 +134,8 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
   if (capture.path) opts.onCapture?.(capture.path);
   const record = (rec: RecordBody): void => capture.record(rec);
   const added = plan?.added ?? [];
-  record({ event: 'start', argv: redactArgv(given, program), ...targetOf(program, given), ...(added.length > 0 ? { added } : {}) });
+  const { host, port } = targetOf(program, given);
+  record({ event: 'start', argv: redactArgv(given, program), ...(host !== undefined ? { host } : {}), ...(port !== undefined ? { port } : {}), ...(added.length > 0 ? { added } : {}) });
 
   // What the client is blocked on, once it has been quiet for a while.
   const waits = new WaitWatch(pid, record, opts.quietMs ?? 500, opts.waitPollMs ?? 250);
