@@ -173,14 +173,14 @@ export class JournalSource {
   }
 
   /** journalctl ended while running: why, and when to start it again. */
-  private ended(cmd: string, { code, signal, stderr, spawnError }: ChildEnd): number {
-    const delay = this.delayAfter(cmd, code, signal, stderr, spawnError);
+  private ended(cmd: string, end: ChildEnd): number {
+    const delay = this.delayAfter(cmd, end);
     // Nothing delivered yet on a first start: the retry must not skip what came meanwhile.
     if (!this.cursor && this.since === undefined && !(this.opts.fromStart === true)) this.since = this.startedAt;
     return delay;
   }
 
-  private delayAfter(cmd: string, code: number | null, signal: NodeJS.Signals | null, stderr: string, spawnError: Error | undefined): number {
+  private delayAfter(cmd: string, { code, signal, stderr, spawnError }: ChildEnd): number {
     if (/Failed to seek to cursor/i.test(stderr) && this.cursor) {
       this.opts.log('warn', `${this.sourceId}: journalctl cannot find the saved position any more; continuing from its time (a few entries may repeat)`, { source: this.sourceId });
       this.since = cursorTime(this.cursor);
