@@ -12,13 +12,18 @@
  *     history` reads), after the cursor of the last entry read; only while a Flatpak
  *     installation directory exists (/var/lib/flatpak, ~/.local/share/flatpak).
  *   - snap: `snap changes --abs-time` (snapd keeps its changes for about a day).
- * A file or program that is not there is simply not this kind of system: nothing is said about it.
- * Programs run without a shell and with a timeout. Every poll that learns a file-replacing change
- * after the first calls onChange (wire it to ProcessScan.scanSoon).
+ * Only the histories this machine has are read: which ones is decided once, at start() or the first
+ * poll (`present()`: the log file exists, a Flatpak installation exists, the snap program is
+ * found), so an idle Debian agent neither stats dnf's and pacman's paths nor runs journalctl or
+ * snap every minute; with none, no timer runs. A file or program that is not there is simply not
+ * this kind of system: nothing is said about it. Programs run without a shell and with a
+ * timeout. Every poll that learns a file-replacing change after the first calls onChange (wire
+ * it to ProcessScan.scanSoon).
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
 import { messageOf } from '../errors.js';
 import { parseDnfRpmLine } from '../parsers/dnf.js';
 import { FLATPAK_MESSAGE_ID, parseFlatpakEntry } from '../parsers/flatpak.js';
@@ -50,6 +55,7 @@ export interface PackageLogsOptions {
 }
 
 interface FilePos {
+  name: 'dnf' | 'pacman';
   path: string;
   parse: (line: string) => PackageRecord | undefined;
   ino?: bigint;
@@ -59,7 +65,16 @@ interface FilePos {
   rest: string;
 }
 
+/** A package history PackageLogs can read. */
+export type History = 'dnf' | 'pacman' | 'flatpak' | 'snap';
+
 const MAX_READ = 4 << 20;
+
+/** A program given as a path exists there; a bare name is found on PATH. */
+function onPath(cmd: string, pathVar = process.env.PATH ?? ''): boolean {
+  if (cmd.includes('/')) return existsSync(cmd);
+  return pathVar.split(delimiter).some((d) => d !== '' && existsSync(join(d, cmd)));
+}
 const HEAD = 64;
 
 export class PackageLogs {
@@ -72,6 +87,8 @@ export class PackageLogs {
   private readonly snap: string[];
   private readonly initialBytes: number;
   private readonly intervalMs: number;
+  /** The histories read (present() at start or the first poll). */
+  private active: Set<History> | undefined;
   private cursor: string | undefined;
   private journalGone = false;
   private snapGone = false;
@@ -86,8 +103,8 @@ export class PackageLogs {
     this.log = opts.log ?? { debug: () => undefined, warn: () => undefined };
     const dnf = opts.dnfLog ?? '/var/log/dnf.rpm.log';
     const pacman = opts.pacmanLog ?? '/var/log/pacman.log';
-    if (dnf) this.files.push({ path: dnf, parse: parseDnfRpmLine, offset: 0, rest: '' });
-    if (pacman) this.files.push({ path: pacman, parse: parsePacmanLine, offset: 0, rest: '' });
+    if (dnf) this.files.push({ name: 'dnf', path: dnf, parse: parseDnfRpmLine, offset: 0, rest: '' });
+    if (pacman) this.files.push({ name: 'pacman', path: pacman, parse: parsePacmanLine, offset: 0, rest: '' });
     this.journalctl = opts.journalctl ?? ['journalctl'];
     this.flatpakDirs = opts.flatpakDirs ?? defaultFlatpakDirs();
     this.snap = opts.snap ?? ['snap'];
@@ -95,11 +112,23 @@ export class PackageLogs {
     this.intervalMs = opts.intervalMs ?? 60_000;
   }
 
-  start(): void {
-    if (this.timer) return;
+  /** Which histories this machine has: their log file, a Flatpak installation, the snap program. */
+  present(): History[] {
+    const found: History[] = this.files.filter((f) => existsSync(f.path)).map((f) => f.name);
+    if (this.journalctl.length > 0 && this.flatpakDirs.some((d) => existsSync(d))) found.push('flatpak');
+    if (this.snap.length > 0 && onPath(this.snap[0]!)) found.push('snap');
+    return found;
+  }
+
+  /** Polls the histories present now, every intervalMs; returns them (none: nothing runs). */
+  start(): History[] {
+    if (this.timer || this.active) return [...(this.active ?? [])];
+    this.active = new Set(this.present());
+    if (this.active.size === 0) return [];
     this.timer = setInterval(() => void this.poll(), this.intervalMs);
     this.timer.unref();
     void this.poll();
+    return [...this.active];
   }
 
   stop(): void {
@@ -116,9 +145,11 @@ export class PackageLogs {
 
   private async pollOnce(): Promise<number> {
     const first = this.polls++ === 0;
+    const active = (this.active ??= new Set(this.present()));
     const records: PackageRecord[] = [];
-    for (const f of this.files) records.push(...(await this.readFile(f, first)));
-    records.push(...(await this.readJournal()), ...(await this.readSnap()));
+    for (const f of this.files) if (active.has(f.name)) records.push(...(await this.readFile(f, first)));
+    if (active.has('flatpak')) records.push(...(await this.readJournal()));
+    if (active.has('snap')) records.push(...(await this.readSnap()));
     let kept = 0;
     for (const r of records) if (this.history.recordChange(r)) kept++;
     this.stats.records += records.length;

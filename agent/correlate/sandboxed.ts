@@ -19,7 +19,7 @@
 import { readlink, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { MapsEntry } from '../sources/process-scan.js';
+import type { MapsEntry } from '../sources/stale-files.js';
 import type { SandboxedFile } from '../parsers/flatpak.js';
 
 export interface SandboxOptions {

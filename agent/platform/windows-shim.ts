@@ -1,6 +1,7 @@
 /**
  * `connwatch install --shims` on Windows: %LOCALAPPDATA%\connwatch\bin\plink.cmd, a batch file
- * that runs the real plink.exe through `connwatch wrap --program plink --verbose-capture`, so a
+ * that runs the real plink.exe through `connwatch wrap --program plink --verbose-capture` (verbose
+ * as the program registry's plink shim says: programs.ts SHIMS), so a
  * plink started without a console and without -sshlog (XLaunch, scripts, shortcuts) is captured
  * for the agent. Arguments reach plink as they were given (%*), its exit code comes back, and when
  * node or connwatch is gone the real plink runs on its own.
@@ -18,6 +19,7 @@ import { existsSync } from 'node:fs';
 import { win32 } from 'node:path';
 import { MARKER } from '../install/service.js';
 import type { Paths } from '../config/paths.js';
+import { SHIMS, type Shim } from '../programs.js';
 
 export function shimDir(p: Paths): string {
   return win32.join(p.stateDir, 'bin');
@@ -46,7 +48,7 @@ export function findRealPlink(env: NodeJS.ProcessEnv, exclude: string, exists: (
  * The batch file. Paths go into `set "NAME=value"` lines (quotes keep spaces, &, ( and ) inert);
  * a path holding % cannot be written safely and is refused.
  */
-export function renderPlinkCmd(real: string, node: string, agent: string): string {
+export function renderPlinkCmd(real: string, node: string, agent: string, shim: Pick<Shim, 'verbose'> | undefined = SHIMS.get('plink')): string {
   for (const v of [real, node, agent]) if (v.includes('%') || v.includes('"') || /[\r\n]/.test(v)) throw new Error(`cannot put ${JSON.stringify(v)} into a batch file`);
   return [
     '@echo off',
@@ -57,7 +59,7 @@ export function renderPlinkCmd(real: string, node: string, agent: string): strin
     `set "CONNWATCH_REAL=${real}"`,
     'if not exist "%CONNWATCH_NODE%" goto real',
     'if not exist "%CONNWATCH_AGENT%" goto real',
-    '"%CONNWATCH_NODE%" "%CONNWATCH_AGENT%" wrap --program plink --verbose-capture -- "%CONNWATCH_REAL%" %*',
+    `"%CONNWATCH_NODE%" "%CONNWATCH_AGENT%" wrap --program plink${shim?.verbose ? ' --verbose-capture' : ''} -- "%CONNWATCH_REAL%" %*`,
     'exit /b %ERRORLEVEL%',
     ':real',
     '"%CONNWATCH_REAL%" %*',

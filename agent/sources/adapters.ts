@@ -107,7 +107,8 @@ export class ScanSource implements Source {
     this.scan.start();
     const scan = this.scan;
     this.pkgLogs = new PackageLogs({ history: this.packages, onChange: () => scan.scanSoon(), log: { debug: (m) => o.log('debug', m), warn: (m) => o.log('warn', m) } });
-    this.pkgLogs.start();
+    const histories = this.pkgLogs.start(); // only those this machine has
+    o.log('debug', `process scan: package histories read besides dpkg and apt: ${histories.length > 0 ? histories.join(', ') : 'none here'}`);
     return Promise.resolve();
   }
 

@@ -7,6 +7,7 @@ import type { Program } from '../event.js';
 import type { ConnwatchError } from '../errors.js';
 import type { CheckpointStore, JsonValue } from './checkpoint.js';
 import { Backoff } from './backoff.js';
+import { DEFAULT_MAX_LINE_BYTES } from './line-splitter.js';
 import type { EnvelopeHint, RawLine } from './raw-line.js';
 import type { DeliveredPiece, FileState, TailedFile } from './tailed-file.js';
 
@@ -48,6 +49,17 @@ export interface FileTailOptions {
   /** Told once per problem (missing, unreadable, failed) until it is resolved. */
   onProblem?: (err: ConnwatchError) => void;
 }
+
+/** The defaults of FileTailOptions. */
+export const TAIL_DEFAULTS = {
+  pollMs: 1000,
+  maxPollMs: 30_000,
+  recheckMs: 150,
+  partialFlushMs: 500,
+  rotatedQuietMs: 30_000,
+  maxLineBytes: DEFAULT_MAX_LINE_BYTES,
+  readBudgetBytes: 1 << 20,
+};
 
 export interface FileTailStatus {
   sourceId: string;
@@ -126,4 +138,42 @@ export function statusOf(tracked: Iterable<Tracked>): Pick<FileTailStatus, 'file
     if (t.problem) problems.push({ path: t.path, code: t.problem.code, message: t.problem.message });
   }
   return { files, problems };
+}
+
+/**
+ * A tail's saved positions: read once at start (a first start when none are saved and the store
+ * did not lose them), handed out per path as the paths are looked at, and written back with the
+ * files now open (saved files whose path has not been looked at yet are kept).
+ */
+export class TailPositions {
+  /** Saved files whose path has not been looked at in this run. */
+  saved: FileState[] = [];
+  firstStart = false;
+
+  constructor(
+    private readonly checkpoints: CheckpointStore,
+    private readonly sourceId: string,
+  ) {}
+
+  load(): void {
+    const v = this.checkpoints.get(this.sourceId);
+    this.firstStart = v === undefined && !this.checkpoints.lost;
+    this.saved = parseSavedFiles(v);
+  }
+
+  /** The saved files of `path`, now in the hands of the caller. */
+  take(path: string): FileState[] {
+    const here = this.saved.filter((s) => s.path === path);
+    this.saved = this.saved.filter((s) => s.path !== path);
+    return here;
+  }
+
+  save(tracked: Iterable<Tracked>): void {
+    const files: JsonValue[] = [];
+    for (const t of tracked) {
+      for (const f of [...t.draining, ...(t.current ? [t.current] : [])]) files.push({ ...f.state() });
+    }
+    for (const s of this.saved) files.push({ ...s });
+    this.checkpoints.set(this.sourceId, { v: CHECKPOINT_SCHEMA, files });
+  }
 }

@@ -38,14 +38,12 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ConnwatchError, errnoCode, messageOf } from '../errors.js';
-import type { JsonValue } from './checkpoint.js';
-import { DEFAULT_MAX_LINE_BYTES } from './line-splitter.js';
 import { expandGlob, expandHome } from './tail-glob.js';
 import { ScanTiming } from './scan-timing.js';
 import { TailedFile, type DeliveredPiece, type FileState } from './tailed-file.js';
 import { idOf } from './rotation-finder.js';
 import { Generations } from './generations.js';
-import { CHECKPOINT_SCHEMA, newTracked, parseSavedFiles, statusOf, toRawLine, type FileTailOptions, type FileTailStatus, type LineSink, type Tracked } from './file-tail-state.js';
+import { newTracked, statusOf, TAIL_DEFAULTS, TailPositions, toRawLine, type FileTailOptions, type FileTailStatus, type LineSink, type Tracked } from './file-tail-state.js';
 import { SourceProblems, toSourceError } from './source-error.js';
 
 export type { FileTailOptions, FileTailStatus, LineSink, LogLevel, SourceLog } from './file-tail-state.js';
@@ -54,17 +52,14 @@ export { toSourceError } from './source-error.js';
 export class FileTail {
   readonly sourceId: string;
   private readonly pattern: string;
-  private readonly opts: Required<Pick<FileTailOptions, 'pollMs' | 'maxPollMs' | 'recheckMs' | 'partialFlushMs' | 'rotatedQuietMs' | 'maxLineBytes' | 'readBudgetBytes'>> & FileTailOptions;
+  private readonly opts: typeof TAIL_DEFAULTS & FileTailOptions;
   private readonly tracked = new Map<string, Tracked>();
   private readonly generations: Generations;
   private readonly timing: ScanTiming;
   private readonly problems: SourceProblems;
+  private readonly positions: TailPositions;
   private sink: LineSink | undefined;
   private running = false;
-  private scanning: Promise<void> | undefined;
-  private again = false;
-  private saved: FileState[] = [];
-  private firstStart = false;
   private firstScanDone = false;
   private delivered = 0;
   private openOnly = false;
@@ -74,19 +69,11 @@ export class FileTail {
   constructor(options: FileTailOptions) {
     this.pattern = resolve(expandHome(options.path));
     this.sourceId = options.sourceId ?? `file:${this.pattern}`;
-    this.opts = {
-      pollMs: 1000,
-      maxPollMs: 30_000,
-      recheckMs: 150,
-      partialFlushMs: 500,
-      rotatedQuietMs: 30_000,
-      maxLineBytes: DEFAULT_MAX_LINE_BYTES,
-      readBudgetBytes: 1 << 20,
-      ...options,
-    };
+    this.opts = { ...TAIL_DEFAULTS, ...options };
     this.timing = new ScanTiming(this.pattern, this.sourceId, this.opts, {
       running: () => this.running,
-      scan: () => this.scan(),
+      scanOnce: () => this.scanOnce(),
+      scanFailed: (err) => this.scanFailed(err),
       delivered: () => this.delivered,
       draining: () => [...this.tracked.values()].some((t) => t.draining.length > 0),
       partialDue: () => {
@@ -96,7 +83,8 @@ export class FileTail {
       },
     });
     this.problems = new SourceProblems(this.sourceId, this.opts.log, this.opts.onProblem);
-    this.generations = new Generations({ sourceId: this.sourceId, maxLineBytes: this.opts.maxLineBytes, log: this.opts.log, again: () => (this.again = true) });
+    this.generations = new Generations({ sourceId: this.sourceId, maxLineBytes: this.opts.maxLineBytes, log: this.opts.log, again: () => this.timing.again() });
+    this.positions = new TailPositions(this.opts.checkpoints, this.sourceId);
   }
 
   /** Begin tailing; resolves after the first scan (existing files opened, backlog started). */
@@ -104,18 +92,18 @@ export class FileTail {
     if (this.running) throw new ConnwatchError('INTERNAL', `${this.sourceId} is already started`);
     this.sink = sink;
     this.running = true;
-    this.loadSaved();
+    this.positions.load();
     // First scan: open what exists (and report what does not); reading goes on in the background.
     this.openOnly = true;
     try {
-      await this.scan();
+      await this.timing.scan();
     } finally {
       this.openOnly = false;
     }
     this.firstScanDone = true;
     // A first start writes its positions at once: killed before the first flush, the next start
     // would be a first start again and never look for the copies and renamed files made meanwhile.
-    if (this.firstStart) {
+    if (this.positions.firstStart) {
       this.saveState();
       await this.opts.checkpoints.flush();
     }
@@ -133,7 +121,7 @@ export class FileTail {
     if (!this.running) return;
     this.running = false;
     await this.timing.stop();
-    while (this.scanning) await this.scanning;
+    await this.timing.idle();
     // One last look without reading: a file that replaced the one we hold is recorded (at 0),
     // so that if it is rotated away before the next start, its lines are still found.
     this.openOnly = true;
@@ -158,27 +146,10 @@ export class FileTail {
     return { sourceId: this.sourceId, pattern: this.pattern, running: this.running, linesDelivered: this.delivered, safetyScanMs: this.timing.safetyScanMs, files, problems };
   }
 
-  private scan(): Promise<void> {
-    if (this.scanning) {
-      this.again = true;
-      return this.scanning;
-    }
-    const run = async (): Promise<void> => {
-      try {
-        do {
-          this.again = false;
-          await this.scanOnce();
-        } while (this.again && this.running);
-      } catch (err) {
-        const e = errnoCode(err) === 'EMFILE' || errnoCode(err) === 'ENFILE' ? toSourceError(this.pattern, err).describe() : messageOf(err);
-        if (e !== this.scanErrorTold) this.opts.log('error', `${this.sourceId}: scan failed: ${e}`, { source: this.sourceId });
-        this.scanErrorTold = e;
-      } finally {
-        this.scanning = undefined;
-      }
-    };
-    this.scanning = run();
-    return this.scanning;
+  private scanFailed(err: unknown): void {
+    const e = errnoCode(err) === 'EMFILE' || errnoCode(err) === 'ENFILE' ? toSourceError(this.pattern, err).describe() : messageOf(err);
+    if (e !== this.scanErrorTold) this.opts.log('error', `${this.sourceId}: scan failed: ${e}`, { source: this.sourceId });
+    this.scanErrorTold = e;
   }
 
   private async scanOnce(final = false): Promise<void> {
@@ -186,7 +157,7 @@ export class FileTail {
     const seen = new Set(paths);
     for (const p of paths) {
       if (!this.tracked.has(p)) {
-        this.tracked.set(p, newTracked(p, !this.firstScanDone && this.firstStart));
+        this.tracked.set(p, newTracked(p, !this.firstScanDone && this.positions.firstStart));
       }
     }
     for (const t of [...this.tracked.values()]) {
@@ -206,23 +177,18 @@ export class FileTail {
    */
   private async adoptLeftovers(): Promise<void> {
     const keep: FileState[] = [];
-    for (const s of this.saved) {
+    for (const s of this.positions.saved) {
       const t = this.tracked.get(s.path);
       if (t?.problem && t.problem.code !== 'SOURCE_MISSING') {
         keep.push(s);
         continue;
       }
-      const found = await this.generations.findRotated(s.path, s);
-      if (!found) continue;
-      const owner: Tracked = t ?? newTracked(s.path, false, true);
-      owner.draining.push(found);
-      owner.seen.add(idOf(found));
+      const owner = await this.generations.adopt(s, t);
+      if (!owner) continue;
       this.tracked.set(s.path, owner);
-      // later generations rotated away too, before any new file took the name
-      await this.generations.addUnseen(owner, s.birth, Number.MAX_SAFE_INTEGER, s.real);
       await this.checkPath(owner, false);
     }
-    this.saved = keep;
+    this.positions.saved = keep;
     this.saveState();
   }
 
@@ -297,7 +263,7 @@ export class FileTail {
     const truncations = f.truncations;
     const n = await f.read(this.opts.readBudgetBytes, (p) => this.deliver(f, p), () => this.running);
     // a whole budget read, or a rewrite found (its copy's rest first, then the file again from 0)
-    if (n >= this.opts.readBudgetBytes || f.truncations !== truncations) this.again = true;
+    if (n >= this.opts.readBudgetBytes || f.truncations !== truncations) this.timing.again();
     // each line's position is saved as it is delivered, before the reader moves past it: the
     // last line of a read is saved here, or a quiet file would keep it unsaved (read again later)
     if (n > 0) this.saveState();
@@ -305,8 +271,7 @@ export class FileTail {
   }
 
   private async openCurrent(t: Tracked): Promise<TailedFile> {
-    const savedHere = this.saved.filter((s) => s.path === t.path);
-    this.saved = this.saved.filter((s) => s.path !== t.path);
+    const savedHere = this.positions.take(t.path);
     const fresh = t.initial && !this.firstScanDone && !this.opts.fromStart ? 'end' : 'start';
     return this.generations.openAtPath(t, savedHere, fresh);
   }
@@ -324,20 +289,7 @@ export class FileTail {
     if (!p.partial) this.saveState();
   }
 
-  private loadSaved(): void {
-    const v = this.opts.checkpoints.get(this.sourceId);
-    this.firstStart = v === undefined && !this.opts.checkpoints.lost;
-    this.saved = parseSavedFiles(v);
-  }
-
   private saveState(): void {
-    const files: JsonValue[] = [];
-    for (const t of this.tracked.values()) {
-      for (const f of [...t.draining, ...(t.current ? [t.current] : [])]) files.push({ ...f.state() });
-    }
-    // Saved files not looked at yet (their path has not appeared again) are kept.
-    for (const s of this.saved) files.push({ ...s });
-    this.opts.checkpoints.set(this.sourceId, { v: CHECKPOINT_SCHEMA, files });
+    this.positions.save(this.tracked.values());
   }
 }
-

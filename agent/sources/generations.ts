@@ -7,7 +7,8 @@
  *
  * - openAtPath: the file now at the path, resumed where it was saved, after the saved ones that
  *   moved away, with what a copytruncate while stopped left in the copy;
- * - findRotated: a saved file after a restart, wherever it went: the rest of it;
+ * - findRotated: a saved file after a restart, wherever it went: the rest of it (adopt: put on
+ *   its path's draining list, with the generations after it);
  * - readCopy: after a truncation (copytruncate) the copy's rest, and copies never read whole;
  * - addUnseen: files born between two files seen at the path, whole.
  */
@@ -15,7 +16,7 @@ import { realpath, stat } from 'node:fs/promises';
 import { TailedFile, COARSE_CLOCK_MS, type FileState } from './tailed-file.js';
 import { byFingerprint, byInode, idOf, siblings, unseen, type Found } from './rotation-finder.js';
 import { isGzipName } from './gzip-file.js';
-import type { SourceLog, Tracked } from './file-tail-state.js';
+import { newTracked, type SourceLog, type Tracked } from './file-tail-state.js';
 
 /**
  * A rotated sibling of `watched`, compressed (`auth.log.1.gz`, read through gunzip) or not. Its
@@ -40,6 +41,22 @@ export interface GenerationsContext {
 
 export class Generations {
   constructor(private readonly ctx: GenerationsContext) {}
+
+  /**
+   * A saved file whose path is gone after a restart (rotated away while connwatch was stopped,
+   * no new file yet): when found among the siblings, it goes on the draining list of `owner`
+   * (made when undefined) with the files rotated away after it. undefined: not found.
+   */
+  async adopt(s: FileState, owner: Tracked | undefined): Promise<Tracked | undefined> {
+    const found = await this.findRotated(s.path, s);
+    if (!found) return undefined;
+    const t = owner ?? newTracked(s.path, false, true);
+    t.draining.push(found);
+    t.seen.add(idOf(found));
+    // later generations rotated away too, before any new file took the name
+    await this.addUnseen(t, s.birth, Number.MAX_SAFE_INTEGER, s.real);
+    return t;
+  }
 
   /**
    * Open the file now at the path. Saved files of this path (`savedHere`): the one still at the

@@ -26,14 +26,12 @@
  * fix (group systemd-journal or adm, log in again); journalctl missing or exiting is
  * SOURCE_FAILED, and it is started again with backoff. Other sources are not affected.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import type { Program } from '../event.js';
 import { ConnwatchError, errnoCode, messageOf } from '../errors.js';
-import { Backoff } from './backoff.js';
 import type { CheckpointStore } from './checkpoint.js';
 import type { LineSink, SourceLog } from './file-tail.js';
-import { LineSplitter } from './line-splitter.js';
 import type { RawLine } from './raw-line.js';
+import { LineChild, type ChildEnd } from './supervise-lines.js';
 import { parseJournalLine } from '../envelopes/journal.js';
 
 export interface JournalSourceOptions {
@@ -106,49 +104,52 @@ export function cursorTime(cursor: string): number | undefined {
 export class JournalSource {
   readonly sourceId: string;
   private readonly opts: JournalSourceOptions;
-  private child: ChildProcess | undefined;
+  private readonly child: LineChild;
   private sink: LineSink | undefined;
-  private running = false;
   private cursor: string | undefined;
   private since: number | undefined;
   private firstStart = true;
   private delivered = 0;
-  private restarts = 0;
   private problem: ConnwatchError | undefined;
-  private readonly backoff: Backoff;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private exited: Promise<void> = Promise.resolve();
-  private delivering: Promise<void> = Promise.resolve();
+  /** journalctl said this run that it may not read the journal. */
+  private forbidden = false;
   private startedAt = Math.floor(Date.now() / 1000);
 
   constructor(options: JournalSourceOptions) {
     this.opts = options;
     this.sourceId = options.sourceId ?? `journal:${options.scope}`;
-    this.backoff = new Backoff(options.retryMs ?? 1000, 60_000);
+    const cmd = options.journalctl ?? 'journalctl';
+    this.child = new LineChild({
+      command: () => {
+        this.forbidden = false;
+        const start = this.cursor ? { cursor: this.cursor } : this.since !== undefined ? { since: this.since } : { all: options.fromStart === true || !this.firstStart };
+        return [cmd, ...journalArgs(options, start)];
+      },
+      line: (text) => this.deliver(text),
+      stderr: (soFar) => this.checkForbidden(soFar),
+      ended: (end) => this.ended(cmd, end),
+      ...(options.maxLineBytes !== undefined ? { maxLineBytes: options.maxLineBytes } : {}),
+      ...(options.retryMs !== undefined ? { retryMs: options.retryMs } : {}),
+    });
   }
 
   /** Start journalctl; resolves once it is spawned (or its failure reported and a retry planned). */
   async start(sink: LineSink): Promise<void> {
-    if (this.running) throw new ConnwatchError('INTERNAL', `${this.sourceId} is already started`);
+    if (this.child.isRunning) throw new ConnwatchError('INTERNAL', `${this.sourceId} is already started`);
     this.sink = sink;
-    this.running = true;
     this.startedAt = Math.floor(Date.now() / 1000);
     const saved = this.opts.checkpoints.get(this.sourceId);
     if (saved && typeof saved === 'object' && !Array.isArray(saved) && typeof saved.cursor === 'string') {
       this.cursor = saved.cursor;
       this.firstStart = false;
     }
-    await this.spawnOnce();
+    await this.child.start();
   }
 
   /** Stop journalctl, finish the entry in hand, save the cursor. */
   async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    clearTimeout(this.retryTimer);
-    this.child?.kill('SIGTERM');
-    await this.exited;
-    await this.delivering;
+    if (!this.child.isRunning) return;
+    await this.child.stop();
     this.saveCursor();
     await this.opts.checkpoints.flush();
   }
@@ -156,103 +157,52 @@ export class JournalSource {
   status(): JournalStatus {
     return {
       sourceId: this.sourceId,
-      running: this.running,
-      pid: this.child?.pid,
+      running: this.child.isRunning,
+      pid: this.child.pid,
       cursor: this.cursor,
       entriesDelivered: this.delivered,
-      restarts: this.restarts,
+      restarts: this.child.restarts,
       problem: this.problem ? { code: this.problem.code, message: this.problem.message } : undefined,
     };
   }
 
-  private async spawnOnce(): Promise<void> {
-    const cmd = this.opts.journalctl ?? 'journalctl';
-    const start = this.cursor ? { cursor: this.cursor } : this.since !== undefined ? { since: this.since } : { all: this.opts.fromStart === true || !this.firstStart };
-    const args = journalArgs(this.opts, start);
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], shell: false });
-    this.child = child;
-    let stderr = '';
-    let forbidden = false;
-    let spawnError: Error | undefined;
-    let resolveExit!: () => void;
-    this.exited = new Promise((r) => (resolveExit = r));
-
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (s: string) => {
-      if (stderr.length < 8192) stderr += s;
-      if (!forbidden && FORBIDDEN.some((re) => re.test(stderr))) {
-        forbidden = true;
-        this.report(
-          new ConnwatchError('JOURNAL_FORBIDDEN', `journalctl may not read the ${this.opts.scope} journal (${firstLine(stderr)}).`, {
-            hint: JOURNAL_FORBIDDEN_HINT,
-          }),
-        );
-      }
-    });
-
-    const splitter = new LineSplitter({ maxLineBytes: this.opts.maxLineBytes });
-    const stdout = child.stdout;
-    stdout?.on('data', (chunk: Buffer) => {
-      const lines = splitter.push(chunk);
-      if (lines.length === 0) return;
-      stdout.pause();
-      this.delivering = this.delivering.then(async () => {
-        for (const l of lines) await this.deliver(l.text);
-        if (this.running) stdout.resume();
-      });
-    });
-
-    child.on('error', (err) => {
-      spawnError = err;
-    });
-    child.on('close', (code, signal) => {
-      void this.delivering.then(() => {
-        resolveExit();
-        this.child = undefined;
-        if (!this.running) return;
-        const seekFailed = /Failed to seek to cursor/i.test(stderr);
-        if (seekFailed && this.cursor) {
-          this.opts.log('warn', `${this.sourceId}: journalctl cannot find the saved position any more; continuing from its time (a few entries may repeat)`, { source: this.sourceId });
-          this.since = cursorTime(this.cursor);
-          this.cursor = undefined;
-          this.scheduleRetry(0);
-          return;
-        }
-        if (signal === 'SIGTERM' || signal === 'SIGINT' || signal === 'SIGHUP') {
-          // Stopped with us (systemd or a terminal signals the whole group): not a failure.
-          this.opts.log('debug', `${this.sourceId}: journalctl ended by ${signal}; starting it again unless connwatch is stopping`, { source: this.sourceId });
-          this.scheduleRetry(1000);
-          return;
-        }
-        if (!forbidden) {
-          const why = spawnError ? messageOf(spawnError) : `exited with ${signal ?? `code ${code}`}${stderr ? `: ${firstLine(stderr)}` : ''}`;
-          const missing = errnoCode(spawnError) === 'ENOENT';
-          this.report(
-            new ConnwatchError('SOURCE_FAILED', `journalctl (${cmd}) ${missing ? 'was not found' : why}; the journal is not being read.`, {
-              hint: missing ? 'Install systemd\'s journalctl, or turn the journal source off in the config.' : 'connwatch starts it again with backoff; run the same journalctl command to see why.',
-              cause: spawnError,
-            }),
-          );
-        }
-        this.scheduleRetry(this.backoff.fail());
-      });
-    });
-
-    await new Promise<void>((resolve) => {
-      child.once('spawn', () => resolve());
-      child.once('error', () => resolve());
-    });
+  private checkForbidden(stderr: string): void {
+    if (this.forbidden || !FORBIDDEN.some((re) => re.test(stderr))) return;
+    this.forbidden = true;
+    this.report(new ConnwatchError('JOURNAL_FORBIDDEN', `journalctl may not read the ${this.opts.scope} journal (${firstLine(stderr)}).`, { hint: JOURNAL_FORBIDDEN_HINT }));
   }
 
-  private scheduleRetry(ms: number): void {
-    clearTimeout(this.retryTimer);
+  /** journalctl ended while running: why, and when to start it again. */
+  private ended(cmd: string, end: ChildEnd): number {
+    const delay = this.delayAfter(cmd, end);
     // Nothing delivered yet on a first start: the retry must not skip what came meanwhile.
     if (!this.cursor && this.since === undefined && !(this.opts.fromStart === true)) this.since = this.startedAt;
-    this.retryTimer = setTimeout(() => {
-      if (!this.running) return;
-      this.restarts += 1;
-      void this.spawnOnce();
-    }, ms);
+    return delay;
+  }
+
+  private delayAfter(cmd: string, { code, signal, stderr, spawnError }: ChildEnd): number {
+    if (/Failed to seek to cursor/i.test(stderr) && this.cursor) {
+      this.opts.log('warn', `${this.sourceId}: journalctl cannot find the saved position any more; continuing from its time (a few entries may repeat)`, { source: this.sourceId });
+      this.since = cursorTime(this.cursor);
+      this.cursor = undefined;
+      return 0;
+    }
+    if (signal === 'SIGTERM' || signal === 'SIGINT' || signal === 'SIGHUP') {
+      // Stopped with us (systemd or a terminal signals the whole group): not a failure.
+      this.opts.log('debug', `${this.sourceId}: journalctl ended by ${signal}; starting it again unless connwatch is stopping`, { source: this.sourceId });
+      return 1000;
+    }
+    if (!this.forbidden) {
+      const why = spawnError ? messageOf(spawnError) : `exited with ${signal ?? `code ${code}`}${stderr ? `: ${firstLine(stderr)}` : ''}`;
+      const missing = errnoCode(spawnError) === 'ENOENT';
+      this.report(
+        new ConnwatchError('SOURCE_FAILED', `journalctl (${cmd}) ${missing ? 'was not found' : why}; the journal is not being read.`, {
+          hint: missing ? 'Install systemd\'s journalctl, or turn the journal source off in the config.' : 'connwatch starts it again with backoff; run the same journalctl command to see why.',
+          cause: spawnError,
+        }),
+      );
+    }
+    return this.child.backoff.fail();
   }
 
   private async deliver(text: string): Promise<void> {
@@ -272,7 +222,7 @@ export class JournalSource {
     }
     this.delivered += 1;
     if (this.problem && this.problem.code !== 'JOURNAL_FORBIDDEN') this.resolved();
-    this.backoff.reset();
+    this.child.backoff.reset();
     if (cursor) {
       this.cursor = cursor;
       this.since = undefined;

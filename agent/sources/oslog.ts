@@ -18,14 +18,13 @@
  * Problems (`log` missing, exiting with an error) are told once with a hint, until an entry
  * arrives again.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { ConnwatchError, errnoCode, messageOf } from '../errors.js';
 import { isOsLogEntry, parseOsLog } from '../envelopes/oslog.js';
 import { OSLOG_COMMAND } from '../platform/macos.js';
-import { Backoff } from './backoff.js';
 import type { LineSink, SourceLog } from './file-tail.js';
-import { LineSplitter } from './line-splitter.js';
 import type { RawLine } from './raw-line.js';
+import { LineChild, type ChildEnd } from './supervise-lines.js';
 
 export interface OsLogSourceOptions {
   /** The `log stream` argv (default OSLOG_COMMAND); its first element is the program. */
@@ -67,15 +66,9 @@ export class OsLogSource {
   readonly sourceId: string;
   private readonly opts: OsLogSourceOptions;
   private readonly command: readonly string[];
-  private readonly backoff: Backoff;
+  private readonly child: LineChild;
   private sink: LineSink | undefined;
-  private child: ChildProcess | undefined;
-  private running = false;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private exited: Promise<void> = Promise.resolve();
-  private delivering: Promise<void> = Promise.resolve();
   private delivered = 0;
-  private restarts = 0;
   private problem: ConnwatchError | undefined;
   /** Time of the last entry handed on: where a catch-up starts. */
   private lastTime: number | undefined;
@@ -86,89 +79,60 @@ export class OsLogSource {
     this.opts = options;
     this.sourceId = options.sourceId ?? 'oslog:sshd';
     this.command = options.command ?? OSLOG_COMMAND;
-    this.backoff = new Backoff(options.retryMs ?? 1000, 60_000);
+    this.child = new LineChild({
+      command: () => this.command,
+      line: (text) => this.deliver(text),
+      ended: (end) => this.ended(end),
+      spawned: (restart) => this.spawned(restart),
+      ...(options.retryMs !== undefined ? { retryMs: options.retryMs } : {}),
+    });
   }
 
   async start(sink: LineSink): Promise<void> {
-    if (this.running) throw new ConnwatchError('INTERNAL', `${this.sourceId} is already started`);
+    if (this.child.isRunning) throw new ConnwatchError('INTERNAL', `${this.sourceId} is already started`);
     this.sink = sink;
-    this.running = true;
-    await this.spawnOnce();
+    await this.child.start();
   }
 
-  async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    clearTimeout(this.retryTimer);
-    this.child?.kill('SIGTERM');
-    await this.exited;
-    await this.delivering;
+  stop(): Promise<void> {
+    return this.child.stop();
   }
 
   status(): OsLogStatus {
     return {
       sourceId: this.sourceId,
-      running: this.running,
-      pid: this.child?.pid,
+      running: this.child.isRunning,
+      pid: this.child.pid,
       entriesDelivered: this.delivered,
-      restarts: this.restarts,
+      restarts: this.child.restarts,
       problem: this.problem ? { code: this.problem.code, message: this.problem.message } : undefined,
     };
   }
 
-  private async spawnOnce(): Promise<void> {
-    const gapFrom = this.restarts > 0 && this.opts.catchUp !== false ? this.lastTime : undefined;
-    const [cmd, ...args] = this.command;
-    const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'], shell: false, windowsHide: true });
-    this.child = child;
-    let stderr = '';
-    let spawnError: Error | undefined;
-    let resolveExit!: () => void;
-    this.exited = new Promise((r) => (resolveExit = r));
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (s: string) => {
-      if (stderr.length < 8192) stderr += s;
+  private ended({ code, signal, stderr, spawnError }: ChildEnd): number {
+    const cmd = this.command[0];
+    const missing = errnoCode(spawnError) === 'ENOENT';
+    const why = spawnError ? messageOf(spawnError) : `ended (${signal ?? `exit code ${code}`})${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`;
+    this.report(
+      new ConnwatchError('SOURCE_FAILED', `${missing ? `${cmd} was not found` : `${cmd} stream ${why}`}; sshd's unified log is not being read.`, {
+        hint: missing ? 'This source is for macOS (/usr/bin/log): remove the oslog source from the config on other systems.' : 'connwatch starts it again with backoff; run the same `log stream` command in Terminal to see why.',
+        cause: spawnError,
+      }),
+    );
+    return this.child.backoff.fail();
+  }
+
+  /**
+   * The stream runs first, so nothing falls between the two; after a restart its lines wait
+   * behind the catch-up's, and what both print is handed on once.
+   */
+  private spawned(restart: boolean): void {
+    const gapFrom = restart && this.opts.catchUp !== false ? this.lastTime : undefined;
+    if (gapFrom === undefined) return;
+    const shown = this.catchUp(gapFrom);
+    this.child.after(async () => {
+      for (const l of await shown) if (this.child.isRunning) await this.deliver(l, gapFrom);
     });
-    const splitter = new LineSplitter();
-    const stdout = child.stdout;
-    stdout?.on('data', (chunk: Buffer) => {
-      const lines = splitter.push(chunk);
-      if (lines.length === 0) return;
-      stdout.pause();
-      this.delivering = this.delivering.then(async () => {
-        for (const l of lines) await this.deliver(l.text);
-        if (this.running) stdout.resume();
-      });
-    });
-    child.on('error', (err) => (spawnError = err));
-    child.on('close', (code, signal) => {
-      void this.delivering.then(() => {
-        resolveExit();
-        this.child = undefined;
-        if (!this.running) return;
-        const missing = errnoCode(spawnError) === 'ENOENT';
-        const why = spawnError ? messageOf(spawnError) : `ended (${signal ?? `exit code ${code}`})${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`;
-        this.report(
-          new ConnwatchError('SOURCE_FAILED', `${missing ? `${cmd} was not found` : `${cmd} stream ${why}`}; sshd's unified log is not being read.`, {
-            hint: missing ? 'This source is for macOS (/usr/bin/log): remove the oslog source from the config on other systems.' : 'connwatch starts it again with backoff; run the same `log stream` command in Terminal to see why.',
-            cause: spawnError,
-          }),
-        );
-        this.scheduleRetry(this.backoff.fail());
-      });
-    });
-    const spawned = await new Promise<boolean>((resolve) => {
-      child.once('spawn', () => resolve(true));
-      child.once('error', () => resolve(false));
-    });
-    // The stream runs first, so nothing falls between the two; its lines wait behind the
-    // catch-up's, and what both print is handed on once.
-    if (spawned && gapFrom !== undefined) {
-      const shown = this.catchUp(gapFrom);
-      this.delivering = this.delivering.then(async () => {
-        for (const l of await shown) if (this.running) await this.deliver(l, gapFrom);
-      });
-    }
   }
 
   /** The lines `log show` prints from the last entry's second on. */
@@ -180,15 +144,6 @@ export class OsLogSource {
         resolve(String(stdout ?? '').split('\n').map((l) => l.replace(/\r$/, '')));
       });
     });
-  }
-
-  private scheduleRetry(ms: number): void {
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => {
-      if (!this.running) return;
-      this.restarts += 1;
-      void this.spawnOnce();
-    }, ms);
   }
 
   /** `before`: a catch-up line; entries older than this were read already. */
@@ -223,7 +178,7 @@ export class OsLogSource {
     if (time !== undefined && (this.lastTime === undefined || time > this.lastTime)) this.lastTime = time;
     this.recent.add(key);
     if (this.recent.size > RECENT) this.recent.delete(this.recent.values().next().value!);
-    this.backoff.reset();
+    this.child.backoff.reset();
     if (this.problem) {
       this.opts.log('info', `${this.sourceId}: reading sshd's unified log again`, { source: this.sourceId });
       this.problem = undefined;

@@ -17,11 +17,12 @@
  *   gunzip (gzip-file.ts), offsets in uncompressed bytes, when their uncompressed twin is gone.
  */
 import type { Stats } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { fingerprintOf } from './tailed-file.js';
+import { fingerprintOf } from './file-head.js';
 import { gzipHead, isGzipName } from './gzip-file.js';
+import { namesIn } from './tail-glob.js';
 import { createHash } from 'node:crypto';
 
 export interface Identity {
@@ -46,13 +47,7 @@ export const idOf = (st: { dev: number; ino: number }): string => `${st.dev}:${s
 export async function siblings(path: string, real?: string): Promise<Found[]> {
   const out = new Map<string, Found>();
   const look = async (dir: string, keep: (name: string) => boolean): Promise<void> => {
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch {
-      return;
-    }
-    for (const n of names) {
+    for (const n of await namesIn(dir)) {
       if (!keep(n)) continue;
       const p = join(dir, n);
       try {

@@ -3,7 +3,8 @@
  * nearest existing ancestor while it does not exist), every event asks for a scan and a second
  * one `recheckMs` later, and a safety scan runs every `pollMs`, its pause doubling up to
  * `maxPollMs` while the watcher works and nothing happens; a line without newline gets a scan
- * when it is due as partial. Knows nothing about files: the tail is its host.
+ * when it is due as partial. Scans never overlap: one asked for during a scan (or `again()`)
+ * runs right after it. Knows nothing about files: the tail is its host.
  */
 import { watch, type FSWatcher } from 'chokidar';
 import { messageOf } from '../errors.js';
@@ -12,7 +13,10 @@ import type { SourceLog } from './file-tail-state.js';
 
 export interface ScanHost {
   running(): boolean;
-  scan(): Promise<void>;
+  /** One look at the files. */
+  scanOnce(): Promise<void>;
+  /** A scan threw (told by the host, as it sees fit). */
+  scanFailed(err: unknown): void;
   /** Lines delivered so far (a change means activity). */
   delivered(): number;
   /** A rotated file is still being read. */
@@ -42,6 +46,8 @@ export class ScanTiming {
   private watcherFailed = false;
   private recheckTimer: NodeJS.Timeout | undefined;
   private partialTimer: NodeJS.Timeout | undefined;
+  private scanning: Promise<void> | undefined;
+  private scanAgain = false;
 
   constructor(
     private readonly pattern: string,
@@ -69,6 +75,38 @@ export class ScanTiming {
     this.watcher = undefined;
   }
 
+  /** A scan now, or right after the one running; resolves when done. */
+  scan(): Promise<void> {
+    if (this.scanning) {
+      this.scanAgain = true;
+      return this.scanning;
+    }
+    const run = async (): Promise<void> => {
+      try {
+        do {
+          this.scanAgain = false;
+          await this.host.scanOnce();
+        } while (this.scanAgain && this.host.running());
+      } catch (err) {
+        this.host.scanFailed(err);
+      } finally {
+        this.scanning = undefined;
+      }
+    };
+    this.scanning = run();
+    return this.scanning;
+  }
+
+  /** Scan once more after the scan running now (more to read, or a file to read first). */
+  again(): void {
+    this.scanAgain = true;
+  }
+
+  /** Resolves when no scan runs. */
+  async idle(): Promise<void> {
+    while (this.scanning) await this.scanning;
+  }
+
   /** Ask for a scan now (and one more shortly after), e.g. on a change event. */
   kick(recheck = false): void {
     if (!this.host.running()) return;
@@ -81,7 +119,7 @@ export class ScanTiming {
       clearTimeout(this.recheckTimer);
       this.recheckTimer = setTimeout(() => this.kick(), this.opts.recheckMs);
     }
-    void this.host.scan();
+    void this.scan();
   }
 
   private schedulePoll(): void {
@@ -95,7 +133,7 @@ export class ScanTiming {
     const delivered = this.host.delivered();
     const stirred = this.stirred;
     this.stirred = false;
-    await this.host.scan();
+    await this.scan();
     const draining = this.host.draining();
     const watched = this.opts.watch !== false && this.watcher !== undefined && !this.watcherFailed;
     const quiet = watched && !stirred && !draining && this.host.delivered() === delivered;

@@ -71,13 +71,7 @@ export async function expandGlob(pattern: string): Promise<string[]> {
         continue;
       }
       const re = segmentRegExp(seg);
-      let names: string[];
-      try {
-        names = await readdir(dir);
-      } catch {
-        continue;
-      }
-      for (const name of names) {
+      for (const name of await namesIn(dir)) {
         if (name.startsWith('.') && !seg.startsWith('.')) continue;
         if (re.test(name)) next.push(join(dir, name));
       }
@@ -111,4 +105,9 @@ export async function nearestExistingDir(dir: string): Promise<string> {
     if (up === d) return d;
     d = up;
   }
+}
+
+/** The names in a directory; none when it cannot be read (gone, not a directory, not ours). */
+export function namesIn(dir: string): Promise<string[]> {
+  return readdir(dir).catch(() => []);
 }

@@ -2,22 +2,20 @@
  * TailedFile: one open file (one inode) being read by the file tail.
  *
  * It keeps the file open by its descriptor, so after a rename or delete it can still read what
- * the old writer adds. Identity is device + inode + a fingerprint: a hash of the first
- * min(offset, FINGERPRINT_BYTES) bytes, so short files (plink logs) work, and a reused inode
- * number or a file rewritten in place (copytruncate, even regrown past the old offset before we
- * looked) is recognised by its changed first bytes.
+ * the old writer adds. Identity is device + inode + a fingerprint of its first bytes
+ * (file-head.ts), so a reused inode number or a file rewritten in place (copytruncate, even
+ * regrown past the old offset before we looked) is recognised by its changed first bytes.
  *
  * Offsets: `committed` is the start of the first line not yet delivered, the only offset ever
  * saved, so a restart never starts inside a line. A pending line without newline can be shown
  * as `partial` after a quiet period; the rest then comes as a `continuation`.
  */
-import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { LineSplitter } from './line-splitter.js';
 import { GzipFile, type ByteFile } from './gzip-file.js';
+import { FileHead, fingerprintOf, FINGERPRINT_BYTES, hashOf, readHead } from './file-head.js';
 
-export const FINGERPRINT_BYTES = 1024;
 const CHUNK_BYTES = 64 * 1024;
 /** Longest run of lines delivered without letting timers and I/O callbacks run. */
 const YIELD_MS = 20;
@@ -56,22 +54,6 @@ export interface DeliveredPiece {
 
 export type Deliver = (piece: DeliveredPiece) => Promise<void>;
 
-export async function fingerprintOf(fh: ByteFile, len: number): Promise<string> {
-  if (len <= 0) return '';
-  const buf = Buffer.alloc(len);
-  const { bytesRead } = await fh.read(buf, 0, len, 0);
-  if (bytesRead < len) return `short:${bytesRead}`;
-  return hashOf(buf);
-}
-
-const hashOf = (bytes: Buffer): string => (bytes.length === 0 ? '' : createHash('sha256').update(bytes).digest('hex').slice(0, 32));
-
-async function readHead(fh: ByteFile, len: number): Promise<Buffer> {
-  const buf = Buffer.alloc(len);
-  const { bytesRead } = await fh.read(buf, 0, len, 0);
-  return buf.subarray(0, bytesRead);
-}
-
 export class TailedFile {
   path: string;
   readonly dev: number;
@@ -85,13 +67,8 @@ export class TailedFile {
   /** A compressed rotated file (GzipFile): written once, so never checked for rewrites. */
   private readonly sealed: boolean;
   private readonly splitter: LineSplitter;
-  /**
-   * The file's first bytes (at most FINGERPRINT_BYTES) as this reader read them, never re-read
-   * on their own: a fingerprint taken after the read raced with copytruncate (the copy was then
-   * looked for under the fingerprint of the truncated or regrown file, and never found).
-   */
-  private head: Buffer = Buffer.alloc(0);
-  private fp = '';
+  /** The file's first bytes as this reader read them. */
+  private readonly head = new FileHead();
   private lineNo: number | undefined;
   private lastSize = -1;
   private lastMtime = -1;
@@ -165,7 +142,7 @@ export class TailedFile {
       file.committed = offset;
       // All of the first bytes, even beyond the read position: a file copied and truncated before
       // any of it was read (a backlog elsewhere) is still known to be another file afterwards.
-      file.setHead(first);
+      file.head.set(first);
       return { file, resumed };
     } catch (err) {
       await fh.close().catch(() => undefined);
@@ -179,7 +156,7 @@ export class TailedFile {
   }
 
   state(): FileState {
-    const s: FileState = { path: this.path, dev: this.dev, ino: this.ino, offset: this.committed, fp: this.fp, fpLen: this.head.length };
+    const s: FileState = { path: this.path, dev: this.dev, ino: this.ino, offset: this.committed, fp: this.head.fp, fpLen: this.head.length };
     if (this.lineNo !== undefined) s.line = this.lineNo;
     if (this.rotated) s.rotated = true;
     if (this.birth > 0) s.birth = this.birth;
@@ -211,7 +188,7 @@ export class TailedFile {
     if (!this.sealed && (st.size !== this.lastSize || st.mtimeMs !== this.lastMtime)) {
       this.lastSize = st.size;
       this.lastMtime = st.mtimeMs;
-      if (st.size < this.splitter.position || !(await this.headStill())) {
+      if (st.size < this.splitter.position || !(await this.head.still(this.fh))) {
         // the owner reads the copy's rest first (onRewrite), then this file again from 0
         await this.rewritten();
         return 0;
@@ -232,7 +209,7 @@ export class TailedFile {
       // These bytes are this file's only if its first bytes are still those read before (checked
       // after the read): truncated and regrown meanwhile (copytruncate), they may be the middle of
       // the new content; then nothing of them is delivered and reading starts again at 0.
-      if (!this.sealed && !(await this.headStill(at, buf.subarray(0, bytesRead)))) {
+      if (!this.sealed && !(await this.head.still(this.fh, at, buf.subarray(0, bytesRead)))) {
         await this.rewritten();
         return total;
       }
@@ -268,30 +245,6 @@ export class TailedFile {
     return total;
   }
 
-  /**
-   * Are the file's first bytes still those this reader knows? With `chunk` (just read at `at`),
-   * the part of it within the first FINGERPRINT_BYTES must be there too, and is kept as head.
-   */
-  private async headStill(at = 0, chunk?: Buffer): Promise<boolean> {
-    const known = this.head.length;
-    const want = chunk && known < FINGERPRINT_BYTES ? Math.min(FINGERPRINT_BYTES, Math.max(known, at + chunk.length)) : known;
-    if (want === 0) return true;
-    const now = await readHead(this.fh, want);
-    if (now.length < known || !now.subarray(0, known).equals(this.head)) return false;
-    if (want > known && chunk) {
-      if (at > known) {
-        // the head is shorter than the read position (only after a file shrank under open):
-        // take the file's bytes, checked above to continue the known ones
-        this.setHead(now);
-      } else {
-        const fromChunk = chunk.subarray(known - at, Math.min(chunk.length, want - at));
-        if (!now.subarray(known, known + fromChunk.length).equals(fromChunk)) return false;
-        this.setHead(Buffer.concat([this.head, fromChunk]));
-      }
-    }
-    return true;
-  }
-
   /** Truncated or rewritten in place: start again at 0, and tell what the file was (its copy holds the rest). */
   private async rewritten(): Promise<void> {
     const before = this.state();
@@ -302,13 +255,8 @@ export class TailedFile {
     this.partialSent = 0;
     this.atEnd = false;
     // what the file holds now, so that another copytruncate before the next read is seen too
-    this.setHead(await readHead(this.fh, FINGERPRINT_BYTES));
+    this.head.set(await readHead(this.fh, FINGERPRINT_BYTES));
     await this.onRewrite?.(before);
-  }
-
-  private setHead(bytes: Buffer): void {
-    this.head = Buffer.from(bytes);
-    this.fp = hashOf(this.head);
   }
 
   /**

@@ -1,16 +1,19 @@
 /**
- * What `connwatch wrap` reads from a client's command line for its `start` record: the program,
- * the argv with secrets masked, and the host and port it connects to.
+ * What a client's command line says: the program, the argv with secrets masked, and the host,
+ * port and (ssh, plink) user it connects to. `connwatch wrap` writes them in its `start` record;
+ * the capture's events (envelopes/capture-events.ts) read the target of a record without one.
  *
  *   redactArgv(['xfreerdp', '/u:me', '/p:secret', '/v:h:3390'])  // [..., '/p:***', ...]
  *   targetOf('freerdp', ['xfreerdp', '/v:h:3390'])                // { host: 'h', port: 3390 }
+ *   targetOf('ssh', ['ssh', '-l', 'me', 'vm1'])                   // { host: 'vm1', user: 'me' }
  *
  * Masked (the client still gets them unchanged): plink/PuTTY `-pw X`; xfreerdp `/p:X`, `/gp:X`,
  * `/pth:X`, `p:X` inside `/gateway:…,p:X,…`; rdesktop (and sshpass) `-p X` and `-pX` (not
  * rdesktop's `-p -`, "read it from stdin"); `--password X`, `--password=X` for any client; the password of any URL
  * (`rdp://user:pass@host`, as Remmina and xfreerdp take them).
  * The port is set only when the command line names it (plink `-P`, ssh `-p`/`-oPort=`/
- * `ssh://h:p`, xfreerdp `/v:h:p` or `/port:`, rdesktop `h:p`).
+ * `ssh://h:p`, xfreerdp `/v:h:p` or `/port:`, rdesktop `h:p`). The user (ssh and plink only):
+ * `user@host`, else `-l user`.
  */
 import { basename } from 'node:path';
 import type { Program } from '../event.js';
@@ -54,6 +57,7 @@ export function redactArgv(argv: string[], program: Program | undefined = progra
 export interface Target {
   host?: string;
   port?: number;
+  user?: string;
 }
 
 function portOf(s: string | undefined): number | undefined {
@@ -68,26 +72,29 @@ function splitHost(s: string, withPort: boolean): Target {
   const url = rest !== s;
   rest = rest.replace(/\/.*$/, '');
   const at = rest.lastIndexOf('@');
+  const user = at > 0 ? { user: rest.slice(0, at) } : {};
   if (at >= 0) rest = rest.slice(at + 1);
   const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(rest);
-  if (v6) return { host: v6[1] as string, ...(portOf(v6[2]) ? { port: portOf(v6[2]) as number } : {}) };
+  if (v6) return { host: v6[1] as string, ...(portOf(v6[2]) ? { port: portOf(v6[2]) as number } : {}), ...user };
   const m = /^([^:]+):(\d+)$/.exec(rest);
-  if ((withPort || url) && m) return { host: m[1] as string, ...(portOf(m[2]) ? { port: portOf(m[2]) as number } : {}) };
-  return rest ? { host: rest } : {};
+  if ((withPort || url) && m) return { host: m[1] as string, ...(portOf(m[2]) ? { port: portOf(m[2]) as number } : {}), ...user };
+  return rest ? { host: rest, ...user } : user;
 }
 
 // Options that take a value (separate or attached), per client.
-const PLINK_VALUE = new Set(['-P', '-l', '-pw', '-i', '-L', '-R', '-D', '-m', '-hostkey', '-sercfg', '-sshlog', '-sshrawlog', '-proxycmd', '-pwfile', '-load', '-nc', '-o', '-logoverwrite', '-logappend', '-serial']);
+const PLINK_VALUE = new Set(['-P', '-l', '-pw', '-i', '-L', '-R', '-D', '-m', '-hostkey', '-sercfg', '-sshlog', '-sshrawlog', '-proxycmd', '-pwfile', '-load', '-nc', '-o', '-logoverwrite', '-logappend', '-serial', '-jumphost', '-J', '-cert', '-loghost', '-hostkey-file', '-acceptedhostkey']);
 const SSH_VALUE = 'BbcDEeFIiJLlmOoPpQRSWw';
 const RDESKTOP_VALUE = 'AVudscpnkgoSTXaxrL';
 
-function plinkTarget(argv: string[]): Target {
+function plinkTarget(argv: readonly string[]): Target {
   let port: number | undefined;
+  let user: string | undefined;
   let host: Target = {};
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i] as string;
     if (PLINK_VALUE.has(a)) {
       if (a === '-P') port = portOf(argv[i + 1]);
+      if (a === '-l' && argv[i + 1]) user = argv[i + 1];
       i++;
     } else if (a.startsWith('-')) continue;
     else {
@@ -95,11 +102,12 @@ function plinkTarget(argv: string[]): Target {
       break;
     }
   }
-  return { ...host, ...(port ? { port } : {}) };
+  return { ...(user ? { user } : {}), ...host, ...(port ? { port } : {}) };
 }
 
-function getoptTarget(argv: string[], valueLetters: string, portLetter: string | undefined, withPort: boolean): Target {
+function getoptTarget(argv: readonly string[], valueLetters: string, portLetter: string | undefined, withPort: boolean): Target {
   let port: number | undefined;
+  let user: string | undefined;
   let host: Target = {};
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -113,6 +121,7 @@ function getoptTarget(argv: string[], valueLetters: string, portLetter: string |
         if (!valueLetters.includes(c)) continue;
         const value = j + 1 < a.length ? a.slice(j + 1) : argv[++i];
         if (c === portLetter) port = portOf(value);
+        if (c === 'l' && value) user = value;
         if (c === 'o' && portLetter === 'p') {
           const m = /^port[= ]\s*(\d+)$/i.exec(value ?? '');
           if (m) port = portOf(m[1]);
@@ -124,10 +133,10 @@ function getoptTarget(argv: string[], valueLetters: string, portLetter: string |
     host = splitHost(a, withPort);
     break;
   }
-  return { ...host, ...(port ? { port } : host.port ? { port: host.port } : {}) };
+  return { ...(user ? { user } : {}), ...host, ...(port ? { port } : host.port ? { port: host.port } : {}) };
 }
 
-function freerdpTarget(argv: string[]): Target {
+function freerdpTarget(argv: readonly string[]): Target {
   let t: Target = {};
   let port: number | undefined;
   for (const a of argv.slice(1)) {
@@ -140,8 +149,8 @@ function freerdpTarget(argv: string[]): Target {
   return { ...t, ...(port ? { port } : {}) };
 }
 
-/** The host and port a known client's command line connects to; {} when unknown. */
-export function targetOf(program: Program | undefined, argv: string[]): Target {
+/** The host, port and (ssh, plink) user a known client's command line connects to; {} when unknown. */
+export function targetOf(program: Program | undefined, argv: readonly string[]): Target {
   let t: Target = {};
   if (program === 'plink') t = plinkTarget(argv);
   else if (program === 'ssh') t = getoptTarget(argv, SSH_VALUE, 'p', false);
@@ -152,5 +161,6 @@ export function targetOf(program: Program | undefined, argv: string[]): Target {
     if (url) t = splitHost(url, true);
   }
   if (t.host !== undefined && t.host === '') delete t.host;
+  if (program !== 'plink' && program !== 'ssh') delete t.user;
   return t;
 }

@@ -9,7 +9,7 @@
  *   piped and every byte is written on to our own stdout/stderr at once, unchanged (with
  *   backpressure). stdin: a terminal is inherited (or, with a pty, becomes the pty); anything
  *   else (a pipe, a file) is passed on through a pipe, so that `input` records can count it.
- * - The pty (agent/sources/wrap-pty.ts, util-linux `script`): with `pty: 'auto'` (default) the
+ * - The pty (agent/sources/wrap-pty.ts, util-linux `script`; started by wrap-spawn.ts): with `pty: 'auto'` (default) the
  *   client gets a pseudo-terminal of its own exactly when wrap itself has a controlling
  *   terminal (so when the client would have had one): what it writes to /dev/tty is captured as
  *   `stream: "tty"` and shown on the person's terminal, the person's keystrokes (wrap's stdin
@@ -18,12 +18,12 @@
  *   launcher) the client gets none, as it would without wrap: plink 0.78 then asks on stderr
  *   and reads stdin. `pty: 'always'` gives it one anyway (a terminal nobody answers);
  *   'never' never does.
- * - A capture file (JSONL, format in agent/envelopes/wrap-capture.ts) is written to
+ * - A capture file (JSONL, format in agent/envelopes/wrap-capture.ts; wrap-files.ts) is written to
  *   `captureDir` (default ~/.local/state/connwatch/captures/), named
  *   `<program>-<pid>-<UTC time>.jsonl`: a `start` record (argv with secrets masked, host and
  *   port when known: wrap-argv.ts), one record per line and stream, `input` records (bytes
  *   passed to the client, never their content, at most one per `inputBurstMs` per target),
- *   `waiting` records (what the client is blocked on, from /proc: proc-wait.ts, checked every
+ *   `waiting` records (what the client is blocked on, from /proc: wrap-waiting.ts, checked every
  *   `waitPollMs` once the output has been quiet for `quietMs`, written when it changes (seen on two checks in a row), and
  *   again after an answer or new output while it waited for the person: each prompt gets its
  *   own), and an
@@ -37,22 +37,20 @@
  * A capture directory that cannot be written does not stop the client: it runs uncaptured, with
  * a warning.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, openSync, type WriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { openSync } from 'node:fs';
+import { basename } from 'node:path';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { ReadStream as TtyReadStream, type ReadStream } from 'node:tty';
 import type { Program } from '../event.js';
-import { CAPTURE_VERSION, type CaptureRecord } from '../envelopes/wrap-capture.js';
 import { ConnwatchError } from '../errors.js';
-import { classifyWait, readProcSnapshot } from './proc-wait.js';
 import { programOf, redactArgv, targetOf } from './wrap-argv.js';
-import { childOf, hasControllingTerminal, ptsOf, resizePty, resolveCommand, SCRIPT_BIN, scriptArgv, scriptEnv } from './wrap-pty.js';
+import { hasControllingTerminal, ptsOf, resizePty, resolveCommand, SCRIPT_BIN } from './wrap-pty.js';
+import { clientPidOf, personTerminal, spawnClient, started } from './wrap-spawn.js';
 import { InputCounter, StreamCapture, type RecordBody } from './wrap-stream.js';
-import { defaultCaptureDir, pruneCaptures } from './wrap-files.js';
+import { CaptureWriter, defaultCaptureDir, prepareCaptureDir } from './wrap-files.js';
 import { LineGate, verbosePlan } from './wrap-verbose.js';
+import { WaitWatch } from './wrap-waiting.js';
 
 export { programOf, redactArgv } from './wrap-argv.js';
 export { defaultCaptureDir, pruneCaptures } from './wrap-files.js';
@@ -89,15 +87,6 @@ export interface RunWrappedOptions {
   onCapture?: (path: string) => void;
 }
 
-async function clientPidOf(script: ChildProcess): Promise<number | undefined> {
-  for (let i = 0; i < 200 && script.pid !== undefined && script.exitCode === null && script.signalCode === null; i++) {
-    const pid = childOf(script.pid);
-    if (pid !== undefined) return pid;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return undefined;
-}
-
 export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
   const given = opts.argv;
   const cmd = given[0];
@@ -115,14 +104,7 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
     return resolved.code;
   }
 
-  await pruneCaptures(captureDir, opts.maxAgeDays ?? 7, opts.maxTotalBytes ?? 50 * 1024 * 1024).catch(() => undefined);
-  let captureOk = true;
-  try {
-    await mkdir(captureDir, { recursive: true, mode: 0o700 });
-  } catch (e) {
-    captureOk = false;
-    warn(new ConnwatchError('WRAP_FAILED', `Cannot create the capture directory ${captureDir}; ${cmd} runs without capture.`, { hint: 'Check its permissions, or pass another directory.', cause: e }));
-  }
+  const captureOk = await prepareCaptureDir(captureDir, opts.maxAgeDays ?? 7, opts.maxTotalBytes ?? 50 * 1024 * 1024, cmd, warn);
 
   const ignoreStdin = opts.stdin === 'ignore';
   const inputTty = !ignoreStdin && (input as Partial<ReadStream>).isTTY === true;
@@ -139,67 +121,24 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
     warn(new ConnwatchError('WRAP_FAILED', `${SCRIPT_BIN} (util-linux) is missing; ${cmd} runs without a terminal of its own, so questions it asks on /dev/tty are not captured.`, { hint: 'Install util-linux.' }));
   }
 
-  let child: ChildProcess;
-  let stdinTarget: Writable | undefined;
-  let ttyTarget: Writable | undefined;
-  let clientOut: Readable;
-  let clientErr: Readable;
-  let ttyIn: Readable | undefined;
-  if (usePty) {
-    const size = (out as Partial<NodeJS.WriteStream>).isTTY ? out : (err as Partial<NodeJS.WriteStream>).isTTY ? err : undefined;
-    const rows = (size as Partial<NodeJS.WriteStream> | undefined)?.rows;
-    const cols = (size as Partial<NodeJS.WriteStream> | undefined)?.columns;
-    const stdinHow = ignoreStdin ? 'null' : inputTty ? 'pty' : 'pipe';
-    child = spawn(SCRIPT_BIN, scriptArgv(argv, { stdin: stdinHow, rows, cols }), {
-      stdio: ['pipe', 'pipe', 'pipe', stdinHow === 'pipe' ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      env: scriptEnv(env),
-    });
-    const s = child.stdio as unknown as Array<Readable | Writable | null>;
-    ttyTarget = s[0] as Writable;
-    ttyIn = s[1] as Readable;
-    (s[2] as Readable).pipe(err, { end: false });
-    if (stdinHow === 'pipe') stdinTarget = s[3] as Writable;
-    clientOut = s[4] as Readable;
-    clientErr = s[5] as Readable;
-  } else {
-    child = spawn(resolved.path, argv.slice(1), { stdio: [ignoreStdin ? 'ignore' : inputTty ? 'inherit' : 'pipe', 'pipe', 'pipe'], env, shell: false, argv0: cmd });
-    if (!ignoreStdin && !inputTty) stdinTarget = child.stdin as Writable;
-    clientOut = child.stdout as Readable;
-    clientErr = child.stderr as Readable;
-  }
-  const spawned = await new Promise<Error | undefined>((resolve) => {
-    child.once('spawn', () => resolve(undefined));
-    child.once('error', (e) => resolve(e));
-  });
+  const size = (out as Partial<NodeJS.WriteStream>).isTTY ? out : (err as Partial<NodeJS.WriteStream>).isTTY ? err : undefined;
+  const { child, clientOut, clientErr, stdinTarget, ttyTarget, ttyIn } = spawnClient({ path: resolved.path, argv, argv0: cmd, env, usePty, ignoreStdin, inputTty, size: size as Partial<NodeJS.WriteStream> | undefined, err });
+  const spawned = await started(child);
   if (spawned || child.pid === undefined) {
     err.write(`connwatch wrap: cannot start ${usePty ? SCRIPT_BIN : cmd}: ${spawned?.message ?? 'no pid'}\n`);
     return 126;
   }
   const pid = (usePty ? await clientPidOf(child) : undefined) ?? child.pid;
 
-  let file: WriteStream | undefined;
-  if (captureOk) {
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    const path = join(captureDir, `${program ?? (basename(cmd).replace(/[^\w.-]/g, '_') || 'client')}-${pid}-${stamp}.jsonl`);
-    file = createWriteStream(path, { flags: 'a', mode: 0o600 });
-    file.on('error', (e) => {
-      warn(new ConnwatchError('WRAP_FAILED', `Cannot write the capture file ${path}; the client goes on uncaptured.`, { hint: 'Check free space and permissions.', cause: e }));
-      file = undefined;
-    });
-    opts.onCapture?.(path);
-  }
-  const record = (rec: RecordBody): void => {
-    const full: CaptureRecord = { v: CAPTURE_VERSION, t: Date.now(), pid, ...rec };
-    if (program) full.program = program;
-    file?.write(`${JSON.stringify(full)}\n`);
-  };
+  const capture = new CaptureWriter(captureOk ? captureDir : undefined, program ?? (basename(cmd).replace(/[^\w.-]/g, '_') || 'client'), pid, program, warn);
+  if (capture.path) opts.onCapture?.(capture.path);
+  const record = (rec: RecordBody): void => capture.record(rec);
   const added = plan?.added ?? [];
-  record({ event: 'start', argv: redactArgv(given, program), ...targetOf(program, given), ...(added.length > 0 ? { added } : {}) });
+  const { host, port } = targetOf(program, given);
+  record({ event: 'start', argv: redactArgv(given, program), ...(host !== undefined ? { host } : {}), ...(port !== undefined ? { port } : {}), ...(added.length > 0 ? { added } : {}) });
 
-  let lastOutput = Date.now();
-  // The last `waiting` state written ('' = none yet, or forgotten: after an answer, or output
-  // following a wait for the person, the next state is written even when it is the same).
-  let lastWait = '';
+  // What the client is blocked on, once it has been quiet for a while.
+  const waits = new WaitWatch(pid, record, opts.quietMs ?? 500, opts.waitPollMs ?? 250);
   const partialMs = opts.partialMs ?? 300;
   const maxBytes = opts.maxRecordBytes ?? 64 * 1024;
   const caps: StreamCapture[] = [];
@@ -214,8 +153,7 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
     const gate = plan && name !== 'tty' && plan.streams.includes(name) ? new LineGate(plan.hides, (b) => to.write(b), partialMs) : undefined;
     return new Promise((resolve) => {
       from.on('data', (chunk: Buffer) => {
-        lastOutput = Date.now();
-        if (lastWait.startsWith('tty:') || lastWait.startsWith('stdin:')) lastWait = '';
+        waits.output();
         const pass = gate ? gate.push(chunk) : chunk;
         if (pass.length > 0 && !to.write(pass)) {
           from.pause();
@@ -243,7 +181,7 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
   const target = inputTty && ttyTarget ? ttyTarget : stdinTarget;
   const counter = target ? new InputCounter(target === ttyTarget ? 'tty' : 'stdin', recordInput, burstMs) : undefined;
   const onInput = (chunk: Buffer): void => {
-    lastWait = '';
+    waits.input();
     counter?.add(chunk.length);
     if (target && !target.write(chunk)) {
       input.pause();
@@ -271,7 +209,7 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
       const count = new InputCounter('tty', recordInput, burstMs);
       ttyCounter = count;
       personTty.on('data', (chunk: Buffer) => {
-        lastWait = '';
+        waits.input();
         count.add(chunk.length);
         to.write(chunk);
       });
@@ -288,24 +226,6 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
   };
   if (usePty && (out as Partial<NodeJS.WriteStream>).isTTY) out.on('resize', onResize);
 
-  // What the client is blocked on, once it has been quiet for a while.
-  const quietMs = opts.quietMs ?? 500;
-  let candidate = '';
-  const poll = setInterval(() => {
-    if (Date.now() - lastOutput < quietMs) return;
-    const snap = readProcSnapshot(pid);
-    if (!snap) return;
-    const w = classifyWait(snap);
-    const key = `${w.on}:${w.fd ?? ''}`;
-    // written once seen on two checks in a row: a multi-threaded client (xfreerdp) flickers
-    const seen = candidate === key;
-    candidate = key;
-    if (!seen || key === lastWait || (lastWait === '' && w.on === 'none')) return;
-    lastWait = key;
-    record({ event: 'waiting', on: w.on, ...(w.fd !== undefined ? { fd: w.fd } : {}) });
-  }, opts.waitPollMs ?? 250);
-  poll.unref();
-
   const forward = (sig: NodeJS.Signals) => (): void => {
     try {
       process.kill(pid, sig);
@@ -320,7 +240,7 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
   });
 
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
-  clearInterval(poll);
+  waits.stop();
   await streams;
   for (const [sig, h] of handlers) process.off(sig, h);
   out.off('resize', onResize);
@@ -339,21 +259,8 @@ export async function runWrapped(opts: RunWrappedOptions): Promise<number> {
   counter?.end();
   ttyOut?.close();
   record({ event: 'exit', code, signal });
-  const f = file;
-  if (f) await new Promise<void>((resolve) => f.end(() => resolve()));
+  await capture.end();
   if (code !== null) return code;
   const n = signal ? constants.signals[signal] : undefined;
   return 128 + (n ?? 0);
-}
-
-/** The person's terminal for what the client writes to its pty: stdout or stderr when one is a terminal, else /dev/tty, else stderr. */
-function personTerminal(out: Writable, err: Writable): { stream: Writable; close: () => void } {
-  if ((out as Partial<NodeJS.WriteStream>).isTTY) return { stream: out, close: () => undefined };
-  if ((err as Partial<NodeJS.WriteStream>).isTTY) return { stream: err, close: () => undefined };
-  if (hasControllingTerminal()) {
-    const s = createWriteStream('/dev/tty');
-    s.on('error', () => undefined);
-    return { stream: s, close: () => s.end() };
-  }
-  return { stream: err, close: () => undefined };
 }

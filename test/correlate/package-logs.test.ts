@@ -71,3 +71,32 @@ describe('PackageLogs: reading dnf.rpm.log', () => {
     expect(readFileSync(calls, 'utf8')).toMatch(/-o json --no-pager -q --since=-30d MESSAGE_ID=c7b39b1e006b464599465e105b361485/);
   });
 });
+
+describe('PackageLogs: only the histories this machine has', () => {
+  it('reads only what exists, decided at start; with none, nothing is polled', async () => {
+    const calls = join(dir, 'present-calls');
+    const stub = join(dir, 'present-stub');
+    writeFileSync(stub, `#!/bin/sh\necho "$0 $@" >> '${calls}'\n`);
+    chmodSync(stub, 0o755);
+    const dnf = join(dir, 'present-dnf.rpm.log');
+    const pacman = join(dir, 'present-pacman.log');
+    const none = new PackageLogs({ history: new PackageHistory(), dnfLog: dnf, pacmanLog: pacman, journalctl: [stub], flatpakDirs: [join(dir, 'no-flatpak')], snap: [join(dir, 'no-snap')] });
+    expect(none.present()).toEqual([]);
+    expect(none.start()).toEqual([]);
+    writeFileSync(pacman, '[2026-02-14T10:32:07+0100] [ALPM] upgraded freerdp (2:3.1.0-1 -> 2:3.2.0-1)\n');
+    expect(await none.poll()).toBe(0); // appeared after start: not read by this agent
+    none.stop();
+    expect(existsSync(calls)).toBe(false);
+
+    const history = new PackageHistory();
+    const some = new PackageLogs({ history, dnfLog: dnf, pacmanLog: pacman, journalctl: [stub], flatpakDirs: [dir], snap: [stub], intervalMs: 3_600_000 });
+    expect(some.present()).toEqual(['pacman', 'flatpak', 'snap']);
+    expect(some.start()).toEqual(['pacman', 'flatpak', 'snap']);
+    await some.poll(); // after the one start() began
+    some.stop();
+    expect(history.lastChangeOf('freerdp')?.newVersion).toBe('2:3.2.0-1');
+    const ran = readFileSync(calls, 'utf8');
+    expect(ran).toMatch(/MESSAGE_ID=/);
+    expect(ran).toMatch(/changes --abs-time/);
+  });
+});

@@ -30,6 +30,8 @@ describe('plink.cmd', () => {
       '',
     ]);
     expect(() => renderPlinkCmd('C:\\100%\\plink.exe', 'n', 'a')).toThrow(/batch file/);
+    // verbose or not is the registry's plink shim's say (programs.ts), not the shim writer's
+    expect(renderPlinkCmd('C:\\plink.exe', 'n', 'a', { verbose: false })).toContain('wrap --program plink -- "%CONNWATCH_REAL%" %*');
   });
 
   it('finds plink.exe on PATH outside the shim folder first, then Xming and PuTTY in Program Files', () => {

@@ -170,17 +170,21 @@ describe('runWrapped', () => {
   });
 
   it('reads host and port from the command line of each client', () => {
-    expect(targetOf('plink', ['plink', '-v', '-P', '2222', '-l', 'me', '-pw', 'x', 'me@vm1', 'echo hi'])).toEqual({ host: 'vm1', port: 2222 });
+    expect(targetOf('plink', ['plink', '-v', '-P', '2222', '-l', 'me', '-pw', 'x', 'me@vm1', 'echo hi'])).toEqual({ host: 'vm1', port: 2222, user: 'me' });
     expect(targetOf('plink', ['plink', '-batch', 'vm1'])).toEqual({ host: 'vm1' });
-    expect(targetOf('ssh', ['ssh', '-v', '-p2201', '-i', 'k', 'me@vm1', 'ls'])).toEqual({ host: 'vm1', port: 2201 });
+    expect(targetOf('ssh', ['ssh', '-v', '-p2201', '-i', 'k', 'me@vm1', 'ls'])).toEqual({ host: 'vm1', port: 2201, user: 'me' });
     expect(targetOf('ssh', ['ssh', '-o', 'Port=2202', 'vm1'])).toEqual({ host: 'vm1', port: 2202 });
-    expect(targetOf('ssh', ['ssh', 'ssh://me@vm1:2203'])).toEqual({ host: 'vm1', port: 2203 });
     expect(targetOf('freerdp', ['xfreerdp', '/u:me', '/v:win1:3390'])).toEqual({ host: 'win1', port: 3390 });
     expect(targetOf('freerdp', ['xfreerdp', '/v:[fe80::1]:3391'])).toEqual({ host: 'fe80::1', port: 3391 });
     expect(targetOf('freerdp', ['xfreerdp', '/v:win1', '/port:3392'])).toEqual({ host: 'win1', port: 3392 });
     expect(targetOf('rdesktop', ['rdesktop', '-u', 'me', '-g', '1024x768', 'win2:3393'])).toEqual({ host: 'win2', port: 3393 });
     expect(targetOf('remmina', ['remmina', '-c', 'rdp://me@win3:3394'])).toEqual({ host: 'win3', port: 3394 });
     expect(targetOf(undefined, ['foo', 'bar'])).toEqual({});
+    // the user, for ssh and plink (the capture's process.start names it): user@host before -l
+    expect(targetOf('ssh', ['ssh', '-l', 'me', 'vm1'])).toEqual({ host: 'vm1', user: 'me' });
+    expect(targetOf('ssh', ['ssh', '-l', 'me', 'you@vm1'])).toEqual({ host: 'vm1', user: 'you' });
+    expect(targetOf('plink', ['plink', '-l', 'me', '-P', '2201', 'vm1'])).toEqual({ host: 'vm1', port: 2201, user: 'me' });
+    expect(targetOf('ssh', ['ssh', 'ssh://me@vm1:2203'])).toEqual({ host: 'vm1', port: 2203, user: 'me' });
   });
 
   it('prunes capture files by age, then by total size, oldest first', async () => {
