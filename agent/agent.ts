@@ -29,6 +29,7 @@ import { Fleet, heartbeatFacts } from './sinks/fleet-setup.js';
 import { AlertGate, newDeliveredSet } from './sinks/gate.js';
 import { HistorySink, recordedIds } from './sinks/history.js';
 import { runNoticeAction } from './sinks/notice-actions.js';
+import { SinkQueue } from './sinks/queue.js';
 import { Silences } from './sinks/silences.js';
 import { sourceFor } from './sources/adapters.js';
 import { CheckpointStore } from './sources/checkpoint.js';
@@ -58,6 +59,8 @@ export interface AgentOptions {
 }
 
 const MAX_DELIVERED = 5000;
+/** Notifications waiting for the desktop past which the oldest are dropped (the history has them all). */
+const MAX_NOTIFY_WAITING = 1000;
 
 export class Agent {
   private readonly checkpoints: CheckpointStore;
@@ -90,7 +93,7 @@ export class Agent {
     this.delivered = readDelivered(p.deliveredFile);
     for (const id of recordedIds(p.historyFile)) this.delivered.add(id); // recorded before a kill -9: not recorded again
     this.loaded = this.loadRules();
-    this.clock = new WallClock({ onTick: () => void this.pipeline.tick() });
+    this.clock = new WallClock({ onTick: () => this.pipeline.tick() });
     this.silences = new Silences(join(p.stateDir, 'silences.json'), (m) => log.warn(m));
     this.desktop = o.notify
       ? notifierFor(platform(), { warn: (m) => log.warn(m), info: (m) => log.info(m) }, {
@@ -105,13 +108,14 @@ export class Agent {
         this.fleet.sink,
         {
           name: 'log',
-          deliver: async (a) => {
+          deliver: (a) => {
             this.lastAlert = { rule: a.rule, title: a.title, time: a.time };
             log.info(`alert ${a.rule} (${a.severity}): ${a.title}${a.host ? ` — ${a.host}` : ''}`);
           },
         },
       ],
-      notify: this.desktop ? [this.desktop] : [],
+      // the desktop finishes later (D-Bus, notify-send): behind a bounded queue, never awaited by the core
+      notify: this.desktop ? [new SinkQueue(this.desktop, { max: MAX_NOTIFY_WAITING, log: (level, m) => log[level](m) })] : [],
       minSeverity: o.minSeverity,
       foldMs: o.foldMs,
       delivered: this.delivered,
@@ -131,12 +135,11 @@ export class Agent {
     this.status = new StatusWriter(p.statusFile);
   }
 
-  /** The core's one entry for every source. */
+  /** The core's one entry for every source: synchronous, nothing to wait for. */
   private readonly core: CoreEntry = (events, fromLine = true) => {
-    if (fromLine) return this.pipeline.handleRouted(events);
-    let wait: Promise<void> | undefined;
-    for (const e of events) wait = this.pipeline.handleEvent(e);
-    return wait;
+    if (fromLine) this.pipeline.handleRouted(events);
+    else for (const e of events) this.pipeline.handleEvent(e);
+    return undefined;
   };
 
   /** A person chose an action on a notification (desktop.ts, notice-actions.ts). */
@@ -260,7 +263,7 @@ export class Agent {
     for (const t of this.timers) clearInterval(t);
     for (const s of this.sources) await s.stop().catch((err: unknown) => this.log.warn(`stopping a source: ${messageOf(err)}`));
     await this.rulesWatch?.close().catch((err: unknown) => this.log.warn(`stopping a source: ${messageOf(err)}`));
-    await this.pipeline.tick();
+    this.pipeline.tick();
     await this.gate.flush();
     await this.fleet.close();
     this.clock.stop();

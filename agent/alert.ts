@@ -46,9 +46,14 @@ export interface Alert {
 /** A sink delivers alerts somewhere: the desktop, the history file, stdout. */
 export interface Sink {
   readonly name: string;
-  /** May finish synchronously (return nothing): the gate then needs no promise for the alert. */
+  /**
+   * Called synchronously by the core, never awaited: a sink that finishes later (a network
+   * forwarder) is put behind a SinkQueue (sinks/queue.ts), which keeps its alerts in order.
+   */
   deliver(alert: Alert): Promise<void> | void;
   /** Writes out what the sink buffered (end of a replay, AlertGate.flush). */
   writeBuffered?(): void;
+  /** Resolves once every alert handed to the sink was delivered (SinkQueue; AlertGate.flush). */
+  drain?(): Promise<void>;
   close?(): Promise<void>;
 }

@@ -39,7 +39,6 @@ import { keyOf } from '../correlate/keys.js';
 import { alertFromHit, alertId, mergeAlerts } from '../rules/alerts.js';
 import { joinable, joinWindow, sameAttempt } from '../correlate/join.js';
 import { RecentMap, RecentSet } from '../recent.js';
-import { inOrder } from '../in-order.js';
 import { NoticeBoard } from './notices.js';
 
 export { hostsCompatible, sameAttempt } from '../correlate/join.js';
@@ -157,6 +156,8 @@ export class AlertGate {
   private readonly shown = new RecentMap<string, Shown>(MAX_THROTTLE_ENTRIES);
   private readonly delivered: RecentSet<string>;
   private held: Held[] = [];
+  /** Deliveries a sink returned as promises (see safe), awaited by flush(). */
+  private readonly inFlight = new Set<Promise<void>>();
   /** uniqueIds: the line of the last hit and the rules it hit (see sameLineAgain). */
   private lastLine: { raw: RuleHit['event']['raw']; time: number; rules: string[] } | undefined;
   /** localIds: alerts made so far. */
@@ -192,7 +193,7 @@ export class AlertGate {
    * Turns a hit into an alert (or a count on the one shown), records it and offers it to the
    * notice board. Synchronous unless a record sink returns a promise.
    */
-  accept(hit: RuleHit): Alert | undefined | Promise<Alert | undefined> {
+  accept(hit: RuleHit): Alert | undefined {
     let id: string | undefined;
     if (this.o.uniqueIds) {
       if (this.sameLineAgain(hit)) {
@@ -206,8 +207,7 @@ export class AlertGate {
         return undefined;
       }
     }
-    const releasing = this.releaseHeld(hit.time);
-    if (releasing) return releasing.then(() => this.acceptNow(hit, id));
+    this.releaseHeld(hit.time);
     return this.acceptNow(hit, id);
   }
 
@@ -247,7 +247,7 @@ export class AlertGate {
   }
 
   /** accept() once the held alerts that are due went out; `id` undefined: hashed when an alert is made (uniqueIds). */
-  private acceptNow(hit: RuleHit, id: string | undefined): Alert | undefined | Promise<Alert | undefined> {
+  private acceptNow(hit: RuleHit, id: string | undefined): Alert | undefined {
     this.now = hit.time;
     this.shown.forgetOldestWhile(this.isStale);
     if (joinable(hit.rule)) return this.acceptJoinable(hit, id);
@@ -262,44 +262,36 @@ export class AlertGate {
   }
 
   /** Records an alert (new, or a new version of one) and offers it to the board; the alert back. */
-  private tell(alert: Alert, attempt: string, time?: number): Alert | Promise<Alert> {
-    const recording = this.recordAll(alert, time);
-    if (!recording) {
-      this.board?.offer(alert, attempt);
-      return alert;
-    }
-    return recording.then(() => {
-      this.board?.offer(alert, attempt);
-      return alert;
-    });
+  private tell(alert: Alert, attempt: string, time?: number): Alert {
+    this.recordAll(alert, time);
+    this.board?.offer(alert, attempt);
+    return alert;
   }
 
   /** A rule that joins: merged into a held partner's alert, or held itself for the partner. */
-  private acceptJoinable(hit: RuleHit, id: string | undefined): Alert | undefined | Promise<Alert | undefined> {
+  private acceptJoinable(hit: RuleHit, id: string | undefined): Alert | undefined {
     // Merged into the partner's alert, which was counted and returned when it came: nothing new.
-    const joined = this.joinHeld(hit, id);
-    if (joined instanceof Promise) return joined.then((merged) => (merged ? undefined : this.holdNew(hit, id)));
-    if (joined) return undefined;
+    if (this.joinHeld(hit, id)) return undefined;
     return this.holdNew(hit, id);
   }
 
   /** A joinable hit no partner took: a repeat, or a new alert held for its partner (rendered only then). */
-  private holdNew(hit: RuleHit, id: string | undefined): Alert | undefined | Promise<Alert | undefined> {
+  private holdNew(hit: RuleHit, id: string | undefined): Alert | undefined {
     this.counts.alerts++;
     const throttleKey = throttleKeyOf(hit);
     const prev = this.shown.get(throttleKey);
     if (prev && hit.time < prev.until) return this.repeat(prev, hit, id);
     const alert = alertFromHit(hit, id ?? this.idOf(hit));
     const entry = this.show(throttleKey, hit, alert, this.live);
-    const holding = this.hold(hit, entry);
-    return holding ? holding.then(() => alert) : alert;
+    this.hold(hit, entry);
+    return alert;
   }
 
   /**
    * A repeat inside the throttle window: the shown alert's count goes up when it is another
    * attempt, and the record sinks and the board hear of it.
    */
-  private repeat(prev: Shown, hit: RuleHit, id: string | undefined): Promise<undefined> | undefined {
+  private repeat(prev: Shown, hit: RuleHit, id: string | undefined): undefined {
     this.counts.suppressed++;
     if (id !== undefined) this.markDelivered(id);
     // a partner rule whose throttle window the merged alert took over (joinHeld): absorbed, not
@@ -311,8 +303,8 @@ export class AlertGate {
     if (prev.attempts.size < MAX_ATTEMPT_KEYS) prev.attempts.add(attempt);
     prev.alert.count += 1;
     if (!prev.sent) return undefined; // replay: the held record goes out with its count
-    const told = this.tell(prev.alert, attemptOf(hit, prev.alert.id), hit.time);
-    return told instanceof Promise ? told.then(() => undefined) : undefined;
+    this.tell(prev.alert, attemptOf(hit, prev.alert.id), hit.time);
+    return undefined;
   }
 
   private show(throttleKey: string, hit: RuleHit, alert: Alert, sent: boolean): Shown {
@@ -325,12 +317,9 @@ export class AlertGate {
     return entry;
   }
 
-  /**
-   * Every record sink in turn (a sink's own copy when `time` updates it); a promise only when a
-   * sink returns one.
-   */
-  private recordAll(alert: Alert, time?: number): Promise<void> | undefined {
-    return inOrder(this.o.record, (sink) => this.safe(sink, time === undefined ? alert : { ...alert, time }));
+  /** Every record sink in turn (a sink's own copy when `time` updates it). */
+  private recordAll(alert: Alert, time?: number): void {
+    for (const sink of this.o.record) this.safe(sink, time === undefined ? alert : { ...alert, time });
   }
 
   /**
@@ -338,27 +327,20 @@ export class AlertGate {
    * it. Live, the alert was recorded and shown at once (the header); replay holds the record on
    * event time.
    */
-  private hold(hit: RuleHit, entry: Shown): Promise<void> | undefined {
+  private hold(hit: RuleHit, entry: Shown): void {
     const windowMs = Math.max(hit.rule.join?.withinMs ?? 0, ...hit.rule.joinedBy.values());
     const h: Held = { hit, entry, deadline: entry.alert.time + windowMs, recorded: this.live, merged: false };
-    const keep = (): void => {
-      if (this.live) h.timer = setTimeout(() => this.release(h), windowMs);
-      h.timer?.unref?.();
-      this.held.push(h);
-      if (this.held.length > MAX_HELD) void this.release(this.held[0]!);
-    };
-    if (!this.live) {
-      keep();
-      return undefined;
+    if (this.live) {
+      this.tell(entry.alert, attemptOf(hit, entry.alert.id));
+      h.timer = setTimeout(() => this.release(h), windowMs);
+      h.timer.unref?.();
     }
-    const told = this.tell(entry.alert, attemptOf(hit, entry.alert.id));
-    if (told instanceof Promise) return told.then(keep);
-    keep();
-    return undefined;
+    this.held.push(h);
+    if (this.held.length > MAX_HELD) this.release(this.held[0]!);
   }
 
   /** Merges the hit's alert into a held partner, when there is one; returns the merged alert (already delivered). */
-  private joinHeld(hit: RuleHit, id: string | undefined): Alert | undefined | Promise<Alert | undefined> {
+  private joinHeld(hit: RuleHit, id: string | undefined): Alert | undefined {
     for (const h of this.held) {
       const w = joinWindow(h.hit.rule, hit.rule);
       // hit.time is the time its alert would have
@@ -376,28 +358,26 @@ export class AlertGate {
       this.markDelivered(alert.id);
       this.counts.joined++;
       if (!this.live) {
-        const releasing = this.release(h);
-        return releasing ? releasing.then(() => merged) : merged;
+        this.release(h);
+        return merged;
       }
       // live: the merge is recorded and shown as an update of the first alert, under its id
       this.dropHeld(h);
-      const told = this.tell(merged, attemptOf(h.hit, merged.id));
-      return told instanceof Promise ? told.then(() => merged) : merged;
+      return this.tell(merged, attemptOf(h.hit, merged.id));
     }
     return undefined;
   }
 
   /** Held alerts whose window ended before `time` (event time) go out, oldest first. */
-  private releaseHeld(time: number): Promise<void> | undefined {
-    if (this.held.length === 0) return undefined;
+  private releaseHeld(time: number): void {
+    if (this.held.length === 0) return;
     let any = false;
     for (const h of this.held) if (h.deadline < time && !h.timer) {
       any = true;
       break;
     }
-    if (!any) return undefined;
-    const due = this.held.filter((h) => h.deadline < time && !h.timer);
-    return due.length ? inOrder(due, (h) => this.release(h)) : undefined;
+    if (!any) return;
+    for (const h of this.held.filter((x) => x.deadline < time && !x.timer)) this.release(h);
   }
 
   private dropHeld(h: Held): boolean {
@@ -409,12 +389,10 @@ export class AlertGate {
   }
 
   /** A held alert's window ended: replay records it now (merged or alone); live it was recorded already. */
-  private release(h: Held): Promise<void> | undefined {
-    if (!this.dropHeld(h)) return undefined;
-    if (h.recorded) return undefined;
+  private release(h: Held): void {
+    if (!this.dropHeld(h) || h.recorded) return;
     h.entry.sent = true;
-    const told = this.tell(h.entry.alert, attemptOf(h.hit, h.entry.alert.id));
-    return told instanceof Promise ? told.then(() => undefined) : undefined;
+    this.tell(h.entry.alert, attemptOf(h.hit, h.entry.alert.id));
   }
 
   /**
@@ -422,8 +400,10 @@ export class AlertGate {
    * it is kept only for a partner to merge into). Then waits for the notifications in flight.
    */
   async flush(): Promise<void> {
-    if (!this.live) for (const h of [...this.held]) await this.release(h);
+    if (!this.live) for (const h of [...this.held]) this.release(h);
     await this.board?.flush();
+    for (const s of this.o.record) await s.drain?.();
+    while (this.inFlight.size) await Promise.all([...this.inFlight]);
     for (const s of this.o.record) s.writeBuffered?.();
   }
 
@@ -433,15 +413,20 @@ export class AlertGate {
     this.o.onDelivered?.(id);
   }
 
-  /** A sink's delivery, its failure logged and never thrown; a promise only when the sink returned one. */
-  private safe(sink: Sink, alert: Alert): Promise<void> | undefined {
+  /**
+   * A sink's delivery, its failure logged and never thrown. Never awaited: a sink that works
+   * asynchronously sits behind a SinkQueue (queue.ts), which keeps its order; a promise a sink
+   * returns anyway is kept only for flush().
+   */
+  private safe(sink: Sink, alert: Alert): void {
     const failed = (err: unknown): void => this.o.log?.('error', `sink ${sink.name} failed for alert ${alert.rule}: ${(err as Error).message}`);
     try {
       const p = sink.deliver(alert);
-      return p ? p.catch(failed) : undefined;
+      if (!p) return;
+      const done = p.catch(failed).finally(() => this.inFlight.delete(done));
+      this.inFlight.add(done);
     } catch (err) {
       failed(err);
-      return undefined;
     }
   }
 }

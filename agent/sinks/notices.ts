@@ -214,6 +214,7 @@ export class NoticeBoard {
       else this.send(s, viewOf(s), this.now());
     }
     while (this.inFlight.size) await Promise.all([...this.inFlight]);
+    for (const sink of this.o.sinks) await sink.drain?.();
   }
 
   private showable(view: Alert, now: number): boolean {
