@@ -2,7 +2,8 @@
  * The agent of `connwatch run`: wires the configured sources into the core and the core into the
  * sinks, on a wall clock (absences expire while nothing is written).
  *
- *   sources (sources/adapters.ts) ─core(events)─▶ Pipeline ─▶ AlertGate ─▶ history, log, forwarders, desktop
+ *   sources (sources/adapters.ts) ─core(events)─▶ Pipeline ─▶ AlertGate ─▶ history, log, forwarders
+ *                                                                     └─▶ NoticeBoard ─▶ SinkQueue ─▶ desktop
  *
  * It keeps the alert history, the delivered ids (a line read twice is not notified twice), the
  * status file, and reloads the rules when their files change (a broken file keeps its last good
@@ -29,6 +30,7 @@ import { Fleet, heartbeatFacts } from './sinks/fleet-setup.js';
 import { AlertGate, newDeliveredSet } from './sinks/gate.js';
 import { HistorySink, recordedIds } from './sinks/history.js';
 import { runNoticeAction } from './sinks/notice-actions.js';
+import { NoticeBoard } from './sinks/notices.js';
 import { SinkQueue } from './sinks/queue.js';
 import { Silences } from './sinks/silences.js';
 import { sourceFor } from './sources/adapters.js';
@@ -67,6 +69,7 @@ export class Agent {
   private readonly clock: WallClock;
   private readonly pipeline: Pipeline;
   private readonly gate: AlertGate;
+  private readonly board: NoticeBoard | undefined;
   private readonly desktop: PlatformNotifier | undefined;
   private readonly sources: Source[] = [];
   private readonly delivered: RecentSet<string>;
@@ -102,6 +105,18 @@ export class Agent {
         })
       : undefined;
     this.fleet = new Fleet({ stateDir: p.stateDir, forward: [...(config.forward ?? []), ...o.forward], heartbeatMs: o.heartbeatMs, log: (level, m) => log[level](m) });
+    // what a person is shown: one notification per attempt, folded and updated in place; the
+    // desktop finishes later (D-Bus, notify-send), so it sits behind a bounded queue
+    this.board = this.desktop
+      ? new NoticeBoard({
+          sinks: [new SinkQueue(this.desktop, { max: MAX_NOTIFY_WAITING, log: (level, m) => log[level](m) })],
+          minSeverity: o.minSeverity,
+          updateMs: o.foldMs,
+          quiet: (now) => inQuietHours(config.quietHours, now),
+          silenced: (rule, host, now) => this.silences.has(rule, host, now),
+          log: (level, m) => log[level](m),
+        })
+      : undefined;
     this.gate = new AlertGate({
       record: [
         new HistorySink(p.historyFile, undefined, undefined, (level, m) => log[level](m)),
@@ -114,14 +129,10 @@ export class Agent {
           },
         },
       ],
-      // the desktop finishes later (D-Bus, notify-send): behind a bounded queue, never awaited by the core
-      notify: this.desktop ? [new SinkQueue(this.desktop, { max: MAX_NOTIFY_WAITING, log: (level, m) => log[level](m) })] : [],
-      minSeverity: o.minSeverity,
+      ...(this.board ? { board: this.board } : {}),
       foldMs: o.foldMs,
       delivered: this.delivered,
       onDelivered: () => (this.deliveredDirty = true),
-      quiet: (now) => inQuietHours(config.quietHours, now),
-      silenced: (rule, host, now) => this.silences.has(rule, host, now),
       log: (level, m) => log[level](m),
     });
     this.pipeline = new Pipeline({
@@ -144,7 +155,7 @@ export class Agent {
 
   /** A person chose an action on a notification (desktop.ts, notice-actions.ts). */
   private onNoticeAction(alertId: string, action: NoticeAction): void {
-    const alert = this.gate.board?.storyOf(alertId);
+    const alert = this.board?.storyOf(alertId);
     if (!alert) {
       this.log.warn(`notification action "${action}" for alert ${alertId}: that alert is no longer remembered; nothing done`);
       return;
@@ -264,7 +275,7 @@ export class Agent {
     for (const s of this.sources) await s.stop().catch((err: unknown) => this.log.warn(`stopping a source: ${messageOf(err)}`));
     await this.rulesWatch?.close().catch((err: unknown) => this.log.warn(`stopping a source: ${messageOf(err)}`));
     this.pipeline.tick();
-    await this.gate.flush();
+    await this.pipeline.flush();
     await this.fleet.close();
     this.clock.stop();
     await this.desktop?.close();

@@ -1,7 +1,7 @@
 /**
  * The core the daemon, `replay`, `parse` and `rules test` all share:
  *
- *   RawLine ─router─▶ Event ─sessions─▶ Event+connection ─rules─▶ RuleHit ─gate─▶ sinks
+ *   RawLine ─router─▶ Event ─sessions─▶ Event+connection ─rules─▶ RuleHit ─joins─▶ AlertOffer ─gate─▶ sinks
  *
  * Synchronous: a line's events are correlated, matched and turned into alerts before handleRouted
  * returns, and nothing in it returns a promise. Sinks that finish later (forwarders) sit behind a
@@ -13,6 +13,7 @@ import type { LineRouter } from './parsers/router.js';
 import { Sessions } from './correlate/sessions.js';
 import type { RuleHit, RuleRunner } from './rules/runner.js';
 import type { AlertGate } from './sinks/gate.js';
+import { JoinStage } from './correlate/joins.js';
 
 export interface PipelineStats {
   lines: number;
@@ -32,9 +33,12 @@ export interface PipelineOptions {
 export class Pipeline {
   readonly stats: PipelineStats = { lines: 0, events: 0, unknown: 0, alerts: 0 };
   readonly sessions: Sessions;
+  /** The client ↔ server join, between the rules and the gate (correlate/joins.ts). */
+  private readonly joins: JoinStage;
 
   constructor(private readonly o: PipelineOptions) {
     this.sessions = o.sessions ?? new Sessions();
+    this.joins = new JoinStage(o.gate);
   }
 
   get runner(): RuleRunner {
@@ -68,8 +72,13 @@ export class Pipeline {
     for (const r of routers) for (const e of r.end()) this.process(e);
     const { hits, open } = this.o.runner.endOfInput();
     this.acceptAll(hits);
-    await this.o.gate.flush();
+    await this.flush();
     return open;
+  }
+
+  /** Releases what the join stage holds (replay) and waits for the sinks. */
+  flush(): Promise<void> {
+    return this.joins.flush();
   }
 
   /** One event: correlation, rules, and alerts. */
@@ -81,8 +90,8 @@ export class Pipeline {
     if (hits.length) this.acceptAll(hits);
   }
 
-  /** Hits through the gate, counted when they made an alert. */
+  /** Hits through the join stage and the gate, counted when they made an alert. */
   private acceptAll(hits: readonly RuleHit[]): void {
-    for (let i = 0; i < hits.length; i++) if (this.o.gate.accept(hits[i]!)) this.stats.alerts++;
+    for (let i = 0; i < hits.length; i++) if (this.joins.accept(hits[i]!)) this.stats.alerts++;
   }
 }

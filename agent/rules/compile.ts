@@ -221,7 +221,7 @@ export class RuleIndex {
   /** program → kind → rules (nested maps: no key string to build per event). */
   private readonly cache = new Map<Program, Map<EventKind, CompiledRule[]>>();
   constructor(readonly rules: readonly CompiledRule[]) {
-    // Which rules name each rule in `joins` (the gate holds both sides' alerts for the join).
+    // Which rules name each rule in `joins` (the join stage holds both sides' alerts for the join).
     const byId = new Map(rules.map((r) => [r.id, r]));
     for (const r of rules) r.joinedBy.clear();
     for (const r of rules) {
