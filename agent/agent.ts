@@ -2,7 +2,8 @@
  * The agent of `connwatch run`: wires the configured sources into the core and the core into the
  * sinks, on a wall clock (absences expire while nothing is written).
  *
- *   sources (sources/adapters.ts) ─core(events)─▶ Pipeline ─▶ AlertGate ─▶ history, log, forwarders, desktop
+ *   sources (sources/adapters.ts) ─core(events)─▶ Pipeline ─▶ AlertGate ─▶ history, log, forwarders
+ *                                                                     └─▶ NoticeBoard ─▶ SinkQueue ─▶ desktop
  *
  * It keeps the alert history, the delivered ids (a line read twice is not notified twice), the
  * status file, and reloads the rules when their files change (a broken file keeps its last good
@@ -29,6 +30,8 @@ import { Fleet, heartbeatFacts } from './sinks/fleet-setup.js';
 import { AlertGate, newDeliveredSet } from './sinks/gate.js';
 import { HistorySink, recordedIds } from './sinks/history.js';
 import { runNoticeAction } from './sinks/notice-actions.js';
+import { NoticeBoard } from './sinks/notices.js';
+import { SinkQueue } from './sinks/queue.js';
 import { Silences } from './sinks/silences.js';
 import { sourceFor } from './sources/adapters.js';
 import { CheckpointStore } from './sources/checkpoint.js';
@@ -58,12 +61,15 @@ export interface AgentOptions {
 }
 
 const MAX_DELIVERED = 5000;
+/** Notifications waiting for the desktop past which the oldest are dropped (the history has them all). */
+const MAX_NOTIFY_WAITING = 1000;
 
 export class Agent {
   private readonly checkpoints: CheckpointStore;
   private readonly clock: WallClock;
   private readonly pipeline: Pipeline;
   private readonly gate: AlertGate;
+  private readonly board: NoticeBoard | undefined;
   private readonly desktop: PlatformNotifier | undefined;
   private readonly sources: Source[] = [];
   private readonly delivered: RecentSet<string>;
@@ -90,7 +96,7 @@ export class Agent {
     this.delivered = readDelivered(p.deliveredFile);
     for (const id of recordedIds(p.historyFile)) this.delivered.add(id); // recorded before a kill -9: not recorded again
     this.loaded = this.loadRules();
-    this.clock = new WallClock({ onTick: () => void this.pipeline.tick() });
+    this.clock = new WallClock({ onTick: () => this.pipeline.tick() });
     this.silences = new Silences(join(p.stateDir, 'silences.json'), (m) => log.warn(m));
     this.desktop = o.notify
       ? notifierFor(platform(), { warn: (m) => log.warn(m), info: (m) => log.info(m) }, {
@@ -99,25 +105,34 @@ export class Agent {
         })
       : undefined;
     this.fleet = new Fleet({ stateDir: p.stateDir, forward: [...(config.forward ?? []), ...o.forward], heartbeatMs: o.heartbeatMs, log: (level, m) => log[level](m) });
+    // what a person is shown: one notification per attempt, folded and updated in place; the
+    // desktop finishes later (D-Bus, notify-send), so it sits behind a bounded queue
+    this.board = this.desktop
+      ? new NoticeBoard({
+          sinks: [new SinkQueue(this.desktop, { max: MAX_NOTIFY_WAITING, log: (level, m) => log[level](m) })],
+          minSeverity: o.minSeverity,
+          updateMs: o.foldMs,
+          quiet: (now) => inQuietHours(config.quietHours, now),
+          silenced: (rule, host, now) => this.silences.has(rule, host, now),
+          log: (level, m) => log[level](m),
+        })
+      : undefined;
     this.gate = new AlertGate({
       record: [
         new HistorySink(p.historyFile, undefined, undefined, (level, m) => log[level](m)),
         this.fleet.sink,
         {
           name: 'log',
-          deliver: async (a) => {
+          deliver: (a) => {
             this.lastAlert = { rule: a.rule, title: a.title, time: a.time };
             log.info(`alert ${a.rule} (${a.severity}): ${a.title}${a.host ? ` — ${a.host}` : ''}`);
           },
         },
       ],
-      notify: this.desktop ? [this.desktop] : [],
-      minSeverity: o.minSeverity,
+      ...(this.board ? { board: this.board } : {}),
       foldMs: o.foldMs,
       delivered: this.delivered,
       onDelivered: () => (this.deliveredDirty = true),
-      quiet: (now) => inQuietHours(config.quietHours, now),
-      silenced: (rule, host, now) => this.silences.has(rule, host, now),
       log: (level, m) => log[level](m),
     });
     this.pipeline = new Pipeline({
@@ -131,17 +146,16 @@ export class Agent {
     this.status = new StatusWriter(p.statusFile);
   }
 
-  /** The core's one entry for every source. */
+  /** The core's one entry for every source: synchronous, nothing to wait for. */
   private readonly core: CoreEntry = (events, fromLine = true) => {
-    if (fromLine) return this.pipeline.handleRouted(events);
-    let wait: Promise<void> | undefined;
-    for (const e of events) wait = this.pipeline.handleEvent(e);
-    return wait;
+    if (fromLine) this.pipeline.handleRouted(events);
+    else for (const e of events) this.pipeline.handleEvent(e);
+    return undefined;
   };
 
   /** A person chose an action on a notification (desktop.ts, notice-actions.ts). */
   private onNoticeAction(alertId: string, action: NoticeAction): void {
-    const alert = this.gate.board?.storyOf(alertId);
+    const alert = this.board?.storyOf(alertId);
     if (!alert) {
       this.log.warn(`notification action "${action}" for alert ${alertId}: that alert is no longer remembered; nothing done`);
       return;
@@ -260,8 +274,8 @@ export class Agent {
     for (const t of this.timers) clearInterval(t);
     for (const s of this.sources) await s.stop().catch((err: unknown) => this.log.warn(`stopping a source: ${messageOf(err)}`));
     await this.rulesWatch?.close().catch((err: unknown) => this.log.warn(`stopping a source: ${messageOf(err)}`));
-    await this.pipeline.tick();
-    await this.gate.flush();
+    this.pipeline.tick();
+    await this.pipeline.flush();
     await this.fleet.close();
     this.clock.stop();
     await this.desktop?.close();

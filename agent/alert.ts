@@ -2,7 +2,7 @@
  * Alert: what a rule raises and the sinks deliver. It carries everything a person needs (title,
  * message, remedy) with the placeholders already filled, and what a machine needs to dedupe it.
  */
-import type { Category, Program, Severity } from './event.js';
+import type { Category, Event, Program, Severity } from './event.js';
 
 export interface Alert {
   /** Stable identity of this alert: same rule, key and triggering line → same id (dedupe across restarts). */
@@ -46,9 +46,55 @@ export interface Alert {
 /** A sink delivers alerts somewhere: the desktop, the history file, stdout. */
 export interface Sink {
   readonly name: string;
-  /** May finish synchronously (return nothing): the gate then needs no promise for the alert. */
+  /**
+   * Called synchronously by the core, never awaited: a sink that finishes later (a network
+   * forwarder) is put behind a SinkQueue (sinks/queue.ts), which keeps its alerts in order.
+   */
   deliver(alert: Alert): Promise<void> | void;
   /** Writes out what the sink buffered (end of a replay, AlertGate.flush). */
   writeBuffered?(): void;
+  /** Resolves once every alert handed to the sink was delivered (SinkQueue; AlertGate.flush). */
+  drain?(): Promise<void>;
   close?(): Promise<void>;
+}
+
+/**
+ * A rule hit on its way to the gate, as the correlation stage (correlate/joins.ts) hands it on:
+ * the keys the gate decides on, computed before it, and the alert itself rendered only when the
+ * gate makes one (a repeat inside a throttle window is never rendered).
+ */
+export interface AlertOffer {
+  /** The rule's id. */
+  readonly rule: string;
+  /** When the hit happened on event time (the alert's time). */
+  readonly time: number;
+  /** The throttle window the hit falls in: its rule and the values of the rule's throttle key. */
+  readonly throttleKey: string;
+  readonly throttleMs: number;
+  /** The line it came from, and that line's event time (uniqueIds: a line's second hit of a rule). */
+  readonly raw: Event['raw'];
+  readonly eventTime: number;
+  /** The hashed id, once known (the gate sets it when it dedupes by id). */
+  id: string | undefined;
+  /** The id hashed from the rule and the line (rules/alerts.ts alertId). */
+  hashId(): string;
+  /** The attempt a repeat stands for in "(×N)" (correlate/keys.ts attemptKey). */
+  attempt(): string;
+  /** The notice board's story for this alert (its connection, else the alert alone). */
+  story(id: string): string;
+  /** The alert, rendered with `id`. */
+  render(id: string): Alert;
+}
+
+/** What the gate shows alerts through (sinks/notices.ts NoticeBoard): synchronous, flushed at the end. */
+export interface AlertNotifier {
+  offer(alert: Alert, story: string): void;
+  flush(): Promise<void>;
+  /** Notifications first shown so far (not updates). */
+  readonly shown: number;
+}
+
+/** An alert the gate made, as the join stage holds it for a partner: the current alert (merged or not). */
+export interface MadeAlert {
+  alert: Alert;
 }

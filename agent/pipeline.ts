@@ -1,20 +1,19 @@
 /**
- * The pipeline the daemon, `replay`, `parse` and `rules test` all share:
+ * The core the daemon, `replay`, `parse` and `rules test` all share:
  *
- *   RawLine ─router─▶ Event ─sessions─▶ Event+connection ─rules─▶ RuleHit ─gate─▶ sinks
+ *   RawLine ─router─▶ Event ─sessions─▶ Event+connection ─rules─▶ RuleHit ─joins─▶ AlertOffer ─gate─▶ sinks
  *
- * Events are handled strictly one at a time, in arrival order (json-rules-engine is asynchronous;
- * two runs in flight would share state), through an internal queue. A line whose events match no
- * rule needs no promise at all: when nothing is queued, handleRouted runs synchronously and returns
- * a promise only when it must wait (an alert for the sinks, a rule on json-rules-engine).
+ * Synchronous: a line's events are correlated, matched and turned into alerts before handleRouted
+ * returns, and nothing in it returns a promise. Sinks that finish later (forwarders) sit behind a
+ * bounded SinkQueue (sinks/queue.ts) and are never awaited here; tick() and end() are async only
+ * to wait for them (AlertGate.flush).
  */
 import type { Event } from './event.js';
 import type { LineRouter } from './parsers/router.js';
-import type { RawLine } from './sources/raw-line.js';
 import { Sessions } from './correlate/sessions.js';
 import type { RuleHit, RuleRunner } from './rules/runner.js';
 import type { AlertGate } from './sinks/gate.js';
-import { inOrder } from './in-order.js';
+import { JoinStage } from './correlate/joins.js';
 
 export interface PipelineStats {
   lines: number;
@@ -34,39 +33,20 @@ export interface PipelineOptions {
 export class Pipeline {
   readonly stats: PipelineStats = { lines: 0, events: 0, unknown: 0, alerts: 0 };
   readonly sessions: Sessions;
-  private queue: Promise<unknown> = Promise.resolve();
-  /** Calls queued or running; 0 lets handleRouted run synchronously. */
-  private pending = 0;
+  /** The client ↔ server join, between the rules and the gate (correlate/joins.ts). */
+  private readonly joins: JoinStage;
 
   constructor(private readonly o: PipelineOptions) {
     this.sessions = o.sessions ?? new Sessions();
+    this.joins = new JoinStage(o.gate);
   }
 
   get runner(): RuleRunner {
     return this.o.runner;
   }
 
-  /** Routes one line and handles its events; resolves once their alerts are handled. */
-  handleLine(raw: RawLine, router: LineRouter): Promise<Event[]> {
-    return this.serial(async () => {
-      const events = router.route(raw);
-      await this.processAll(events);
-      return events;
-    });
-  }
-
-  /**
-   * Handles the events of one line routed beforehand (replay merges several files by time).
-   * Returns undefined when it is done already, else a promise of when it is.
-   */
-  handleRouted(events: Event[]): Promise<void> | undefined {
-    if (this.pending > 0) return this.serial(() => this.processAll(events));
-    const wait = this.processAll(events);
-    return wait ? this.serial(() => wait) : undefined;
-  }
-
-  /** Counts the line, then handles its events in order; synchronous until something must wait. */
-  private processAll(events: Event[]): Promise<void> | undefined {
+  /** Counts one line and handles its events, routed beforehand (replay merges several files by time). */
+  handleRouted(events: Event[]): void {
     this.stats.lines++;
     for (const e of events) {
       if (e.kind === 'unknown') {
@@ -74,68 +54,44 @@ export class Pipeline {
         break;
       }
     }
-    return inOrder(events, this.processOne);
+    for (let i = 0; i < events.length; i++) this.process(events[i]!);
   }
 
   /** Handles an event that did not come from a line (process scan). */
-  handleEvent(e: Event): Promise<void> {
-    return this.serial(() => this.process(e));
+  handleEvent(e: Event): void {
+    this.process(e);
   }
 
   /** Delivers hits produced by the clock alone (live: a window ran out while nothing came). */
-  tick(): Promise<void> {
-    return this.serial(async () => {
-      await inOrder(this.o.runner.drain(), this.acceptOne);
-    });
+  tick(): void {
+    this.acceptAll(this.o.runner.drain());
   }
 
-  /** End of input (replay): what parsers held back, then absences decided by the end. */
-  end(routers: Iterable<LineRouter>): Promise<ReturnType<RuleRunner['endOfInput']>['open']> {
-    return this.serial(async () => {
-      for (const r of routers) for (const e of r.end()) await this.process(e);
-      const { hits, open } = this.o.runner.endOfInput();
-      await inOrder(hits, this.acceptOne);
-      await this.o.gate.flush();
-      return open;
-    });
+  /** End of input (replay): what parsers held back, then absences decided by the end; waits for the sinks. */
+  async end(routers: Iterable<LineRouter>): Promise<ReturnType<RuleRunner['endOfInput']>['open']> {
+    for (const r of routers) for (const e of r.end()) this.process(e);
+    const { hits, open } = this.o.runner.endOfInput();
+    this.acceptAll(hits);
+    await this.flush();
+    return open;
   }
 
-  /** One event: correlation, rules, and alerts; a promise only when something must be awaited. */
-  private process(e: Event): Promise<void> | undefined {
+  /** Releases what the join stage holds (replay) and waits for the sinks. */
+  flush(): Promise<void> {
+    return this.joins.flush();
+  }
+
+  /** One event: correlation, rules, and alerts. */
+  private process(e: Event): void {
     this.stats.events++;
     this.sessions.attach(e);
     const hits = this.o.runner.evaluate(e);
-    if (Array.isArray(hits)) return this.hits(e, hits);
-    return hits.then((h) => this.hits(e, h));
-  }
-
-  private hits(e: Event, hits: RuleHit[]): Promise<void> | undefined {
     this.o.onEvent?.(e, hits);
-    return inOrder(hits, this.acceptOne);
+    if (hits.length) this.acceptAll(hits);
   }
 
-  /** process(), made once for inOrder. */
-  private readonly processOne = (e: Event): Promise<void> | undefined => this.process(e);
-
-  /** A hit through the gate, counted when it made an alert; a promise only when the gate returns one. */
-  private readonly acceptOne = (h: RuleHit): Promise<void> | undefined => {
-    const a = this.o.gate.accept(h);
-    if (a instanceof Promise) {
-      return a.then((x) => {
-        if (x) this.stats.alerts++;
-      });
-    }
-    if (a) this.stats.alerts++;
-    return undefined;
-  };
-
-  private serial<T>(fn: () => Promise<T> | T): Promise<T> {
-    this.pending++;
-    const p = this.queue.then(fn);
-    this.queue = p.then(
-      () => void this.pending--,
-      () => void this.pending--,
-    );
-    return p;
+  /** Hits through the join stage and the gate, counted when they made an alert. */
+  private acceptAll(hits: readonly RuleHit[]): void {
+    for (let i = 0; i < hits.length; i++) if (this.joins.accept(hits[i]!)) this.stats.alerts++;
   }
 }

@@ -5,6 +5,7 @@
  *   CLIENT_PROGRAMS   correlate/sessions.ts    which programs open connections (client side)
  *   NOT_CONNECTIONS   correlate/sessions.ts    whose lines belong to no connection
  *   DEFAULT_PORTS     correlate/sessions.ts    a client's port when none is given
+ *   ONE_ATTEMPT_PER_RUN correlate/keys.ts      clients whose run is one attempt (a count of "(×N)")
  *   SERVER_PROGRAMS   sinks/ecs.ts             whose alerts name the client as the far end
  *   BINARIES          sources/process-scan.ts  process names, how people call them, restart hints
  *   SHIMS             install/service.ts       the wrappers `install --shims` writes
@@ -63,6 +64,12 @@ export interface ProgramEntry {
   sources: Partial<Record<PlatformId, (p: Paths) => ResolvedSource[]>>;
   /** Built-in rule files (rules/) about this program's events. */
   rules: readonly string[];
+  /**
+   * A client whose one run (one pid) is one attempt, however many connections it makes
+   * (xfreerdp 2 tries NLA, then TLS on a second connection): its repeats count per run in "(×N)".
+   * Remmina's one process makes many attempts, counted per connection.
+   */
+  oneAttemptPerRun?: boolean;
 }
 
 function parser(program: Program): ParserSpec {
@@ -81,16 +88,23 @@ const file = (path: string, program?: Program): ResolvedSource => ({ type: 'file
 /** The journal entries of a program: by its parser's identifiers (the same ones the router recognises). */
 const journal = (scope: 'system' | 'user', program: Program): ResolvedSource => ({ type: 'journal', scope, identifiers: [...parser(program).idents], isDefault: true });
 
+/** Rule files about every client: prompts nobody answers, a client running a replaced library. */
+const CLIENT_RULES = ['client-prompts.json', 'client-stale.json'] as const;
+
+/**
+ * A client's entry: its parser registered under its own name, its first binary's label, the rule
+ * files of every client after its own, no default sources unless given, counted per run unless said.
+ */
+function client(program: KnownProgram, e: Omit<ProgramEntry, 'program' | 'role' | 'parser' | 'sources' | 'label'> & Partial<Pick<ProgramEntry, 'sources' | 'label'>>): ProgramEntry {
+  return { program, role: 'client', parser: parser(program), label: e.binaries[0]!.label, oneAttemptPerRun: true, sources: {}, ...e, rules: [...e.rules, ...CLIENT_RULES] };
+}
+
 /** Every program connwatch parses, except `other` (a program sharing a log) and `connwatch` (the agent itself). */
 export type KnownProgram = Exclude<Program, 'other' | 'connwatch'>;
 
 export const PROGRAM_TABLE: Readonly<Record<KnownProgram, ProgramEntry>> = {
-  plink: {
-    program: 'plink',
+  plink: client('plink', {
     defaultPort: 22,
-    label: 'plink',
-    role: 'client',
-    parser: parser('plink'),
     binaries: [
       {
         name: 'plink',
@@ -102,8 +116,8 @@ export const PROGRAM_TABLE: Readonly<Record<KnownProgram, ProgramEntry>> = {
     ],
     shim: { name: 'plink', verbose: true },
     sources: { windows: (p) => plinkWindowsSources(p) },
-    rules: ['plink-auth.json', 'plink-hostkey.json', 'plink-kex.json', 'plink-network.json', 'plink-sshlog.json', 'client-prompts.json', 'client-stale.json'],
-  },
+    rules: ['plink-auth.json', 'plink-hostkey.json', 'plink-kex.json', 'plink-network.json', 'plink-sshlog.json'],
+  }),
   sshd: {
     program: 'sshd',
     label: 'sshd',
@@ -118,45 +132,27 @@ export const PROGRAM_TABLE: Readonly<Record<KnownProgram, ProgramEntry>> = {
     },
     rules: ['sshd-families.json', 'sshd-kex.json', 'sshd-server.json'],
   },
-  ssh: {
-    program: 'ssh',
+  ssh: client('ssh', {
     defaultPort: 22,
-    label: 'ssh',
-    role: 'client',
-    parser: parser('ssh'),
     binaries: [{ name: 'ssh', label: 'ssh', restartHint: 'exit the ssh session', remedy: 'exit the ssh session (type ~. if it hangs) and connect again' }],
-    sources: {},
-    rules: ['ssh-client.json', 'client-prompts.json', 'client-stale.json'],
-  },
-  rdesktop: {
-    program: 'rdesktop',
+    rules: ['ssh-client.json'],
+  }),
+  rdesktop: client('rdesktop', {
     defaultPort: 3389,
-    label: 'rdesktop',
-    role: 'client',
-    parser: parser('rdesktop'),
     binaries: [{ name: 'rdesktop', label: 'rdesktop', restartHint: 'close the rdesktop window', remedy: 'close the rdesktop window and connect again' }],
     shim: { name: 'rdesktop', verbose: false },
-    sources: {},
-    rules: ['rdesktop.json', 'client-prompts.json', 'client-stale.json'],
-  },
-  freerdp: {
-    program: 'freerdp',
+    rules: ['rdesktop.json'],
+  }),
+  freerdp: client('freerdp', {
     defaultPort: 3389,
     label: 'FreeRDP',
-    role: 'client',
-    parser: parser('freerdp'),
     binaries: ['xfreerdp', 'xfreerdp3', 'wlfreerdp', 'sdl-freerdp', 'sdl-freerdp3'].map(freerdpBinary),
     binaryPrefixes: ['xfreerdp', 'freerdp'],
     shim: { name: 'xfreerdp', verbose: true },
-    sources: {},
-    rules: ['freerdp.json', 'client-prompts.json', 'client-stale.json'],
-  },
-  remmina: {
-    program: 'remmina',
+    rules: ['freerdp.json'],
+  }),
+  remmina: client('remmina', {
     defaultPort: 3389,
-    label: 'Remmina',
-    role: 'client',
-    parser: parser('remmina'),
     binaries: [{ name: 'remmina', label: 'Remmina', restartHint: 'remmina -q', remedy: 'quit all Remmina windows (remmina -q) and start it again' }],
     shim: { name: 'remmina', verbose: false },
     sources: {
@@ -165,8 +161,9 @@ export const PROGRAM_TABLE: Readonly<Record<KnownProgram, ProgramEntry>> = {
         file('/tmp/remmina_log_file.log', 'remmina'),
       ],
     },
-    rules: ['freerdp.json', 'client-prompts.json', 'client-stale.json'],
-  },
+    rules: ['freerdp.json'],
+    oneAttemptPerRun: false,
+  }),
   dpkg: {
     program: 'dpkg',
     label: 'dpkg',
@@ -197,6 +194,9 @@ export const SERVER_PROGRAMS: readonly Program[] = PROGRAM_ENTRIES.filter((e) =>
 
 /** Programs whose lines never belong to a connection: package managers, `other`, the agent itself. */
 export const NOT_CONNECTIONS: readonly Program[] = ['other', 'connwatch', ...PROGRAM_ENTRIES.filter((e) => e.role === 'packages').map((e) => e.program)];
+
+/** Clients whose one run is one attempt (AlertGate's "(×N)" counts their runs, by pid). */
+export const ONE_ATTEMPT_PER_RUN: ReadonlySet<Program> = new Set(PROGRAM_ENTRIES.filter((e) => e.role === 'client' && e.oneAttemptPerRun).map((e) => e.program));
 
 /** A client's default port, by program. */
 export const DEFAULT_PORTS: Readonly<Partial<Record<Program, number>>> = Object.fromEntries(

@@ -6,9 +6,8 @@
  * says so fire (a prompt still waiting when the log ended); other open windows and unfinished
  * connections are returned for the summary.
  *
- * Files are read synchronously block by block and a line is handled without a promise unless it
- * produced an alert (see Pipeline.handleRouted): replay is CPU-bound, and a promise per line
- * cost as much as parsing it.
+ * Files are read synchronously block by block and every line is handled synchronously (see
+ * Pipeline.handleRouted): replay is CPU-bound, and a promise per line cost as much as parsing it.
  */
 import type { ConnectionFacts, Event, Program } from './event.js';
 import { LineRouter } from './parsers/router.js';
@@ -69,8 +68,7 @@ export async function replayFiles(files: readonly string[], pipeline: Pipeline, 
         }
       }
       if (!best) break;
-      const pending = pipeline.handleRouted(best.next!);
-      if (pending) await pending;
+      pipeline.handleRouted(best.next!);
       advance(best);
     }
   } finally {

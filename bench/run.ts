@@ -114,7 +114,6 @@ async function main(): Promise<void> {
       const tools: Tool[] = [
         connwatch,
         ...beforeTools(),
-        replayTool('connwatch replay, CONNWATCH_EVALUATOR=json-rules-engine', { ...process.env, CONNWATCH_EVALUATOR: 'json-rules-engine' }),
         fail2ban,
         ...FLOORS,
       ];

@@ -35,7 +35,7 @@ export function registerParse(program: Command): void {
     .action(async (files: string[], flags: { program?: Program; json?: boolean; all?: boolean }) => {
       files = await checkFiles(files);
       const clock = new VirtualClock(0);
-      const gate = new AlertGate({ record: [], notify: [] });
+      const gate = new AlertGate({ record: [] });
       const kinds = new Map<string, number>();
       const pipeline = new Pipeline({
         runner: new RuleRunner([], clock),

@@ -41,7 +41,7 @@ export function registerReplay(program: Command): void {
     // which connections an alert was raised for, so the summary does not call them unexplained
     const alerted = new Map<string, string>();
     const seen: Sink = { name: 'seen', deliver: (a) => void alerted.set(a.key, a.rule) };
-    const gate = new AlertGate({ record: [new PrinterSink(process.stdout, Boolean(flags.json)), seen], notify: [], uniqueIds: true, localIds: !flags.json });
+    const gate = new AlertGate({ record: [new PrinterSink(process.stdout, Boolean(flags.json)), seen], uniqueIds: true, localIds: !flags.json });
     const pipeline = new Pipeline({ runner: makeRunner(loaded, clock), gate });
     const shown = replayProgress(files, 'connwatch replay');
     const result = await replayFiles(files, pipeline, { ...(flags.program ? { program: flags.program } : {}), ...(shown.progress ? { progress: shown.progress } : {}) });

@@ -45,7 +45,7 @@ export async function buildReport(files: string[], flags: ReportFlags): Promise<
   const problems = problemsText(loaded);
   if (problems) process.stderr.write(`connwatch: rule files with errors (their rules are not used):\n${problems}\n`);
   const sink: Sink = { name: 'report', deliver: (a) => collector.alert(a) };
-  const gate = new AlertGate({ record: [sink], notify: [] });
+  const gate = new AlertGate({ record: [sink] });
   const pipeline = new Pipeline({ runner: makeRunner(loaded, new VirtualClock(0)), gate, onEvent: (e) => collector.event(e) });
   const shown = replayProgress(files, 'connwatch report');
   await replayFiles(files, pipeline, { ...(flags.program ? { program: flags.program } : {}), ...(shown.progress ? { progress: shown.progress } : {}) });

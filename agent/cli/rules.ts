@@ -111,7 +111,7 @@ export function registerRules(program: Command): void {
         done();
       },
     });
-    const gate = new AlertGate({ record: [new PrinterSink(collector, false)], notify: [] });
+    const gate = new AlertGate({ record: [new PrinterSink(collector, false)] });
     const explainLine = async (e: Event, hits: RuleHit[]): Promise<string> => {
       const lines = [`line ${e.raw.line ?? '?'}: ${e.raw.text}`, `  program: ${e.program}   parser pattern: ${e.pattern ?? '-'}`, `  event:   ${eventText(e)}`];
       if (e.connection) lines.push(`  connection: ${e.connection.id} (phase before: ${e.connection.phase})`);

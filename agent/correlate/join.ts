@@ -1,8 +1,8 @@
 /**
  * The client ↔ server join: which two rule hits may be one attempt seen from its two ends
  * (plink's "expected key exchange group packet" and sshd's "kex protocol error: type 30"), and
- * within which window. The gate holds a joinable alert for that window and merges its partner
- * into it (sinks/gate.ts); what may be joined is decided here, from the rules and the events'
+ * within which window. The join stage holds a joinable alert for that window and merges its
+ * partner into it (joins.ts); what may be joined is decided here, from the rules and the events'
  * hosts and connections.
  */
 import type { Event } from '../event.js';

@@ -102,10 +102,10 @@ export class AbsenceWindows {
     ws.set(key, w);
   }
 
-  /** The windows `e` closes (or confirms); a promise only when a closing condition runs on json-rules-engine. */
-  close(e: Event): Promise<void> | undefined {
+  /** The windows `e` closes (or confirms). */
+  close(e: Event): void {
     this.closeByKey(e);
-    return this.closeWithConditions(e);
+    this.closeWithConditions(e);
   }
 
   /**
@@ -175,32 +175,17 @@ export class AbsenceWindows {
     }
   }
 
-  /** Windows closed only by an event meeting expect.conditions (a promise only on json-rules-engine). */
-  private closeWithConditions(e: Event, maps: Iterable<RuleWindows> = this.windows.values()): Promise<void> | undefined {
-    if (e.kind === 'input.waiting' && e.detail.on !== 'socket') return undefined; // confirms a wait, closes nothing
-    let seen = 0;
-    for (const ws of maps) {
-      seen++;
+  /** Windows closed only by an event meeting expect.conditions. */
+  private closeWithConditions(e: Event): void {
+    if (e.kind === 'input.waiting' && e.detail.on !== 'socket') return; // confirms a wait, closes nothing
+    for (const ws of this.windows.values()) {
       if (ws.size === 0) continue;
       const match = ws.rule.expect!.match;
       if (!match) continue;
       const w = ws.get(keyOf(e, ws.rule.expect!.key));
-      if (!w || w.opener === e) continue;
-      const close = (yes: boolean) => {
-        if (!yes) return;
-        this.clock.cancel(w.timer);
-        ws.delete(w.key);
-      };
-      const m = match(e);
-      if (typeof m === 'boolean') close(m);
-      else {
-        const rest = (Array.isArray(maps) ? (maps as RuleWindows[]) : [...this.windows.values()]).slice(seen);
-        return m.then((yes) => {
-          close(yes);
-          return this.closeWithConditions(e, rest);
-        });
-      }
+      if (!w || w.opener === e || !match(e)) continue;
+      this.clock.cancel(w.timer);
+      ws.delete(w.key);
     }
-    return undefined;
   }
 }

@@ -1,8 +1,8 @@
 /**
  * Alerts made from rule hits: the rule's templates rendered with the event (rules/template.ts),
- * the evidence line, the id, and one alert made of the two ends of a joined attempt. The gate
- * (sinks/gate.ts) calls these only for hits that become alerts: a repeat a throttle folds is never
- * rendered.
+ * the evidence line, the id, and one alert made of the two ends of a joined attempt. The join
+ * stage (correlate/joins.ts) calls these, only for hits the gate makes alerts of: a repeat a
+ * throttle folds is never rendered.
  */
 import { hash } from 'node:crypto';
 import type { Alert } from '../alert.js';

@@ -1,9 +1,11 @@
 /**
  * Turns validated RuleSpecs into CompiledRules: templates compiled, durations in ms, key paths
- * resolved, and conditions loaded into json-rules-engine (one small engine per condition tree,
- * with our operators registered; `match` itself runs on fast-eval.ts, `explain` on the engine).
- * json-rules-engine is loaded, and a rule's engine built, only when first used (`rules test`,
- * CONNWATCH_EVALUATOR=json-rules-engine): the agent and replay start without it.
+ * resolved, and conditions compiled by fast-eval.ts into plain synchronous functions (`match`).
+ * json-rules-engine stays the reference semantics: `explain` (`rules test`: why a condition
+ * failed) and referenceMatcher (the differential test) run the same conditions on it, one small
+ * engine per condition tree with our operators registered, loaded and built only when first used:
+ * the agent and replay start without it. A condition fast-eval cannot run is an error of its rule
+ * (the loader names the file and the rule; the other rules load).
  * Rules are indexed by the program and kind their top-level `all` requires, so an event is only
  * run against rules that can apply to it.
  */
@@ -14,10 +16,10 @@ import { getter } from './fields.js';
 import { CUSTOM_OPERATOR_FNS } from './operators.js';
 import { factsOf, type Condition, type RuleSpec } from './spec.js';
 import { compileTemplate, type Template } from './template.js';
-import { compileFast } from './fast-eval.js';
+import { compileFast, factRefPath, isFactRef } from './fast-eval.js';
 
-/** Synchronous with the fast evaluator; a promise with json-rules-engine (callers await either). */
-export type Matcher = (e: Event) => boolean | Promise<boolean>;
+/** A compiled condition: synchronous, no promise (fast-eval.ts). */
+export type Matcher = (e: Event) => boolean;
 
 /** A leaf condition that failed, with the value the event had. */
 export interface FailedLeaf {
@@ -79,10 +81,19 @@ function forEngine(c: Condition): TopLevelCondition {
 
 let jre: Promise<{ Engine: typeof Engine }> | undefined;
 
+/** The fields a condition tree reads, with the ones its values name as `{"fact": …}`. */
+function factsRead(c: Condition, into = factsOf(c)): Set<string> {
+  if ('all' in c) for (const x of c.all) factsRead(x, into);
+  else if ('any' in c) for (const x of c.any) factsRead(x, into);
+  else if ('not' in c) factsRead(c.not, into);
+  else if ('value' in c && isFactRef(c.value)) into.add(factRefPath(c.value));
+  return into;
+}
+
 function engineFor(c: Condition): { run: (e: Event) => ReturnType<Engine['run']> } {
   let engine: Promise<Engine> | undefined;
   const conditions = forEngine(c);
-  const paths = [...factsOf(c)].map((p) => [p, getter(p)] as const);
+  const paths = [...factsRead(c)].map((p) => [p, getter(p)] as const);
   return {
     run: async (e: Event) => {
       engine ??= (jre ??= import('json-rules-engine')).then(({ Engine }) => {
@@ -99,13 +110,16 @@ function engineFor(c: Condition): { run: (e: Event) => ReturnType<Engine['run']>
 }
 
 /**
- * Matching uses fast-eval.ts (the same conditions compiled to plain functions, proven identical to
- * json-rules-engine by test/rules/fast-eval.test.ts); CONNWATCH_EVALUATOR=json-rules-engine, or a
- * condition fast-eval cannot reproduce, keeps json-rules-engine.
+ * Matching runs on fast-eval.ts (the conditions compiled to plain functions, proven identical to
+ * json-rules-engine by test/rules/fast-eval.test.ts). Throws (UnsupportedCondition) for a
+ * condition it cannot run: the loader reports that rule as broken.
  */
 export function compileMatcher(c: Condition): Matcher {
-  const fast = process.env.CONNWATCH_EVALUATOR === 'json-rules-engine' ? undefined : compileFast(c);
-  if (fast) return fast;
+  return compileFast(c);
+}
+
+/** The same condition on json-rules-engine, the reference semantics (the differential test). */
+export function referenceMatcher(c: Condition): (e: Event) => Promise<boolean> {
   const { run } = engineFor(c);
   return async (e: Event) => (await run(e)).events.length > 0;
 }
@@ -207,7 +221,7 @@ export class RuleIndex {
   /** program → kind → rules (nested maps: no key string to build per event). */
   private readonly cache = new Map<Program, Map<EventKind, CompiledRule[]>>();
   constructor(readonly rules: readonly CompiledRule[]) {
-    // Which rules name each rule in `joins` (the gate holds both sides' alerts for the join).
+    // Which rules name each rule in `joins` (the join stage holds both sides' alerts for the join).
     const byId = new Map(rules.map((r) => [r.id, r]));
     for (const r of rules) r.joinedBy.clear();
     for (const r of rules) {

@@ -18,12 +18,15 @@
  *     false) and then compare with JavaScript's own coercions; in/notIn use indexOf (===);
  *   - our operators (compile.ts addOperators) are the same functions.
  *
- * A condition this module cannot reproduce exactly (a `value` that is a fact reference
- * `{"fact": …}`, which the engine would resolve) is not compiled: compileFast returns undefined and
- * the caller keeps json-rules-engine for that rule.
+ *   - a `value` that is a fact reference `{"fact": "host"}` is that field of the same event (the
+ *     engine's almanac.getValue; compile.ts gives the engine the referenced fields too).
+ *
+ * This is THE evaluator: every condition the rule schema allows compiles. What still cannot (a fact
+ * reference with the engine's "path" or "params", or naming no event field) throws
+ * UnsupportedCondition, which the rule loader reports as an error of that rule in its file.
  */
 import type { Event } from '../event.js';
-import { getter } from './fields.js';
+import { checkFieldPath, getter } from './fields.js';
 import { CUSTOM_OPERATOR_FNS } from './operators.js';
 import type { Condition } from './spec.js';
 
@@ -50,16 +53,31 @@ export const FAST_OPERATORS: Readonly<Record<string, Op>> = {
   ...CUSTOM_OPERATOR_FNS,
 };
 
-class Unsupported extends Error {}
+/** A condition the evaluator cannot run; its message says what and how to write it instead. */
+export class UnsupportedCondition extends Error {}
 
-const isFactRef = (v: unknown): boolean => typeof v === 'object' && v !== null && Object.prototype.hasOwnProperty.call(v, 'fact');
+/** json-rules-engine's test for a fact reference (almanac.getValue). */
+export const isFactRef = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && Object.prototype.hasOwnProperty.call(v, 'fact');
+
+/** The event field a `value` of `{"fact": PATH}` names, checked. */
+export function factRefPath(v: Record<string, unknown>): string {
+  const extra = Object.keys(v).filter((k) => k !== 'fact');
+  if (typeof v.fact !== 'string') throw new UnsupportedCondition(`a value {"fact": …} must name an event field as a string, got ${JSON.stringify(v.fact)}`);
+  if (extra.length) throw new UnsupportedCondition(`a value {"fact": "${v.fact}"} may hold nothing but "fact" (it has ${extra.map((k) => `"${k}"`).join(', ')}): it names a field of the same event`);
+  const problem = checkFieldPath(v.fact);
+  if (problem) throw new UnsupportedCondition(`a value {"fact": …}: ${problem}`);
+  return v.fact;
+}
 
 function leaf(c: { fact: string; operator: string; value?: unknown }): Node {
   const op = Object.prototype.hasOwnProperty.call(FAST_OPERATORS, c.operator) ? FAST_OPERATORS[c.operator] : undefined;
-  if (!op) throw new Unsupported(`operator ${c.operator}`);
+  if (!op) throw new UnsupportedCondition(`unknown operator ${JSON.stringify(c.operator)}`);
   const value = 'value' in c ? c.value : true;
-  if (isFactRef(value)) throw new Unsupported('fact reference as value');
   const get = getter(c.fact);
+  if (isFactRef(value)) {
+    const other = getter(factRefPath(value));
+    return (e) => op(get(e), other(e));
+  }
   return (e) => op(get(e), value);
 }
 
@@ -96,19 +114,14 @@ function group(c: Condition): Node {
     const inner = node(c.not);
     return (e) => !inner(e);
   }
-  throw new Unsupported('not a boolean condition');
+  throw new UnsupportedCondition('not a condition: expected all, any, not or a fact');
 }
 
 /**
  * Compiles a validated condition tree. A bare leaf at the top is treated as `{"all": [leaf]}`, as
- * compile.ts hands it to json-rules-engine. Returns undefined for a tree it cannot reproduce exactly.
+ * compile.ts hands it to json-rules-engine. Throws UnsupportedCondition for a tree it cannot run.
  */
-export function compileFast(c: Condition): FastMatcher | undefined {
-  try {
-    const top = 'all' in c || 'any' in c || 'not' in c ? group(c) : list([leaf(c)], 'all');
-    return (e) => Boolean(top(e));
-  } catch (err) {
-    if (err instanceof Unsupported) return undefined;
-    throw err;
-  }
+export function compileFast(c: Condition): FastMatcher {
+  const top = 'all' in c || 'any' in c || 'not' in c ? group(c) : list([leaf(c)], 'all');
+  return (e) => Boolean(top(e));
 }

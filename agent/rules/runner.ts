@@ -80,30 +80,14 @@ export class RuleRunner {
     this.index = new RuleIndex(rules);
   }
 
-  /**
-   * Evaluates one event; returns the hits it caused, including absences that expired before it.
-   * Synchronous when every matcher involved is (the fast evaluator); a promise only when a rule
-   * runs on json-rules-engine.
-   */
-  evaluate(e: Event): RuleHit[] | Promise<RuleHit[]> {
+  /** Evaluates one event; returns the hits it caused, including absences that expired before it. */
+  evaluate(e: Event): RuleHit[] {
     this.clock.advanceTo(e.time);
-    const closing = this.windows.active ? this.windows.close(e) : undefined;
+    if (this.windows.active) this.windows.close(e);
     const candidates = this.index.candidates(e.program, e.kind);
-    if (closing) return closing.then(() => this.matchFrom(e, candidates, 0));
-    return this.matchFrom(e, candidates, 0);
-  }
-
-  private matchFrom(e: Event, candidates: readonly CompiledRule[], from: number): RuleHit[] | Promise<RuleHit[]> {
-    for (let i = from; i < candidates.length; i++) {
+    for (let i = 0; i < candidates.length; i++) {
       const rule = candidates[i]!;
-      const m = rule.match(e);
-      if (typeof m !== 'boolean') {
-        return m.then((yes) => {
-          if (yes) this.matched(rule, e);
-          return this.matchFrom(e, candidates, i + 1);
-        });
-      }
-      if (m) this.matched(rule, e);
+      if (rule.match(e)) this.matched(rule, e);
     }
     return this.drain();
   }

@@ -1,61 +1,39 @@
 /**
- * AlertGate: between the rules and the sinks. It turns rule hits into Alerts (rendered by
- * rules/alerts.ts, only for hits that become one), then decides what reaches a person:
+ * AlertGate: between the correlation stage and the sinks. It gets each rule hit as an AlertOffer
+ * (alert.ts: keys computed and the alert rendered by the stage before it, correlate/joins.ts) and
+ * decides what reaches a person:
  *
- *   - dedupe: an alert's id is derived from the rule, its key and the line that triggered it, so a
- *     line read again after a restart produces the same id; ids already delivered are remembered
+ *   - dedupe: an alert's id is derived from the rule and the line that triggered it, so a line
+ *     read again after a restart produces the same id; ids already delivered are remembered
  *     (persisted by the caller through `delivered`) and never notified twice;
  *   - throttle: at most one notification per rule and throttle key (default: host) per window;
  *     repeats inside the window only raise the count of the alert already shown;
- *   - fold: a notification waits `foldMs` (live) so that a burst becomes one notification with a count;
- *   - minimum severity for notifications (history keeps everything);
- *   - join (client ↔ server): a rule with `joins` and the rules it names see the same failed
- *     attempt from the two ends (plink's "expected key exchange group packet" and sshd's
- *     "kex protocol error: type 30"; which hits may join: correlate/join.ts). Their alerts are
- *     held for the join window; when the partner comes within `joinWithin` on event time for a
- *     compatible host (see hostsCompatible), ONE
- *     alert goes out: the declaring rule's, with the other's line, title and remedy merged in, under
- *     the id of whichever came first; the other is never recorded or notified on its own. Live
- *     (foldMs > 0) the first alert is recorded at once (history must not lose it in a crash) and
- *     the merge is recorded as an update of the same id; only the notification waits. In replay
- *     (foldMs 0) there is no wall clock to wait on: records are held on event time and released
- *     when a later alert is past the window, or at flush(), so replay prints what live shows.
+ *   - fold and severity: the notifier it is given (sinks/notices.ts NoticeBoard) shows the first
+ *     alert of an attempt at once and folds what follows into it; quiet hours and silences are
+ *     its business too.
+ *
+ * The client ↔ server join is not decided here: the join stage holds a joinable alert (open())
+ * and merges its partner into it (merge()); the gate only keeps the throttle windows and counts
+ * true for the alert it made. In replay (foldMs 0) a held alert's record waits until the stage
+ * releases it (send()), so replay prints what live shows.
  *
  * Sinks are called in order for each alert: `record` sinks (history, printers) get every alert
- * and every update of it (a count, a merged partner), under the same id. `notify` sinks (the
- * desktop) are reached through the NoticeBoard (notices.ts), live: the first alert of warning or
- * above of an attempt is shown at once, never held for a join or a fold, and what comes later for
- * the same attempt updates that notification in place.
+ * and every update of it (a count, a merged partner), under the same id, synchronously and never
+ * awaited (a sink that finishes later sits behind a SinkQueue, queue.ts).
  *
  * Counts are attempts: a repeat inside the throttle window raises "(×N)" only when it comes from
- * another attempt (another correlation key) than the ones already counted; a second rule hit or
- * a second line of the same attempt does not. A threshold alert stands for one occurrence (its
- * message says how many lines: {count}).
+ * another attempt (AlertOffer.attempt) than the ones already counted; a second rule hit or a
+ * second line of the same attempt does not. A threshold alert stands for one occurrence.
  */
-import type { Alert, Sink } from '../alert.js';
-import type { Severity } from '../event.js';
-import type { RuleHit } from '../rules/runner.js';
-import { keyOf } from '../correlate/keys.js';
-import { alertFromHit, alertId, mergeAlerts } from '../rules/alerts.js';
-import { joinable, joinWindow, sameAttempt } from '../correlate/join.js';
+import type { Alert, AlertNotifier, AlertOffer, MadeAlert, Sink } from '../alert.js';
 import { RecentMap, RecentSet } from '../recent.js';
-import { inOrder } from '../in-order.js';
-import { NoticeBoard } from './notices.js';
-
-export { hostsCompatible, sameAttempt } from '../correlate/join.js';
-export { alertFromHit, alertId, mergeAlerts } from '../rules/alerts.js';
 
 export interface GateOptions {
   /** Sinks that see every alert and every update of its count (history, stdout). */
   record: Sink[];
-  /** Sinks that notify a person (desktop): one notification per story, updated in place (notices.ts). */
-  notify: Sink[];
-  /** Minimum severity that is notified. Default "warning". */
-  minSeverity?: Severity;
-  /**
-   * Live (> 0) or replay (0). Live, it is also the least time between two updates of one
-   * notification; the first notification of a story never waits.
-   */
+  /** What shows alerts to a person (the NoticeBoard over the desktop); none in replay and tests. */
+  board?: AlertNotifier;
+  /** Live (> 0) or replay (0): live, a held alert is recorded at once; replay holds it on event time. */
   foldMs?: number;
   /** Ids already delivered (restored from state): never notified again. See newDeliveredSet. */
   delivered?: RecentSet<string>;
@@ -67,45 +45,24 @@ export interface GateOptions {
   uniqueIds?: boolean;
   /**
    * Replay printing texts: alert ids are never shown or saved, only told apart, so they are
-   * numbered instead of hashed (see idOf). Needs uniqueIds.
+   * numbered instead of hashed (see idFor). Needs uniqueIds.
    */
   localIds?: boolean;
   /** Called when an id was delivered, so the caller can persist it. */
   onDelivered?: (id: string) => void;
-  /** Quiet hours: notifications are held (kept in history) while this returns true. */
-  quiet?: (now: Date) => boolean;
-  /** A rule silenced for a host (a notification's "silence for a day"). */
-  silenced?: (rule: string, host: string | undefined, now: number) => boolean;
-  /** Wall clock of the notice board (tests). */
-  now?: () => number;
   log?: (level: 'warn' | 'error' | 'info', message: string) => void;
 }
 
-interface Shown {
-  alert: Alert;
+interface Shown extends MadeAlert {
   until: number;
-  /** The attempts (countedAs) counted into alert.count; bounded, see MAX_ATTEMPT_KEYS. */
+  /** The attempts counted into alert.count; bounded, see MAX_ATTEMPT_KEYS. */
   attempts: Set<string>;
-  /** Replay: the record waits until its join window passed (see Held). */
+  /** Replay: the record waits until its join window passed (the join stage holds it). */
   sent: boolean;
 }
 
 /** Attempt keys one throttle window remembers; past this every repeat counts. */
 const MAX_ATTEMPT_KEYS = 256;
-
-/** An alert of a joinable rule, waiting for its partner from the other end. */
-interface Held {
-  hit: RuleHit;
-  entry: Shown;
-  /** Latest event time a partner may have. */
-  deadline: number;
-  /** Already given to the record sinks (live). */
-  recorded: boolean;
-  /** The partner's alert was merged in. */
-  merged: boolean;
-  timer?: NodeJS.Timeout;
-}
-
 const MAX_THROTTLE_ENTRIES = 10_000;
 /**
  * A shown alert is forgotten this long after its throttle window ended (it throttles nothing any
@@ -120,104 +77,108 @@ const MAX_DELIVERED_IDS = 20_000;
 export function newDeliveredSet(ids: Iterable<string> = []): RecentSet<string> {
   return new RecentSet(MAX_DELIVERED_IDS, ids);
 }
-const MAX_HELD = 1_000;
-
-/** The throttle window a hit falls in: its rule and the values of the rule's throttle key. */
-function throttleKeyOf(hit: RuleHit): string {
-  return `${hit.rule.id}\u0000${keyOf(hit.event, hit.rule.throttle.key)}`;
-}
-
-/**
- * What one attempt is, for "(×N)": its correlation key with the far end's address and port. A
- * connection keeps one source port; sshd's lines without a pid (MaxStartups drops, written by the
- * listener) share a key, and their ports tell the clients apart.
- */
-function countedAs(hit: RuleHit): string {
-  const e = hit.event;
-  // one run of these clients is one attempt, however many connections it makes (xfreerdp 2 tries
-  // NLA, then TLS on a second connection); Remmina's one process makes many attempts
-  // (whose later lines may not repeat the port)
-  if (e.pid !== undefined && ONE_ATTEMPT_PER_RUN.has(e.program)) return `${e.program}\u0000${e.pid}`;
-  return `${hit.key}\u0000${e.host ?? ''}\u0000${e.port ?? ''}`;
-}
-const ONE_ATTEMPT_PER_RUN: ReadonlySet<string> = new Set(['plink', 'ssh', 'freerdp', 'rdesktop']);
-
-/**
- * The attempt an alert belongs to, for the notice board's stories: its connection (the alerts of
- * one plink run, one sshd connection), else the alert alone. Not the alert key: without a
- * connection that is program + host, and two Remmina processes that both run a replaced library
- * are two things to tell, not one.
- */
-function attemptOf(hit: RuleHit, id: string): string {
-  const c = hit.event.connection;
-  return c ? `connection:${c.id}` : `alert:${id}`;
-}
 
 export class AlertGate {
   private readonly shown = new RecentMap<string, Shown>(MAX_THROTTLE_ENTRIES);
   private readonly delivered: RecentSet<string>;
-  private held: Held[] = [];
+  /** Deliveries a sink returned as promises (see safe), awaited by flush(). */
+  private readonly inFlight = new Set<Promise<void>>();
   /** uniqueIds: the line of the last hit and the rules it hit (see sameLineAgain). */
-  private lastLine: { raw: RuleHit['event']['raw']; time: number; rules: string[] } | undefined;
+  private lastLine: { raw: AlertOffer['raw']; time: number; rules: string[] } | undefined;
   /** localIds: alerts made so far. */
   private made = 0;
   /** Event time of the hit being accepted, for isStale (no closure per hit). */
   private now = 0;
   private readonly isStale = (e: Shown): boolean => e.until + SHOWN_AFTER_WINDOW_MS < this.now && e.sent;
-  /** Live notifications (undefined without notify sinks: replay, `rules test`). */
-  readonly board: NoticeBoard | undefined;
-  readonly counts = { alerts: 0, notified: 0, suppressed: 0, duplicates: 0, joined: 0 };
+  readonly counts: { alerts: number; readonly notified: number; suppressed: number; duplicates: number; joined: number };
 
   constructor(private readonly o: GateOptions) {
     this.delivered = o.delivered ?? newDeliveredSet();
-    if (o.notify.length > 0) {
-      this.board = new NoticeBoard({
-        sinks: o.notify,
-        ...(o.minSeverity ? { minSeverity: o.minSeverity } : {}),
-        updateMs: o.foldMs ?? 0,
-        ...(o.quiet ? { quiet: o.quiet } : {}),
-        ...(o.silenced ? { silenced: o.silenced } : {}),
-        ...(o.now ? { now: o.now } : {}),
-        ...(o.log ? { log: o.log } : {}),
-        onShown: () => this.counts.notified++,
-      });
-    }
+    const board = o.board;
+    this.counts = {
+      alerts: 0,
+      get notified() {
+        return board?.shown ?? 0;
+      },
+      suppressed: 0,
+      duplicates: 0,
+      joined: 0,
+    };
   }
 
-  private get live(): boolean {
+  get live(): boolean {
     return (this.o.foldMs ?? 0) > 0;
   }
 
-  /**
-   * Turns a hit into an alert (or a count on the one shown), records it and offers it to the
-   * notice board. Synchronous unless a record sink returns a promise.
-   */
-  accept(hit: RuleHit): Alert | undefined | Promise<Alert | undefined> {
-    let id: string | undefined;
+  /** Dedupe: false for an alert delivered already (counted); the offer's id is set when hashed. */
+  admit(o: AlertOffer): boolean {
     if (this.o.uniqueIds) {
-      if (this.sameLineAgain(hit)) {
-        this.counts.duplicates++;
-        return undefined;
-      }
+      if (!this.sameLineAgain(o)) return true;
     } else {
-      id = alertId(hit);
-      if (this.delivered.has(id)) {
-        this.counts.duplicates++;
-        return undefined;
-      }
+      o.id = o.hashId();
+      if (!this.delivered.has(o.id)) return true;
     }
-    const releasing = this.releaseHeld(hit.time);
-    if (releasing) return releasing.then(() => this.acceptNow(hit, id));
-    return this.acceptNow(hit, id);
+    this.counts.duplicates++;
+    return false;
+  }
+
+  /** The event time of the offer being handled: shown alerts long past their window are forgotten. */
+  sweep(time: number): void {
+    this.now = time;
+    this.shown.forgetOldestWhile(this.isStale);
+  }
+
+  /** An offer no join concerns: a new alert (recorded, offered to the board) or a count on the one shown. */
+  accept(o: AlertOffer): Alert | undefined {
+    this.sweep(o.time);
+    this.counts.alerts++;
+    const prev = this.shown.get(o.throttleKey);
+    // A repeat inside the throttle window only raises a count: its texts are never rendered.
+    if (prev && o.time < prev.until) return this.repeat(prev, o);
+    const alert = o.render(this.idFor(o));
+    this.show(o, alert, true);
+    return this.tell(alert, o.story(alert.id));
   }
 
   /**
-   * The id of a hit's alert: its hash (alertId), or with localIds a number of this replay: with
+   * A joinable offer no partner took: a repeat (undefined), or a new alert the join stage holds.
+   * Live it is recorded and shown at once; replay records it when the stage sends it.
+   */
+  open(o: AlertOffer): MadeAlert | undefined {
+    this.counts.alerts++;
+    const prev = this.shown.get(o.throttleKey);
+    if (prev && o.time < prev.until) return this.repeat(prev, o);
+    const entry = this.show(o, o.render(this.idFor(o)), this.live);
+    if (this.live) this.tell(entry.alert, o.story(entry.alert.id));
+    return entry;
+  }
+
+  /**
+   * The join stage merged `partner` (whose own alert had `partnerId`) into a held alert: the
+   * merged alert replaces it, and repeats of either side's throttle window count into it.
+   */
+  merge(made: MadeAlert, merged: Alert, sides: readonly AlertOffer[], partner: AlertOffer, partnerId: string): void {
+    const entry = made as Shown;
+    entry.alert = merged;
+    for (const x of sides) this.shown.set(x.throttleKey, entry);
+    entry.attempts.add(partner.attempt());
+    this.markDelivered(partnerId);
+    this.counts.joined++;
+  }
+
+  /** A held alert's window ended in replay: its record goes out now (with its count). */
+  send(made: MadeAlert, story: string): void {
+    (made as Shown).sent = true;
+    this.tell(made.alert, story);
+  }
+
+  /**
+   * The id of an offer's alert: its hash, or with localIds a number of this replay: with
    * uniqueIds no two alerts made have the same hashed id (the same line's second hit of a rule
    * was dropped before), so numbering them tells them apart as the hashes do, in 6 characters.
    */
-  private idOf(hit: RuleHit): string {
-    return this.o.localIds ? `r${++this.made}` : alertId(hit);
+  idFor(o: AlertOffer): string {
+    return o.id ?? (this.o.localIds ? `r${++this.made}` : o.hashId());
   }
 
   /**
@@ -225,9 +186,9 @@ export class AlertGate {
    * other (its events are handled together; the windows it opened end together), so the last
    * line's rules are all there is to remember. The same line as lineIdentity tells it.
    */
-  private sameLineAgain(hit: RuleHit): boolean {
-    const raw = hit.event.raw;
-    const time = hit.event.time;
+  private sameLineAgain(o: AlertOffer): boolean {
+    const raw = o.raw;
+    const time = o.eventTime;
     const last = this.lastLine;
     if (
       last &&
@@ -238,192 +199,56 @@ export class AlertGate {
           ? last.raw.cursor === raw.cursor
           : last.raw.offset === undefined && last.raw.cursor === undefined && last.raw.line === raw.line && last.time === time)
     ) {
-      if (last.rules.includes(hit.rule.id)) return true;
-      last.rules.push(hit.rule.id);
+      if (last.rules.includes(o.rule)) return true;
+      last.rules.push(o.rule);
       return false;
     }
-    this.lastLine = { raw, time, rules: [hit.rule.id] };
+    this.lastLine = { raw, time, rules: [o.rule] };
     return false;
   }
 
-  /** accept() once the held alerts that are due went out; `id` undefined: hashed when an alert is made (uniqueIds). */
-  private acceptNow(hit: RuleHit, id: string | undefined): Alert | undefined | Promise<Alert | undefined> {
-    this.now = hit.time;
-    this.shown.forgetOldestWhile(this.isStale);
-    if (joinable(hit.rule)) return this.acceptJoinable(hit, id);
-    this.counts.alerts++;
-    const throttleKey = throttleKeyOf(hit);
-    const prev = this.shown.get(throttleKey);
-    // A repeat inside the throttle window only raises a count: its texts are never rendered.
-    if (prev && hit.time < prev.until) return this.repeat(prev, hit, id);
-    const alert = alertFromHit(hit, id ?? this.idOf(hit));
-    this.show(throttleKey, hit, alert, true);
-    return this.tell(alert, attemptOf(hit, alert.id));
-  }
-
   /** Records an alert (new, or a new version of one) and offers it to the board; the alert back. */
-  private tell(alert: Alert, attempt: string, time?: number): Alert | Promise<Alert> {
-    const recording = this.recordAll(alert, time);
-    if (!recording) {
-      this.board?.offer(alert, attempt);
-      return alert;
-    }
-    return recording.then(() => {
-      this.board?.offer(alert, attempt);
-      return alert;
-    });
-  }
-
-  /** A rule that joins: merged into a held partner's alert, or held itself for the partner. */
-  private acceptJoinable(hit: RuleHit, id: string | undefined): Alert | undefined | Promise<Alert | undefined> {
-    // Merged into the partner's alert, which was counted and returned when it came: nothing new.
-    const joined = this.joinHeld(hit, id);
-    if (joined instanceof Promise) return joined.then((merged) => (merged ? undefined : this.holdNew(hit, id)));
-    if (joined) return undefined;
-    return this.holdNew(hit, id);
-  }
-
-  /** A joinable hit no partner took: a repeat, or a new alert held for its partner (rendered only then). */
-  private holdNew(hit: RuleHit, id: string | undefined): Alert | undefined | Promise<Alert | undefined> {
-    this.counts.alerts++;
-    const throttleKey = throttleKeyOf(hit);
-    const prev = this.shown.get(throttleKey);
-    if (prev && hit.time < prev.until) return this.repeat(prev, hit, id);
-    const alert = alertFromHit(hit, id ?? this.idOf(hit));
-    const entry = this.show(throttleKey, hit, alert, this.live);
-    const holding = this.hold(hit, entry);
-    return holding ? holding.then(() => alert) : alert;
+  tell(alert: Alert, story: string, time?: number): Alert {
+    for (const sink of this.o.record) this.safe(sink, time === undefined ? alert : { ...alert, time });
+    this.o.board?.offer(alert, story);
+    return alert;
   }
 
   /**
    * A repeat inside the throttle window: the shown alert's count goes up when it is another
    * attempt, and the record sinks and the board hear of it.
    */
-  private repeat(prev: Shown, hit: RuleHit, id: string | undefined): Promise<undefined> | undefined {
+  private repeat(prev: Shown, o: AlertOffer): undefined {
     this.counts.suppressed++;
-    if (id !== undefined) this.markDelivered(id);
-    // a partner rule whose throttle window the merged alert took over (joinHeld): absorbed, not
+    if (o.id !== undefined) this.markDelivered(o.id);
+    // a partner rule whose throttle window the merged alert took over (merge): absorbed, not
     // counted; "(×N)" counts the lead rule's attempts (plink's next "host key not cached" is not
     // another hang, and the server's line of a second attempt is not a third)
-    if (prev.alert.rule !== hit.rule.id) return undefined;
-    const attempt = countedAs(hit);
+    if (prev.alert.rule !== o.rule) return undefined;
+    const attempt = o.attempt();
     if (prev.attempts.has(attempt)) return undefined;
     if (prev.attempts.size < MAX_ATTEMPT_KEYS) prev.attempts.add(attempt);
     prev.alert.count += 1;
     if (!prev.sent) return undefined; // replay: the held record goes out with its count
-    const told = this.tell(prev.alert, attemptOf(hit, prev.alert.id), hit.time);
-    return told instanceof Promise ? told.then(() => undefined) : undefined;
+    this.tell(prev.alert, o.story(prev.alert.id), o.time);
+    return undefined;
   }
 
-  private show(throttleKey: string, hit: RuleHit, alert: Alert, sent: boolean): Shown {
-    const entry: Shown = { alert, until: alert.time + hit.rule.throttle.withinMs, attempts: new Set([countedAs(hit)]), sent };
+  private show(o: AlertOffer, alert: Alert, sent: boolean): Shown {
+    const entry: Shown = { alert, until: alert.time + o.throttleMs, attempts: new Set([o.attempt()]), sent };
     // a new window for the key: it becomes the newest entry, so the 10,000 cap forgets idle keys
     // first (a key kept at its first place, like an alert without host, was forgotten again and again)
-    this.shown.delete(throttleKey);
-    this.shown.set(throttleKey, entry);
+    this.shown.delete(o.throttleKey);
+    this.shown.set(o.throttleKey, entry);
     this.markDelivered(alert.id);
     return entry;
   }
 
-  /**
-   * Every record sink in turn (a sink's own copy when `time` updates it); a promise only when a
-   * sink returns one.
-   */
-  private recordAll(alert: Alert, time?: number): Promise<void> | undefined {
-    return inOrder(this.o.record, (sink) => this.safe(sink, time === undefined ? alert : { ...alert, time }));
-  }
-
-  /**
-   * Keeps a joinable alert for its window, so that its partner from the other end merges into
-   * it. Live, the alert was recorded and shown at once (the header); replay holds the record on
-   * event time.
-   */
-  private hold(hit: RuleHit, entry: Shown): Promise<void> | undefined {
-    const windowMs = Math.max(hit.rule.join?.withinMs ?? 0, ...hit.rule.joinedBy.values());
-    const h: Held = { hit, entry, deadline: entry.alert.time + windowMs, recorded: this.live, merged: false };
-    const keep = (): void => {
-      if (this.live) h.timer = setTimeout(() => this.release(h), windowMs);
-      h.timer?.unref?.();
-      this.held.push(h);
-      if (this.held.length > MAX_HELD) void this.release(this.held[0]!);
-    };
-    if (!this.live) {
-      keep();
-      return undefined;
-    }
-    const told = this.tell(entry.alert, attemptOf(hit, entry.alert.id));
-    if (told instanceof Promise) return told.then(keep);
-    keep();
-    return undefined;
-  }
-
-  /** Merges the hit's alert into a held partner, when there is one; returns the merged alert (already delivered). */
-  private joinHeld(hit: RuleHit, id: string | undefined): Alert | undefined | Promise<Alert | undefined> {
-    for (const h of this.held) {
-      const w = joinWindow(h.hit.rule, hit.rule);
-      // hit.time is the time its alert would have
-      if (!w || Math.abs(h.entry.alert.time - hit.time) > w.withinMs) continue;
-      const [primary, other] = w.primary === 'a' ? [h.hit, hit] : [hit, h.hit];
-      if (!sameAttempt(primary.event, other.event)) continue;
-      const alert = alertFromHit(hit, id ?? this.idOf(hit));
-      const first = h.entry.alert;
-      const merged = mergeAlerts(w.primary === 'a' ? first : alert, w.primary === 'a' ? alert : first, first.id, first.count);
-      h.entry.alert = merged;
-      h.merged = true;
-      // Repeats of either side within its throttle window now count into the merged alert.
-      for (const x of [h.hit, hit]) this.shown.set(throttleKeyOf(x), h.entry);
-      h.entry.attempts.add(countedAs(hit));
-      this.markDelivered(alert.id);
-      this.counts.joined++;
-      if (!this.live) {
-        const releasing = this.release(h);
-        return releasing ? releasing.then(() => merged) : merged;
-      }
-      // live: the merge is recorded and shown as an update of the first alert, under its id
-      this.dropHeld(h);
-      const told = this.tell(merged, attemptOf(h.hit, merged.id));
-      return told instanceof Promise ? told.then(() => merged) : merged;
-    }
-    return undefined;
-  }
-
-  /** Held alerts whose window ended before `time` (event time) go out, oldest first. */
-  private releaseHeld(time: number): Promise<void> | undefined {
-    if (this.held.length === 0) return undefined;
-    let any = false;
-    for (const h of this.held) if (h.deadline < time && !h.timer) {
-      any = true;
-      break;
-    }
-    if (!any) return undefined;
-    const due = this.held.filter((h) => h.deadline < time && !h.timer);
-    return due.length ? inOrder(due, (h) => this.release(h)) : undefined;
-  }
-
-  private dropHeld(h: Held): boolean {
-    const i = this.held.indexOf(h);
-    if (i < 0) return false;
-    this.held.splice(i, 1);
-    if (h.timer) clearTimeout(h.timer);
-    return true;
-  }
-
-  /** A held alert's window ended: replay records it now (merged or alone); live it was recorded already. */
-  private release(h: Held): Promise<void> | undefined {
-    if (!this.dropHeld(h)) return undefined;
-    if (h.recorded) return undefined;
-    h.entry.sent = true;
-    const told = this.tell(h.entry.alert, attemptOf(h.hit, h.entry.alert.id));
-    return told instanceof Promise ? told.then(() => undefined) : undefined;
-  }
-
-  /**
-   * Replay: releases what is held. Live, nothing held waits (it was recorded and shown at once;
-   * it is kept only for a partner to merge into). Then waits for the notifications in flight.
-   */
+  /** Waits for the notifications and the sinks' deliveries in flight, then writes what sinks buffered. */
   async flush(): Promise<void> {
-    if (!this.live) for (const h of [...this.held]) await this.release(h);
-    await this.board?.flush();
+    await this.o.board?.flush();
+    for (const s of this.o.record) await s.drain?.();
+    while (this.inFlight.size) await Promise.all([...this.inFlight]);
     for (const s of this.o.record) s.writeBuffered?.();
   }
 
@@ -433,15 +258,20 @@ export class AlertGate {
     this.o.onDelivered?.(id);
   }
 
-  /** A sink's delivery, its failure logged and never thrown; a promise only when the sink returned one. */
-  private safe(sink: Sink, alert: Alert): Promise<void> | undefined {
+  /**
+   * A sink's delivery, its failure logged and never thrown. Never awaited: a sink that works
+   * asynchronously sits behind a SinkQueue (queue.ts), which keeps its order; a promise a sink
+   * returns anyway is kept only for flush().
+   */
+  private safe(sink: Sink, alert: Alert): void {
     const failed = (err: unknown): void => this.o.log?.('error', `sink ${sink.name} failed for alert ${alert.rule}: ${(err as Error).message}`);
     try {
       const p = sink.deliver(alert);
-      return p ? p.catch(failed) : undefined;
+      if (!p) return;
+      const done = p.catch(failed).finally(() => this.inFlight.delete(done));
+      this.inFlight.add(done);
     } catch (err) {
       failed(err);
-      return undefined;
     }
   }
 }

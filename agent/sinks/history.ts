@@ -56,7 +56,7 @@ export class HistorySink implements Sink {
     }
   }
 
-  async deliver(alert: Alert): Promise<void> {
+  deliver(alert: Alert): void {
     const firstSeen = this.first.get(alert.id) ?? alert.time;
     this.first.set(alert.id, firstSeen);
     if (this.first.size > this.keep * 2) this.first.delete(this.first.keys().next().value!);

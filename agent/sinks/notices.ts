@@ -4,8 +4,8 @@
  *
  *   - a story is one failed attempt as a person lives it: the alerts of one attempt (the same
  *     correlation key: a connection, or program + host) within ATTEMPT_MS of each other, the
- *     other end's line merged in by the gate's join, and the repeats the gate counts into the
- *     alert it shows. Its notification keeps the id of the story's first alert; the desktop sink
+ *     other end's line merged in by the join stage (correlate/joins.ts), and the repeats the
+ *     gate counts into the alert it shows. Its notification keeps the id of the story's first alert; the desktop sink
  *     replaces the notification already on screen when the same id comes again;
  *   - shown at once: the first time a story holds an alert of the minimum severity or above, it
  *     is sent within GATHER_MS (no hold for a join, no folding; the gathering lets the rule hits
@@ -27,7 +27,7 @@
  * Synchronous: offer() decides at once and hands the delivery to the sinks without waiting;
  * flush() waits for what is in flight.
  */
-import type { Alert, Sink } from '../alert.js';
+import type { Alert, AlertNotifier, Sink } from '../alert.js';
 import { SEVERITIES, type Severity } from '../event.js';
 import { RecentMap } from '../recent.js';
 
@@ -50,8 +50,6 @@ export interface NoticeBoardOptions {
   silenced?: (rule: string, host: string | undefined, now: number) => boolean;
   /** Wall clock, ms (tests may drive it). */
   now?: () => number;
-  /** Told once per notification first shown (not for updates). */
-  onShown?: (alert: Alert) => void;
   log?: (level: 'warn' | 'error' | 'info', message: string) => void;
 }
 
@@ -142,7 +140,7 @@ function summaryView(s: Summary): Alert {
   };
 }
 
-export class NoticeBoard {
+export class NoticeBoard implements AlertNotifier {
   private readonly byAlert = new RecentMap<string, Story>(MAX_STORIES);
   private readonly byAttempt = new RecentMap<string, Story>(MAX_STORIES);
   private readonly recentShown: number[] = [];
@@ -150,6 +148,10 @@ export class NoticeBoard {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly now: () => number;
   readonly counts = { shown: 0, updated: 0, summarised: 0 };
+  /** Notifications first shown, own or summary, not updates (the gate's `notified`). */
+  get shown(): number {
+    return this.counts.shown;
+  }
 
   constructor(private readonly o: NoticeBoardOptions) {
     this.now = o.now ?? Date.now;
@@ -198,7 +200,6 @@ export class NoticeBoard {
     story.shown = 'own';
     this.recentShown.push(now);
     this.counts.shown++;
-    this.o.onShown?.(view);
     this.send(story, view, now);
   }
 
@@ -214,6 +215,7 @@ export class NoticeBoard {
       else this.send(s, viewOf(s), this.now());
     }
     while (this.inFlight.size) await Promise.all([...this.inFlight]);
+    for (const sink of this.o.sinks) await sink.drain?.();
   }
 
   private showable(view: Alert, now: number): boolean {
@@ -225,11 +227,9 @@ export class NoticeBoard {
   /** More than BURST_MAX notifications shown within BURST_MS: the next ones join a summary. */
   private bursting(now: number): boolean {
     while (this.recentShown.length && now - this.recentShown[0]! > BURST_MS) this.recentShown.shift();
-    if (this.recentShown.length < BURST_MAX) {
-      if (this.summary && now - this.summary.story.lastOffer > BURST_MS) this.summary = undefined;
-      return false;
-    }
-    return true;
+    if (this.recentShown.length >= BURST_MAX) return true;
+    if (this.summary && now - this.summary.story.lastOffer > BURST_MS) this.summary = undefined;
+    return false;
   }
 
   private addToSummary(story: Story, now: number): void {
@@ -248,9 +248,7 @@ export class NoticeBoard {
     story.summary = s;
     this.counts.summarised++;
     if (!fresh) return this.updateSummary(s, now);
-    const view = summaryView(s);
-    this.o.onShown?.(view);
-    this.send(s.story, view, now);
+    this.send(s.story, summaryView(s), now);
   }
 
   private updateSummary(s: Summary, now: number): void {
@@ -283,16 +281,13 @@ export class NoticeBoard {
     story.lastSent = now;
     story.sentSeverity = view.severity;
     for (const sink of this.o.sinks) {
-      let p: Promise<void> | void;
       try {
-        p = sink.deliver({ ...view });
-      } catch (err) {
-        this.failed(sink, view, err);
-        continue;
-      }
-      if (p) {
+        const p = sink.deliver({ ...view });
+        if (!p) continue;
         const tracked = p.catch((err: unknown) => this.failed(sink, view, err)).finally(() => this.inFlight.delete(tracked));
         this.inFlight.add(tracked);
+      } catch (err) {
+        this.failed(sink, view, err);
       }
     }
   }

@@ -17,8 +17,8 @@ import { describe, expect, it } from 'vitest';
 import { Sessions } from '../../agent/correlate/sessions.js';
 import type { Event } from '../../agent/event.js';
 import { LineRouter } from '../../agent/parsers/router.js';
-import { compileMatcher } from '../../agent/rules/compile.js';
-import { compileFast, FAST_OPERATORS } from '../../agent/rules/fast-eval.js';
+import { referenceMatcher } from '../../agent/rules/compile.js';
+import { compileFast, FAST_OPERATORS, UnsupportedCondition } from '../../agent/rules/fast-eval.js';
 import { getter } from '../../agent/rules/fields.js';
 import { OPERATORS, validateRuleFile, type Condition, type RuleFile } from '../../agent/rules/spec.js';
 
@@ -76,17 +76,9 @@ function ruleConditions(): Named[] {
   return out;
 }
 
-/** json-rules-engine through compile.ts's escape hatch. */
+/** json-rules-engine, the reference semantics (compile.ts). */
 function reference(c: Condition): (e: Event) => Promise<boolean> {
-  const before = process.env.CONNWATCH_EVALUATOR;
-  process.env.CONNWATCH_EVALUATOR = 'json-rules-engine';
-  try {
-    const m = compileMatcher(c);
-    return async (e) => m(e);
-  } finally {
-    if (before === undefined) delete process.env.CONNWATCH_EVALUATOR;
-    else process.env.CONNWATCH_EVALUATOR = before;
-  }
+  return referenceMatcher(c);
 }
 
 async function compare(c: Condition, events: readonly Event[], label: string): Promise<{ matched: number }> {
@@ -229,8 +221,44 @@ describe('fast-eval gives exactly what json-rules-engine gives', () => {
       { all: [{ fact: 'detail.nosuchfield', operator: 'lessThan', value: 5 } as Condition] },
       { all: [{ fact: 'raw.text', operator: 'contains', value: 'a' } as Condition] },
       { all: [{ fact: 'raw.text', operator: 'doesNotContain', value: 'a' } as Condition] },
+      // a value that names another field of the same event (json-rules-engine resolves it)
+      { all: [{ fact: 'host', operator: 'equal', value: { fact: 'user' } } as Condition] },
+      { all: [{ fact: 'host', operator: 'equal', value: { fact: 'connection.host' } } as Condition] },
+      { all: [{ fact: 'port', operator: 'lessThan', value: { fact: 'connection.port' } } as Condition] },
+      { any: [{ fact: 'raw.text', operator: 'includes', value: { fact: 'host' } } as Condition, { fact: 'user', operator: 'notEqual', value: { fact: 'detail.nosuchfield' } } as Condition] },
+      { not: { fact: 'detail.reason', operator: 'matches', value: { fact: 'host' } } as Condition },
     ];
     for (const [i, c] of corners.entries()) await compare(c, [e, ...edgeEvents(e)], `corner #${i}`);
-    expect(compileFast({ all: [{ fact: 'host', operator: 'equal', value: { fact: 'user' } } as Condition] })).toBeUndefined();
+  });
+
+  it('fact references over the whole corpus: every field against every other', async () => {
+    const fields = ['host', 'user', 'port', 'pid', 'connection.host', 'connection.port', 'connection.user', 'detail.host', 'detail.user', 'detail.port'];
+    const step = Math.max(1, Math.floor(events.length / 300));
+    const sample = events.filter((_, i) => i % step === 0);
+    let matched = 0;
+    for (const a of fields) {
+      for (const b of fields) {
+        if (a === b) continue;
+        for (const operator of ['equal', 'notEqual', 'lessThan', 'includes']) {
+          matched += (await compare({ all: [{ fact: a, operator, value: { fact: b } } as Condition] }, sample, `${a} ${operator} {fact: ${b}}`)).matched;
+        }
+      }
+    }
+    expect(matched).toBeGreaterThan(100);
+  });
+
+  it('refuses, with a message, only what no rule file can mean: a reference with "path" or to no field', () => {
+    const refuse = (value: unknown): string => {
+      try {
+        compileFast({ all: [{ fact: 'host', operator: 'equal', value } as Condition] });
+      } catch (err) {
+        expect(err).toBeInstanceOf(UnsupportedCondition);
+        return (err as Error).message;
+      }
+      throw new Error(`compiled ${JSON.stringify(value)}`);
+    };
+    expect(refuse({ fact: 'user', path: '$.x' })).toMatch(/may hold nothing but "fact".*"path"/);
+    expect(refuse({ fact: 'nosuch' })).toMatch(/unknown field "nosuch"/);
+    expect(refuse({ fact: 3 })).toMatch(/must name an event field as a string/);
   });
 });

@@ -151,6 +151,18 @@ describe('loading layers', () => {
     expect(loadRules([{ dir: d, builtin: false }]).rules).toEqual([]);
   });
 
+  it('a condition the evaluator cannot run is an error of its rule in its file; the other files load', () => {
+    const d = join(root, 'uncompilable');
+    const bad = { ...spec('x.bad'), conditions: { all: [{ fact: 'host', operator: 'equal', value: { fact: 'user', path: '$.name' } }] } };
+    write(d, 'a.json', { rules: [bad] });
+    write(d, 'b.json', { rules: [spec('x.good'), { ...spec('x.ref'), conditions: { all: [{ fact: 'host', operator: 'notEqual', value: { fact: 'connection.host' } }] } }] });
+    const loaded = loadRules([{ dir: d, builtin: false }]);
+    expect(loaded.problems.map((p) => `${p.file}|${p.rule}|${p.message}`)).toEqual([
+      `${join(d, 'a.json')}|x.bad|cannot be compiled: a value {"fact": "user"} may hold nothing but "fact" (it has "path"): it names a field of the same event`,
+    ]);
+    expect(loaded.rules.map((r) => r.id)).toEqual(['x.good', 'x.ref']);
+  });
+
   it('disabled ids are loaded but not enabled', () => {
     const d = join(root, 'disabled');
     write(d, 'r.json', { rules: [spec('x.on'), spec('x.off')] });

@@ -37,7 +37,7 @@ const rules = loadRules([{ dir: builtinRulesDir(), builtin: true }]);
 
 /** Replays files through the built-in rules; every record the gate makes reaches `sinks`. */
 export async function replayInto(files: string[], sinks: Sink[]): Promise<AlertGate> {
-  const gate = new AlertGate({ record: sinks, notify: [] });
+  const gate = new AlertGate({ record: sinks });
   const pipeline = new Pipeline({ runner: new RuleRunner(rules.rules, new VirtualClock(0)), gate });
   await replayFiles(files, pipeline, { startTime: Date.UTC(2026, 10, 21, 12) });
   await gate.flush();

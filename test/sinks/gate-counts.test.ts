@@ -10,7 +10,9 @@ import type { Event } from '../../agent/event.js';
 import { compileRule } from '../../agent/rules/compile.js';
 import type { RuleHit } from '../../agent/rules/runner.js';
 import type { RuleSpec } from '../../agent/rules/spec.js';
+import { JoinStage } from '../../agent/correlate/joins.js';
 import { AlertGate } from '../../agent/sinks/gate.js';
+import { NoticeBoard } from '../../agent/sinks/notices.js';
 
 const rule = compileRule(
   {
@@ -58,7 +60,7 @@ class Last implements Sink {
 function gate() {
   const record = new Last();
   const notify = new Last();
-  const g = new AlertGate({ record: [record], notify: [notify], foldMs: 1 });
+  const g = new JoinStage(new AlertGate({ record: [record], board: new NoticeBoard({ sinks: [notify], updateMs: 1 }), foldMs: 1 }));
   return { g, record, notify };
 }
 
@@ -72,27 +74,27 @@ describe('counts mean attempts', () => {
       if (port !== undefined) h.event.port = port;
       return h;
     };
-    await g.accept(run('c1', 4242, 3390));
-    await g.accept(run('c2', 4242));
+    g.accept(run('c1', 4242, 3390));
+    g.accept(run('c2', 4242));
     expect(record.last.count).toBe(1);
-    await g.accept(run('c3', 4343, 3390));
+    g.accept(run('c3', 4343, 3390));
     await g.flush();
     expect(record.last.count).toBe(2);
   });
 
   it('two lines (two hits) of ONE attempt: ×1', async () => {
     const { g, record } = gate();
-    await g.accept(hit('plink:capture:100', '192.0.2.1'));
-    await g.accept(hit('plink:capture:100', '192.0.2.1'));
+    g.accept(hit('plink:capture:100', '192.0.2.1'));
+    g.accept(hit('plink:capture:100', '192.0.2.1'));
     expect(record.last.count).toBe(1);
     expect(new Set(record.seen.map((a) => a.id)).size).toBe(1);
   });
 
   it('a second attempt at the same host: ×2, as an update of the same alert; another host: its own', async () => {
     const { g, record, notify } = gate();
-    await g.accept(hit('plink:capture:100', '192.0.2.1'));
-    await g.accept(hit('plink:capture:200', '192.0.2.1'));
-    await g.accept(hit('plink:capture:300', '192.0.2.2'));
+    g.accept(hit('plink:capture:100', '192.0.2.1'));
+    g.accept(hit('plink:capture:200', '192.0.2.1'));
+    g.accept(hit('plink:capture:300', '192.0.2.2'));
     await g.flush();
     const at1 = record.seen.filter((a) => a.host === '192.0.2.1');
     expect(at1.map((a) => a.count)).toEqual([1, 2]);
@@ -103,8 +105,8 @@ describe('counts mean attempts', () => {
 
   it('a threshold hit of 3 lines, then of 5: one occurrence, ×1, the lines in the message', async () => {
     const { g, record } = gate();
-    await g.accept(hit('192.0.2.9', '192.0.2.9', 3));
-    await g.accept(hit('192.0.2.9', '192.0.2.9', 5));
+    g.accept(hit('192.0.2.9', '192.0.2.9', 3));
+    g.accept(hit('192.0.2.9', '192.0.2.9', 5));
     expect(record.last.count).toBe(1);
     expect(record.seen[0]!.message).toBe('3 lines');
   });

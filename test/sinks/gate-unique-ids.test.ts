@@ -21,7 +21,7 @@ import { builtinRules } from '../rules/builtin/run.js';
 async function deliveries(files: string[], uniqueIds: boolean, localIds = false): Promise<{ got: Alert[]; duplicates: number }> {
   const got: Alert[] = [];
   const sink: Sink = { name: 'collect', deliver: (a) => void got.push(structuredClone(a)) };
-  const gate = new AlertGate({ record: [sink], notify: [], uniqueIds, localIds });
+  const gate = new AlertGate({ record: [sink], uniqueIds, localIds });
   const pipeline = new Pipeline({ runner: new RuleRunner(builtinRules().rules, new VirtualClock(0)), gate });
   await replayFiles(files, pipeline, { startTime: Date.UTC(2026, 10, 21, 12) });
   return { got, duplicates: gate.counts.duplicates };

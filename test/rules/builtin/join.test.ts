@@ -13,7 +13,9 @@ import { VirtualClock } from '../../../agent/correlate/clock.js';
 import { Pipeline } from '../../../agent/pipeline.js';
 import { replayFiles } from '../../../agent/replay.js';
 import { RuleRunner } from '../../../agent/rules/runner.js';
-import { AlertGate, hostsCompatible } from '../../../agent/sinks/gate.js';
+import { hostsCompatible } from '../../../agent/correlate/join.js';
+import { AlertGate } from '../../../agent/sinks/gate.js';
+import { NoticeBoard } from '../../../agent/sinks/notices.js';
 import { FIXTURES, waitFor } from '../../helpers/cli.js';
 import type { Event } from '../../../agent/event.js';
 import { builtinRules, Collect, replayBuiltin, sampleLog } from './run.js';
@@ -73,7 +75,7 @@ describe('join: live gate (foldMs > 0)', () => {
   it('records and notifies the first alert at once, then records and notifies the merge under the same id', async () => {
     const record = new Collect();
     const notify = new Collect();
-    const gate = new AlertGate({ record: [record], notify: [notify], foldMs: 50 });
+    const gate = new AlertGate({ record: [record], board: new NoticeBoard({ sinks: [notify], updateMs: 50 }), foldMs: 50 });
     const pipeline = new Pipeline({ runner: new RuleRunner(builtinRules().rules, new VirtualClock(0)), gate });
     const sshd = sampleLog('sshd', ['error: kex protocol error: type 30 seq 1 [preauth]']);
     const start = Date.UTC(2026, 10, 21, 12);
@@ -81,7 +83,7 @@ describe('join: live gate (foldMs > 0)', () => {
     await replayFiles([join(FIXTURES, GEX_FAIL)], pipeline, { startTime: start });
     await waitFor(() => notify.deliveries.length > 0, 20_000, 'the first notification');
     await replayFiles([sshd], pipeline, { startTime: start });
-    await gate.flush();
+    await pipeline.flush();
     // one notification: shown with plink's line, then replaced (same id) once the server's line merged in
     expect(notify.deliveries.map((a) => a.rule)).toEqual(['plink.kex.gex-old-client', 'plink.kex.gex-old-client']);
     expect(new Set(notify.deliveries.map((a) => a.id)).size).toBe(1);

@@ -126,7 +126,7 @@ describe('real process that still maps a library replaced by an upgrade', () => 
     const found = (await scan.scanNow()).filter((e: Event) => e.pid === child.pid);
     expect(found).toHaveLength(1);
     const record = new Collect();
-    const pipeline = new Pipeline({ runner: new RuleRunner(builtinRules().rules, new VirtualClock(0)), gate: new AlertGate({ record: [record], notify: [] }) });
+    const pipeline = new Pipeline({ runner: new RuleRunner(builtinRules().rules, new VirtualClock(0)), gate: new AlertGate({ record: [record] }) });
     await pipeline.handleEvent(found[0]!);
     const alerts = record.alerts;
     expect(ruleIds(alerts)).toEqual(['client.stale-library']);

@@ -51,7 +51,7 @@ export async function replayBuiltin(files: readonly string[], o: { program?: Pro
   if (loaded.problems.length) throw new Error(`built-in rules have problems: ${JSON.stringify(loaded.problems)}`);
   const sink = new Collect();
   const events: Event[] = [];
-  const gate = new AlertGate({ record: [sink], notify: [] });
+  const gate = new AlertGate({ record: [sink] });
   const pipeline = new Pipeline({ runner: new RuleRunner(loaded.rules, new VirtualClock(0)), gate, onEvent: (e) => void events.push(e) });
   const paths = files.map((f) => (f.startsWith('/') ? f : join(FIXTURES, f)));
   await replayFiles(paths, pipeline, { ...(o.program ? { program: o.program } : {}), startTime: Date.UTC(2026, 10, 21, 12) });
