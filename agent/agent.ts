@@ -150,7 +150,6 @@ export class Agent {
   private readonly core: CoreEntry = (events, fromLine = true) => {
     if (fromLine) this.pipeline.handleRouted(events);
     else for (const e of events) this.pipeline.handleEvent(e);
-    return undefined;
   };
 
   /** A person chose an action on a notification (desktop.ts, notice-actions.ts). */

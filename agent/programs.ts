@@ -7,7 +7,7 @@
  *   DEFAULT_PORTS     correlate/sessions.ts    a client's port when none is given
  *   ONE_ATTEMPT_PER_RUN correlate/keys.ts      clients whose run is one attempt (a count of "(×N)")
  *   SERVER_PROGRAMS   sinks/ecs.ts             whose alerts name the client as the far end
- *   BINARIES          sources/process-scan.ts  process names, how people call them, restart hints
+ *   BINARIES          sources/stale-event.ts   process names, how people call them, restart hints
  *   SHIMS             install/service.ts       the wrappers `install --shims` writes
  *   programOfBinary   sources/wrap-argv.ts     the program of a wrapped command line
  *   programSources    config/config.ts         the default sources, per platform

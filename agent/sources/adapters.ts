@@ -20,10 +20,10 @@ import { WevtutilSource } from './wevtutil.js';
 import type { RawLine } from './raw-line.js';
 import { SourceRouters, type CoreEntry, type Source, type SourceStatus } from './source.js';
 
-/** Hands each line's events to the core; a line whose events are handled at once costs no promise. */
+/** Hands each line's events to the core (synchronous); the readers' contract is a promise per line. */
 function lineSink(routers: SourceRouters, core: () => CoreEntry): (line: RawLine) => Promise<void> {
   return async (line) => {
-    await core()(routers.route(line));
+    core()(routers.route(line));
   };
 }
 
@@ -100,7 +100,7 @@ export class ScanSource implements Source {
       ...(o.intervalMs ? { intervalMs: o.intervalMs } : {}),
       packages: this.packages,
       onEvent: async (e) => {
-        await core([e], false);
+        core([e], false);
       },
       log: { debug: (m) => o.log('debug', m), warn: (m) => o.log('warn', m) },
     });

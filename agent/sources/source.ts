@@ -20,10 +20,10 @@ import type { RawLine } from './raw-line.js';
 
 /**
  * The core's one entry: the events of one line, in order (`fromLine` false: events no line gave,
- * a scan finding, not counted as a line read). undefined when they are handled already, else a
- * promise of when they are (an alert for an async sink).
+ * a scan finding, not counted as a line read). Synchronous: when it returns, the line's alerts
+ * are recorded (sinks that finish later sit behind a bounded queue, sinks/queue.ts).
  */
-export type CoreEntry = (events: Event[], fromLine?: boolean) => Promise<void> | undefined;
+export type CoreEntry = (events: Event[], fromLine?: boolean) => void;
 
 /** What `connwatch status`, the heartbeat and the doctor read of a source. */
 export interface SourceStatus {
