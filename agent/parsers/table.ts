@@ -138,21 +138,28 @@ function compile<C>(program: Program, row: Row<C>): Compiled<C> {
   return { id, re, ...(row.needs ? { needs: row.needs } : {}), make, inBlock };
 }
 
+/**
+ * A table's rows are compiled (positional groups, builders, the dispatch index) on the first line
+ * it is asked about, not when its module loads: start-up pays only for the programs seen.
+ */
 export class Table<C> {
-  private readonly index: PatternTable<Compiled<C>>;
+  private index: PatternTable<Compiled<C>> | undefined;
   readonly ids: readonly string[];
 
-  constructor(program: Program, rows: ReadonlyArray<Row<C>>) {
-    const seen = new Set<string>();
-    const compiled = rows.map((r) => compile(program, r));
-    for (const r of rows) seen.add(r.id);
-    this.ids = [...seen];
-    this.index = new PatternTable(compiled);
+  constructor(
+    private readonly program: Program,
+    private readonly rows: ReadonlyArray<Row<C>>,
+  ) {
+    this.ids = [...new Set(rows.map((r) => r.id))];
+  }
+
+  private build(): PatternTable<Compiled<C>> {
+    return (this.index = new PatternTable(this.rows.map((r) => compile(this.program, r))));
   }
 
   /** The draft of the first row that matches (a table whose rows give one draft each). */
   match(text: string, ctx: C): EventDraft | undefined {
-    const hit = this.index.match(text);
+    const hit = (this.index ?? this.build()).match(text);
     if (!hit) return undefined;
     const d = hit[0].make(hit[1], ctx);
     return Array.isArray(d) ? d[0] : d;
@@ -165,7 +172,7 @@ export class Table<C> {
 
   /** Like many, and whether the row that matched is a line inside a block (Row.inBlock). */
   run(text: string, ctx: C): { drafts: EventDraft[]; inBlock: boolean } | undefined {
-    const hit = this.index.match(text);
+    const hit = (this.index ?? this.build()).match(text);
     if (!hit) return undefined;
     const d = hit[0].make(hit[1], ctx);
     return { drafts: Array.isArray(d) ? d : [d], inBlock: hit[0].inBlock };
@@ -223,15 +230,19 @@ export function formatToRegExp(fmt: string): RegExp {
  * (what `.*: ` can take), so a line meets only the formats whose own text it can start with.
  */
 export class FormatTable {
-  private readonly index: PatternTable<FormatRow>;
+  /** Built on the first line asked (the ssh catalog's formats are compiled only if ssh lines come). */
+  private index: PatternTable<FormatRow> | undefined;
   /** Formats `%s: REST` with REST starting with text: indexed by REST. */
-  private readonly prefixed: PatternTable<FormatRow> | undefined;
+  private prefixed: PatternTable<FormatRow> | undefined;
 
   constructor(
-    pattern: string,
-    rows: ReadonlyArray<readonly [format: string, tag: string]>,
+    private readonly pattern: string,
+    private readonly rows: ReadonlyArray<readonly [format: string, tag: string]>,
     private readonly make: (tag: string, text: string) => EventDraft,
-  ) {
+  ) {}
+
+  private build(): PatternTable<FormatRow> {
+    const pattern = this.pattern;
     // the longest literal of a format guards it: a line without that text skips the expression
     const longest = (fmt: string): string =>
       fmt
@@ -239,18 +250,18 @@ export class FormatTable {
         .reduce((a, b) => (b.length > a.length ? b : a), '');
     const plain: FormatRow[] = [];
     const prefixed: FormatRow[] = [];
-    rows.forEach(([fmt, tag], order) => {
+    this.rows.forEach(([fmt, tag], order) => {
       const lead = /^%-?\d*(?:\.\d+)?s: (?=[^%])/.exec(fmt);
       if (lead) prefixed.push({ id: pattern, re: formatToRegExp(fmt.slice(lead[0].length)), tag, order });
       // (only formats that start with a conversion are guarded: the others are dispatched by their first character)
       else plain.push({ id: pattern, re: formatToRegExp(fmt), tag, order, ...(fmt.startsWith('%') ? { needs: [longest(fmt)] } : {}) });
     });
-    this.index = new PatternTable(plain);
     this.prefixed = prefixed.length ? new PatternTable(prefixed) : undefined;
+    return (this.index = new PatternTable(plain));
   }
 
   match(text: string): EventDraft | undefined {
-    let best = this.index.match(text)?.[0];
+    let best = (this.index ?? this.build()).match(text)?.[0];
     if (this.prefixed) {
       for (let i = text.indexOf(': '); i !== -1; i = text.indexOf(': ', i + 1)) {
         const hit = this.prefixed.match(text.slice(i + 2));
