@@ -142,6 +142,10 @@ function daysFromCivil(y: number, m: number, d: number): number {
   return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
 }
 
+/** The day of the last line and its daysFromCivil: a log's lines come thousands per day. */
+let lastDayKey = -1;
+let lastDays = 0;
+
 /**
  * Milliseconds since the epoch of the whole second `YYYY-MM-DDTHH:MM:SS` at the line's start
  * with the zone at [zoneStart, zoneEnd) (`Z`, `±HH:MM`, `±HHMM` or none), as Date.parse reads it.
@@ -164,7 +168,12 @@ function secondOf(line: string, zoneStart: number, zoneEnd: number): number {
     return Date.parse(`${line.slice(0, 10)}T${line.slice(11, 19)}${line.slice(zoneStart, zoneEnd)}`);
   }
   const year = two(line, 0) * 100 + two(line, 2);
-  return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute - offset) * 60_000 + second * 1000;
+  const dayKey = (year * 13 + month) * 32 + day;
+  if (dayKey !== lastDayKey) {
+    lastDays = daysFromCivil(year, month, day);
+    lastDayKey = dayKey;
+  }
+  return ((lastDays * 24 + hour) * 60 + minute - offset) * 60_000 + second * 1000;
 }
 
 /** The RFC 3339 form, written into `into` (untouched when the line is not of that form). */
