@@ -288,6 +288,18 @@ export class PatternTable<P extends TablePattern> {
 
   /** The first pattern (in table order) that matches, with its match. */
   match(text: string): [P, RegExpExecArray] | undefined {
+    const p = this.find(text);
+    return p ? [p, this.found!] : undefined;
+  }
+
+  /**
+   * The match of the last find() that found a pattern (the per-line path: no pair allocated for
+   * each line). Valid until the next call.
+   */
+  found: RegExpExecArray | undefined;
+
+  /** The first pattern (in table order) that matches; its match is left in `found`. */
+  find(text: string): P | undefined {
     const index = this.built ?? this.build();
     // 0: not asked yet, 1: some guard may pass, 2: no guard can pass
     let guards = 0;
@@ -297,7 +309,10 @@ export class PatternTable<P extends TablePattern> {
         if (guards === 2 || !x.guard(text)) continue;
       }
       const m = x.re.exec(text);
-      if (m) return [x.p, m];
+      if (m) {
+        this.found = m;
+        return x.p;
+      }
     }
     return undefined;
   }

@@ -117,6 +117,18 @@ function groupsBuilder(names: readonly string[], index: readonly number[]): (m: 
   return new Function('m', `return { ${fields.join(', ')} };`) as (m: RegExpExecArray) => Groups;
 }
 
+/** A row with a constant detail: host, port and user straight from the match (no groups object per line). */
+function fieldsMaker(program: Program, kind: EventKind, id: string, detail: Detail | undefined, names: readonly string[], index: readonly number[]): (m: RegExpExecArray) => EventDraft {
+  const at = (name: string): number => {
+    const i = names.indexOf(name);
+    return i === -1 ? -1 : index[i]!;
+  };
+  const h = at('host');
+  const p = at('port');
+  const u = at('user');
+  return (m) => draft(program, kind, id, h === -1 ? undefined : m[h], p === -1 ? undefined : m[p], u === -1 ? undefined : m[u], detail ? { ...detail } : {});
+}
+
 function compile<C>(program: Program, row: Row<C>): Compiled<C> {
   const inBlock = row.inBlock === true;
   if (row.make) return { id: row.id, re: row.re, ...(row.needs ? { needs: row.needs } : {}), make: row.make, inBlock };
@@ -131,10 +143,12 @@ function compile<C>(program: Program, row: Row<C>): Compiled<C> {
           const g = groupsOf(m);
           return draft(program, kind, id, g.host, g.port, g.user, detail(g, ctx));
         }
-      : (m: RegExpExecArray): EventDraft => {
-          const g = groupsOf(m);
-          return draft(program, kind, id, g.host, g.port, g.user, detail ? { ...detail } : {});
-        };
+      : names.length
+        ? fieldsMaker(program, kind, id, detail, names, index)
+        : (m: RegExpExecArray): EventDraft => {
+            const g = groupsOf(m);
+            return draft(program, kind, id, g.host, g.port, g.user, detail ? { ...detail } : {});
+          };
   return { id, re, ...(row.needs ? { needs: row.needs } : {}), make, inBlock };
 }
 
@@ -159,9 +173,10 @@ export class Table<C> {
 
   /** The draft of the first row that matches (a table whose rows give one draft each). */
   match(text: string, ctx: C): EventDraft | undefined {
-    const hit = (this.index ?? this.build()).match(text);
-    if (!hit) return undefined;
-    const d = hit[0].make(hit[1], ctx);
+    const index = this.index ?? this.build();
+    const row = index.find(text);
+    if (!row) return undefined;
+    const d = row.make(index.found!, ctx);
     return Array.isArray(d) ? d[0] : d;
   }
 
@@ -172,10 +187,11 @@ export class Table<C> {
 
   /** Like many, and whether the row that matched is a line inside a block (Row.inBlock). */
   run(text: string, ctx: C): { drafts: EventDraft[]; inBlock: boolean } | undefined {
-    const hit = (this.index ?? this.build()).match(text);
-    if (!hit) return undefined;
-    const d = hit[0].make(hit[1], ctx);
-    return { drafts: Array.isArray(d) ? d : [d], inBlock: hit[0].inBlock };
+    const index = this.index ?? this.build();
+    const row = index.find(text);
+    if (!row) return undefined;
+    const d = row.make(index.found!, ctx);
+    return { drafts: Array.isArray(d) ? d : [d], inBlock: row.inBlock };
   }
 }
 
@@ -261,11 +277,11 @@ export class FormatTable {
   }
 
   match(text: string): EventDraft | undefined {
-    let best = (this.index ?? this.build()).match(text)?.[0];
+    let best = (this.index ?? this.build()).find(text);
     if (this.prefixed) {
       for (let i = text.indexOf(': '); i !== -1; i = text.indexOf(': ', i + 1)) {
-        const hit = this.prefixed.match(text.slice(i + 2));
-        if (hit && (!best || hit[0].order < best.order)) best = hit[0];
+        const hit = this.prefixed.find(text.slice(i + 2));
+        if (hit && (!best || hit.order < best.order)) best = hit;
       }
     }
     return best ? this.make(best.tag, text) : undefined;
