@@ -81,15 +81,42 @@ export function parseSyslog(line: string, referenceTime: number): SyslogParts | 
   const m = TRADITIONAL.exec(line);
   if (!m) return undefined;
   const month = MONTHS.indexOf(m[1]!);
-  const ref = new Date(referenceTime);
-  let year = ref.getFullYear();
-  const build = (y: number) =>
-    new Date(y, month, Number(m[2]!.trim()), Number(m[3]), Number(m[4]), Number(m[5])).getTime();
-  let time = build(year);
-  if (time > referenceTime + DAY_MS) time = build(--year);
+  if (referenceTime !== lastReference) {
+    lastReference = referenceTime;
+    lastReferenceYear = new Date(referenceTime).getFullYear();
+  }
+  let year = lastReferenceYear;
+  const day = Number(m[2]!.trim());
+  const hour = Number(m[3]);
+  const minute = Number(m[4]);
+  const second = Number(m[5]);
+  let time = localTime(year, month, day, hour, minute, second);
+  if (time > referenceTime + DAY_MS) time = localTime(--year, month, day, hour, minute, second);
   const tag = m[7]!;
   const ident = tag.startsWith('[') ? tag.slice(1, -1) : tag;
   return withPid({ time, hostname: m[6] ?? '', ident, text: solarisOff(m[9]!) }, m[8]);
+}
+
+/*
+ * A traditional line's year comes from its reference time, the same for every line of a replay,
+ * and its time from the local calendar: each is computed when it differs from the last line's
+ * (two Date objects per line before). Both are pure functions of what is compared (the process's
+ * time zone does not change under it), so the result is the same.
+ */
+let lastReference = Number.NaN;
+let lastReferenceYear = 0;
+let lastLocalKey = -1;
+let lastLocal = 0;
+
+/** `new Date(year, month, day, hour, minute, second).getTime()`, kept for the last second asked. */
+function localTime(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+  // every field has at most two digits (the line's), so the key tells any two apart
+  const key = ((((year * 12 + month) * 100 + day) * 100 + hour) * 100 + minute) * 100 + second;
+  if (key !== lastLocalKey) {
+    lastLocal = new Date(year, month, day, hour, minute, second).getTime();
+    lastLocalKey = key;
+  }
+  return lastLocal;
 }
 
 function parseRfc5424(rest: string): SyslogParts | undefined {
@@ -142,6 +169,10 @@ function daysFromCivil(y: number, m: number, d: number): number {
   return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
 }
 
+/** The day of the last line and its daysFromCivil: a log's lines come thousands per day. */
+let lastDayKey = -1;
+let lastDays = 0;
+
 /**
  * Milliseconds since the epoch of the whole second `YYYY-MM-DDTHH:MM:SS` at the line's start
  * with the zone at [zoneStart, zoneEnd) (`Z`, `±HH:MM`, `±HHMM` or none), as Date.parse reads it.
@@ -164,7 +195,12 @@ function secondOf(line: string, zoneStart: number, zoneEnd: number): number {
     return Date.parse(`${line.slice(0, 10)}T${line.slice(11, 19)}${line.slice(zoneStart, zoneEnd)}`);
   }
   const year = two(line, 0) * 100 + two(line, 2);
-  return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute - offset) * 60_000 + second * 1000;
+  const dayKey = (year * 13 + month) * 32 + day;
+  if (dayKey !== lastDayKey) {
+    lastDays = daysFromCivil(year, month, day);
+    lastDayKey = dayKey;
+  }
+  return ((lastDays * 24 + hour) * 60 + minute - offset) * 60_000 + second * 1000;
 }
 
 /** The RFC 3339 form, written into `into` (untouched when the line is not of that form). */

@@ -249,45 +249,75 @@ interface Entry<P> {
   guard: ((text: string) => boolean) | undefined;
 }
 
-/** Ordered patterns with the per-first-character candidate lists precomputed. */
-export class PatternTable<P extends TablePattern> {
-  private readonly byChar = new Map<string, ReadonlyArray<Entry<P>>>();
+/** What PatternTable builds from its patterns (on first use). */
+interface Index<P> {
+  byChar: Map<string, ReadonlyArray<Entry<P>>>;
   /** Patterns whose first character cannot be told: tried for every line. */
-  private readonly any: ReadonlyArray<Entry<P>>;
+  any: ReadonlyArray<Entry<P>>;
   /** See guardFilterOf. */
-  private readonly guardFilter: RegExp | undefined;
+  guardFilter: RegExp | undefined;
+}
 
-  constructor(readonly patterns: readonly P[]) {
+/**
+ * Ordered patterns with the per-first-character candidate lists, built on the first line asked:
+ * a program whose lines never come costs nothing at start-up (the ssh catalog's ~1,100 formats
+ * took 0.1 s of every `replay` before any line was read).
+ */
+export class PatternTable<P extends TablePattern> {
+  private built: Index<P> | undefined;
+
+  constructor(readonly patterns: readonly P[]) {}
+
+  private build(): Index<P> {
+    const patterns = this.patterns;
     const entries = patterns.map((p) => ({ p, re: p.re, guard: p.needs ? guardOf(p.needs) : undefined, first: firstChars(p.re) }));
     const strip = (xs: typeof entries): Array<Entry<P>> => xs.map(({ p, re, guard }) => ({ p, re, guard }));
-    this.any = strip(entries.filter((x) => !x.first));
-    this.guardFilter = guardFilterOf(patterns.flatMap((p) => (p.needs ? [p.needs] : [])));
+    const byChar = new Map<string, ReadonlyArray<Entry<P>>>();
     const chars = new Set<string>();
     for (const x of entries) if (x.first) for (const c of x.first) chars.add(c);
-    for (const c of chars) this.byChar.set(c, strip(entries.filter((x) => !x.first || x.first.has(c))));
+    for (const c of chars) byChar.set(c, strip(entries.filter((x) => !x.first || x.first.has(c))));
+    const any = strip(entries.filter((x) => !x.first));
+    const guardFilter = guardFilterOf(patterns.flatMap((p) => (p.needs ? [p.needs] : [])));
+    return (this.built = { byChar, any, guardFilter });
   }
 
   /** The patterns that can match `text`, in table order. */
   candidates(text: string): readonly P[] {
-    return this.entries(text).map((x) => x.p);
+    return this.entries(this.built ?? this.build(), text).map((x) => x.p);
   }
 
   /** The first pattern (in table order) that matches, with its match. */
   match(text: string): [P, RegExpExecArray] | undefined {
+    const p = this.find(text);
+    return p ? [p, this.found!] : undefined;
+  }
+
+  /**
+   * The match of the last find() that found a pattern (the per-line path: no pair allocated for
+   * each line). Valid until the next call.
+   */
+  found: RegExpExecArray | undefined;
+
+  /** The first pattern (in table order) that matches; its match is left in `found`. */
+  find(text: string): P | undefined {
+    const index = this.built ?? this.build();
     // 0: not asked yet, 1: some guard may pass, 2: no guard can pass
     let guards = 0;
-    for (const x of this.entries(text)) {
+    for (const x of this.entries(index, text)) {
       if (x.guard) {
-        if (guards === 0) guards = this.guardFilter === undefined || this.guardFilter.test(text) ? 1 : 2;
+        if (guards === 0) guards = index.guardFilter === undefined || index.guardFilter.test(text) ? 1 : 2;
         if (guards === 2 || !x.guard(text)) continue;
       }
       const m = x.re.exec(text);
-      if (m) return [x.p, m];
+      if (m) {
+        this.found = m;
+        return x.p;
+      }
     }
     return undefined;
   }
 
-  private entries(text: string): ReadonlyArray<Entry<P>> {
-    return (text.length > 0 ? this.byChar.get(text[0]!) : undefined) ?? this.any;
+  private entries(index: Index<P>, text: string): ReadonlyArray<Entry<P>> {
+    return (text.length > 0 ? index.byChar.get(text[0]!) : undefined) ?? index.any;
   }
 }

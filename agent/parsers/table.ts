@@ -117,6 +117,18 @@ function groupsBuilder(names: readonly string[], index: readonly number[]): (m: 
   return new Function('m', `return { ${fields.join(', ')} };`) as (m: RegExpExecArray) => Groups;
 }
 
+/** A row with a constant detail: host, port and user straight from the match (no groups object per line). */
+function fieldsMaker(program: Program, kind: EventKind, id: string, detail: Detail | undefined, names: readonly string[], index: readonly number[]): (m: RegExpExecArray) => EventDraft {
+  const at = (name: string): number => {
+    const i = names.indexOf(name);
+    return i === -1 ? -1 : index[i]!;
+  };
+  const h = at('host');
+  const p = at('port');
+  const u = at('user');
+  return (m) => draft(program, kind, id, h === -1 ? undefined : m[h], p === -1 ? undefined : m[p], u === -1 ? undefined : m[u], detail ? { ...detail } : {});
+}
+
 function compile<C>(program: Program, row: Row<C>): Compiled<C> {
   const inBlock = row.inBlock === true;
   if (row.make) return { id: row.id, re: row.re, ...(row.needs ? { needs: row.needs } : {}), make: row.make, inBlock };
@@ -131,30 +143,40 @@ function compile<C>(program: Program, row: Row<C>): Compiled<C> {
           const g = groupsOf(m);
           return draft(program, kind, id, g.host, g.port, g.user, detail(g, ctx));
         }
-      : (m: RegExpExecArray): EventDraft => {
-          const g = groupsOf(m);
-          return draft(program, kind, id, g.host, g.port, g.user, detail ? { ...detail } : {});
-        };
+      : names.length
+        ? fieldsMaker(program, kind, id, detail, names, index)
+        : (m: RegExpExecArray): EventDraft => {
+            const g = groupsOf(m);
+            return draft(program, kind, id, g.host, g.port, g.user, detail ? { ...detail } : {});
+          };
   return { id, re, ...(row.needs ? { needs: row.needs } : {}), make, inBlock };
 }
 
+/**
+ * A table's rows are compiled (positional groups, builders, the dispatch index) on the first line
+ * it is asked about, not when its module loads: start-up pays only for the programs seen.
+ */
 export class Table<C> {
-  private readonly index: PatternTable<Compiled<C>>;
+  private index: PatternTable<Compiled<C>> | undefined;
   readonly ids: readonly string[];
 
-  constructor(program: Program, rows: ReadonlyArray<Row<C>>) {
-    const seen = new Set<string>();
-    const compiled = rows.map((r) => compile(program, r));
-    for (const r of rows) seen.add(r.id);
-    this.ids = [...seen];
-    this.index = new PatternTable(compiled);
+  constructor(
+    private readonly program: Program,
+    private readonly rows: ReadonlyArray<Row<C>>,
+  ) {
+    this.ids = [...new Set(rows.map((r) => r.id))];
+  }
+
+  private build(): PatternTable<Compiled<C>> {
+    return (this.index = new PatternTable(this.rows.map((r) => compile(this.program, r))));
   }
 
   /** The draft of the first row that matches (a table whose rows give one draft each). */
   match(text: string, ctx: C): EventDraft | undefined {
-    const hit = this.index.match(text);
-    if (!hit) return undefined;
-    const d = hit[0].make(hit[1], ctx);
+    const index = this.index ?? this.build();
+    const row = index.find(text);
+    if (!row) return undefined;
+    const d = row.make(index.found!, ctx);
     return Array.isArray(d) ? d[0] : d;
   }
 
@@ -165,10 +187,11 @@ export class Table<C> {
 
   /** Like many, and whether the row that matched is a line inside a block (Row.inBlock). */
   run(text: string, ctx: C): { drafts: EventDraft[]; inBlock: boolean } | undefined {
-    const hit = this.index.match(text);
-    if (!hit) return undefined;
-    const d = hit[0].make(hit[1], ctx);
-    return { drafts: Array.isArray(d) ? d : [d], inBlock: hit[0].inBlock };
+    const index = this.index ?? this.build();
+    const row = index.find(text);
+    if (!row) return undefined;
+    const d = row.make(index.found!, ctx);
+    return { drafts: Array.isArray(d) ? d : [d], inBlock: row.inBlock };
   }
 }
 
@@ -223,15 +246,19 @@ export function formatToRegExp(fmt: string): RegExp {
  * (what `.*: ` can take), so a line meets only the formats whose own text it can start with.
  */
 export class FormatTable {
-  private readonly index: PatternTable<FormatRow>;
+  /** Built on the first line asked (the ssh catalog's formats are compiled only if ssh lines come). */
+  private index: PatternTable<FormatRow> | undefined;
   /** Formats `%s: REST` with REST starting with text: indexed by REST. */
-  private readonly prefixed: PatternTable<FormatRow> | undefined;
+  private prefixed: PatternTable<FormatRow> | undefined;
 
   constructor(
-    pattern: string,
-    rows: ReadonlyArray<readonly [format: string, tag: string]>,
+    private readonly pattern: string,
+    private readonly rows: ReadonlyArray<readonly [format: string, tag: string]>,
     private readonly make: (tag: string, text: string) => EventDraft,
-  ) {
+  ) {}
+
+  private build(): PatternTable<FormatRow> {
+    const pattern = this.pattern;
     // the longest literal of a format guards it: a line without that text skips the expression
     const longest = (fmt: string): string =>
       fmt
@@ -239,22 +266,22 @@ export class FormatTable {
         .reduce((a, b) => (b.length > a.length ? b : a), '');
     const plain: FormatRow[] = [];
     const prefixed: FormatRow[] = [];
-    rows.forEach(([fmt, tag], order) => {
+    this.rows.forEach(([fmt, tag], order) => {
       const lead = /^%-?\d*(?:\.\d+)?s: (?=[^%])/.exec(fmt);
       if (lead) prefixed.push({ id: pattern, re: formatToRegExp(fmt.slice(lead[0].length)), tag, order });
       // (only formats that start with a conversion are guarded: the others are dispatched by their first character)
       else plain.push({ id: pattern, re: formatToRegExp(fmt), tag, order, ...(fmt.startsWith('%') ? { needs: [longest(fmt)] } : {}) });
     });
-    this.index = new PatternTable(plain);
     this.prefixed = prefixed.length ? new PatternTable(prefixed) : undefined;
+    return (this.index = new PatternTable(plain));
   }
 
   match(text: string): EventDraft | undefined {
-    let best = this.index.match(text)?.[0];
+    let best = (this.index ?? this.build()).find(text);
     if (this.prefixed) {
       for (let i = text.indexOf(': '); i !== -1; i = text.indexOf(': ', i + 1)) {
-        const hit = this.prefixed.match(text.slice(i + 2));
-        if (hit && (!best || hit[0].order < best.order)) best = hit[0];
+        const hit = this.prefixed.find(text.slice(i + 2));
+        if (hit && (!best || hit.order < best.order)) best = hit;
       }
     }
     return best ? this.make(best.tag, text) : undefined;

@@ -88,3 +88,47 @@ describe('syslog RFC 3339 envelope', () => {
     expect([a.time, b.time, c.time]).toEqual([Date.parse('2026-11-21T13:32:07.000+00:00'), Date.parse('2026-11-21T13:32:07.500Z'), Date.parse('2026-11-21T12:32:07.987Z')]);
   });
 });
+
+describe('syslog traditional envelope', () => {
+  const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+  /** The definition: the reference time's year in the local calendar, the year before when that lies more than a day ahead. */
+  function want(month: number, day: number, h: number, mi: number, s: number, reference: number): number {
+    const year = new Date(reference).getFullYear();
+    const t = new Date(year, month, day, h, mi, s).getTime();
+    return t > reference + 86_400_000 ? new Date(year - 1, month, day, h, mi, s).getTime() : t;
+  }
+
+  it('gives the local calendar time with the reference year, whatever the lines before it (year and second are reused)', () => {
+    let seed = 11;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const d2 = (n: number): string => String(n).padStart(2, '0');
+    // references around new year and a leap day; runs of lines in the same second, then jumps
+    const references = [Date.UTC(2026, 0, 1, 0, 30), Date.UTC(2025, 11, 31, 23, 59), Date.UTC(2024, 1, 29, 12), Date.UTC(2026, 5, 15)];
+    let reference = references[0]!;
+    let fields = [0, 1, 0, 0, 0];
+    for (let i = 0; i < 20_000; i++) {
+      if (rnd(50) === 0) reference = references[rnd(references.length)]!;
+      // fields past their range too (day 45, hour 30, minute 75): the calendar carries them over
+      if (rnd(3) === 0) fields = [rnd(12), 1 + rnd(45), rnd(30), rnd(75), rnd(75)];
+      const [month, day, h, mi, s] = fields as [number, number, number, number, number];
+      const line = `${MONTHS[month]} ${String(day).padStart(2, ' ')} ${d2(h)}:${d2(mi)}:${d2(s)} vm sshd[${i}]: m`;
+      expect(parseSyslog(line, reference)?.time, `${line} @ ${new Date(reference).toISOString()}`).toBe(want(month, day, h, mi, s, reference));
+    }
+    // one after the other, lines whose fields a key of too small a base would confuse (Jan 33 and Feb 1, 99:00 and a day later)
+    const ref = Date.UTC(2026, 5, 15);
+    for (const [a, b] of [
+      [[0, 33, 0, 0, 0], [1, 1, 0, 0, 0]],
+      [[2, 1, 99, 0, 0], [2, 2, 3, 0, 0]],
+      [[2, 1, 0, 99, 0], [2, 1, 1, 0, 0]],
+    ] as const) {
+      for (const [month, day, h, mi, s] of [a, b]) {
+        const line = `${MONTHS[month]} ${String(day).padStart(2, ' ')} ${d2(h)}:${d2(mi)}:${d2(s)} vm sshd[1]: m`;
+        expect(parseSyslog(line, ref)?.time, line).toBe(want(month, day, h, mi, s, ref));
+      }
+    }
+  });
+});
