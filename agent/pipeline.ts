@@ -15,6 +15,7 @@ import { Sessions } from './correlate/sessions.js';
 import type { RuleHit, RuleRunner } from './rules/runner.js';
 import type { AlertGate } from './sinks/gate.js';
 import { inOrder } from './in-order.js';
+import { RuleIndex } from './rules/compile.js';
 
 export interface PipelineStats {
   lines: number;
@@ -103,7 +104,8 @@ export class Pipeline {
   /** One event: correlation, rules, and alerts; a promise only when something must be awaited. */
   private process(e: Event): Promise<void> | undefined {
     this.stats.events++;
-    this.sessions.attach(e);
+    // the prefilter: an event no rule can match, while no window is open and no one sees every event, gets no connection facts
+    this.sessions.attach(e, this.o.onEvent !== undefined || this.o.runner.openWindows() > 0 || RuleIndex.uses(this.o.runner.rules, e.program, e.kind));
     const hits = this.o.runner.evaluate(e);
     if (Array.isArray(hits)) return this.hits(e, hits);
     return hits.then((h) => this.hits(e, h));
