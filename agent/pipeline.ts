@@ -105,7 +105,7 @@ export class Pipeline {
   private process(e: Event): Promise<void> | undefined {
     this.stats.events++;
     // the prefilter: an event no rule can match, while no window is open and no one sees every event, gets no connection facts
-    this.sessions.attach(e, this.o.onEvent !== undefined || this.o.runner.openWindows() > 0 || RuleIndex.uses(this.o.runner.rules, e.program, e.kind));
+    this.sessions.attach(e, this.o.onEvent !== undefined || RuleIndex.uses(this.o.runner.rules, e.program, e.kind) || this.o.runner.openWindows() > 0);
     const hits = this.o.runner.evaluate(e);
     if (Array.isArray(hits)) return this.hits(e, hits);
     return hits.then((h) => this.hits(e, h));

@@ -74,8 +74,11 @@ const PHASE_OF: Partial<Record<EventKind, string>> = {
 
 /** Phases after which a new connect line means a new connection. */
 const STARTED = new Set(['start']);
-const CLIENTS = new Set<string>(CLIENT_PROGRAMS);
-const NOT_CONNECTIONS = new Set<string>(NOT_CONNECTION_PROGRAMS);
+/** What a program's lines are to the table: none (no connection), a client's, sshd's; others (undefined) are tracked by program + source + pid. One lookup per event instead of a set per question. */
+const NONE = 0;
+const CLIENT = 1;
+const SERVER = 2;
+const ROLE = new Map<string, number>([...NOT_CONNECTION_PROGRAMS.map((p) => [p, NONE] as const), ...CLIENT_PROGRAMS.map((p) => [p, CLIENT] as const), ['sshd', SERVER]]);
 /** The port a client uses when none is given: not named in `where`. */
 const DEFAULT_PORT: Partial<Record<string, number>> = DEFAULT_PORTS;
 /** Events that show a prompt was answered or passed (output the client goes on printing, e.g. the remote command's, is unknown to the parser). */
@@ -146,8 +149,9 @@ export class Sessions {
    */
   attach(e: Event, facts = true): void {
     // Unknown lines of a client still belong to its connection: output after a prompt means it is not stuck.
-    if (NOT_CONNECTIONS.has(e.program) || e.kind === 'noise') return;
-    if (e.program === 'sshd' && e.pid === undefined && e.host === undefined) return; // server-wide line
+    const role = ROLE.get(e.program);
+    if (role === NONE || e.kind === 'noise') return;
+    if (role === SERVER && e.pid === undefined && e.host === undefined) return; // server-wide line
     if (e.kind === 'process.stale') {
       if (e.pid !== undefined) {
         const file = String(e.detail.fileName ?? e.detail.file ?? 'a library');
@@ -159,7 +163,7 @@ export class Sessions {
       return;
     }
     if (e.kind === 'server.listening' || e.kind === 'server.stopped') return;
-    const key = this.keyOf(e);
+    const key = role === SERVER ? (e.pid ?? `sshd|${e.host}|${e.port ?? ''}`) : `${e.program}|${e.raw.source}|${e.pid ?? ''}`;
     let conn = this.table.touch(key);
     const startsNew = e.kind === 'connect.lookup' || e.kind === 'connect.start' || e.kind === 'process.start';
     if (conn && startsNew && !STARTED.has(conn.phase) && conn.events > 0) {
@@ -172,13 +176,13 @@ export class Sessions {
     if (e.host !== undefined && (f.host === undefined || e.kind === 'connect.start')) f.host = kept(e.host, f.host);
     if (e.port !== undefined && (f.port === undefined || e.kind === 'connect.start')) f.port = e.port;
     if (e.user !== undefined) f.user = kept(e.user, f.user);
-    const isClient = CLIENTS.has(e.program);
+    const isClient = role === CLIENT;
     if (isClient) this.personView(f, e);
-    else if (e.program === 'sshd') this.serverView(f, e);
+    else if (role === SERVER) this.serverView(f, e);
     if (e.kind === 'version.local' && typeof e.detail.version === 'string') f[isClient ? 'clientVersion' : 'serverVersion'] = kept(e.detail.version, undefined);
     if (e.kind === 'version.remote' && typeof e.detail.version === 'string') f[isClient ? 'serverVersion' : 'clientVersion'] = kept(e.detail.version, undefined);
     f.events++;
-    const stale = e.pid !== undefined ? this.stalePids.get(e.pid) : undefined;
+    const stale = e.pid !== undefined && this.stalePids.size > 0 ? this.stalePids.get(e.pid) : undefined;
     if (stale) f.stale = stale;
     // The event sees the facts as they are with it included; the phase is the one reached before it.
     if (facts) e.connection = snapshot(f);
@@ -244,10 +248,5 @@ export class Sessions {
     const out: ConnectionFacts[] = [];
     for (let c = this.table.oldest; c; c = c.newer) if (c.phase !== 'closed' && c.phase !== 'failed') out.push(snapshot(c));
     return out;
-  }
-
-  private keyOf(e: Event): string | number {
-    if (e.program === 'sshd') return e.pid !== undefined ? e.pid : `sshd|${e.host}|${e.port ?? ''}`;
-    return `${e.program}|${e.raw.source}|${e.pid ?? ''}`;
   }
 }
