@@ -107,13 +107,23 @@ export class RecentMap<K, V> {
   }
 }
 
-/** A Set of at most `max` members; adding one more forgets the oldest (a RecentMap without values). */
+/**
+ * A Set of at most `max` members; adding one more forgets the oldest. No delete, so the order is a
+ * ring of the members beside a plain Set: adding writes one slot, forgetting deletes what the
+ * slot held (no entry object per member, as a RecentMap's, and no order list to compact: the
+ * printer's and the gate's id sets add one per alert).
+ */
 export class RecentSet<T> implements Iterable<T> {
-  private readonly members: RecentMap<T, true>;
+  private readonly members = new Set<T>();
+  private readonly ring: T[] = [];
+  /** The ring's slot of the oldest member once it is full (the next to be overwritten). */
+  private next = 0;
 
-  constructor(max: number, initial: Iterable<T> = []) {
+  constructor(
+    readonly max: number,
+    initial: Iterable<T> = [],
+  ) {
     if (!(max >= 1)) throw new RangeError(`RecentSet needs room for at least one member, got ${max}`);
-    this.members = new RecentMap(max);
     for (const x of initial) this.add(x);
   }
 
@@ -126,12 +136,19 @@ export class RecentSet<T> implements Iterable<T> {
   }
 
   add(x: T): this {
-    this.members.set(x, true);
+    if (this.members.has(x)) return this;
+    if (this.ring.length < this.max) this.ring.push(x);
+    else {
+      this.members.delete(this.ring[this.next]!);
+      this.ring[this.next] = x;
+      if (++this.next === this.max) this.next = 0;
+    }
+    this.members.add(x);
     return this;
   }
 
-  /** Oldest first. */
+  /** Oldest first (the Set's insertion order: only the oldest is ever deleted). */
   [Symbol.iterator](): IterableIterator<T> {
-    return this.members.keys();
+    return this.members.values();
   }
 }

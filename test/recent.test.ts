@@ -18,6 +18,23 @@ describe('RecentSet', () => {
     expect([...s]).toEqual(['b', 'c']);
   });
 
+  it('stays the same as a Set trimmed from its front, over many adds of new and known members', () => {
+    const max = 50;
+    const s = new RecentSet<number>(max);
+    const ref = new Set<number>();
+    let seed = 7;
+    for (let i = 0; i < 100_000; i++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const x = seed % 120;
+      expect(s.has(x)).toBe(ref.has(x));
+      s.add(x);
+      ref.add(x);
+      if (ref.size > max) ref.delete(ref.values().next().value!);
+    }
+    expect([...s]).toEqual([...ref]);
+    expect(s.size).toBe(ref.size);
+  });
+
   it('refuses a bound below one', () => {
     expect(() => new RecentSet(0)).toThrow(RangeError);
   });

@@ -28,10 +28,14 @@
  *
  * Hot path (every event of a replay goes through attach): facts objects always have every field
  * (undefined when unknown), so they keep one shape and the per-event snapshot is a plain literal.
+ * An event nothing will look at (the pipeline's prefilter: no rule can match it, no window is
+ * open, no one prints events) updates its connection but gets no snapshot: three in four events
+ * of a server log (docs/performance.md).
  */
 import type { ConnectionFacts, Event, EventKind } from '../event.js';
 import { CLIENT_PROGRAMS, DEFAULT_PORTS, NOT_CONNECTIONS as NOT_CONNECTION_PROGRAMS } from '../programs.js';
 import { ownCopy } from '../heap.js';
+import { ConnTable, type Conn } from './conn-table.js';
 
 const PHASE_OF: Partial<Record<EventKind, string>> = {
   'connect.lookup': 'start',
@@ -70,8 +74,11 @@ const PHASE_OF: Partial<Record<EventKind, string>> = {
 
 /** Phases after which a new connect line means a new connection. */
 const STARTED = new Set(['start']);
-const CLIENTS = new Set<string>(CLIENT_PROGRAMS);
-const NOT_CONNECTIONS = new Set<string>(NOT_CONNECTION_PROGRAMS);
+/** What a program's lines are to the table: none (no connection), a client's, sshd's; others (undefined) are tracked by program + source + pid. One lookup per event instead of a set per question. */
+const NONE = 0;
+const CLIENT = 1;
+const SERVER = 2;
+const ROLE = new Map<string, number>([...NOT_CONNECTION_PROGRAMS.map((p) => [p, NONE] as const), ...CLIENT_PROGRAMS.map((p) => [p, CLIENT] as const), ['sshd', SERVER]]);
 /** The port a client uses when none is given: not named in `where`. */
 const DEFAULT_PORT: Partial<Record<string, number>> = DEFAULT_PORTS;
 /** Events that show a prompt was answered or passed (output the client goes on printing, e.g. the remote command's, is unknown to the parser). */
@@ -81,34 +88,6 @@ const SERVER_PROGRESS = new Set<EventKind>(['auth.success', 'session.started']);
 const LOOPBACK = /^(?:127\.|::1$|localhost$)/;
 /** Client connections waiting at a prompt that a server event may join; past this, the oldest are forgotten. */
 const MAX_PROMPTING = 256;
-
-/** A connection: its facts and, in the same object (one memory access less per event), its place in the use order. */
-interface Conn extends ConnectionFacts {
-  /** Its key in the table. */
-  key: string | number;
-  /** Neighbours in the use order (older, newer). */
-  older: Conn | undefined;
-  newer: Conn | undefined;
-  /** sshd: the address and port the client connected to (`Connection from … on ADDR port N`). */
-  local: string | undefined;
-  localPort: number | undefined;
-}
-
-function newConn(id: string, startedAt: number, key: string | number): Conn {
-  return {
-    id, phase: 'start', startedAt, host: undefined, port: undefined, user: undefined, clientVersion: undefined, serverVersion: undefined, events: 0, stale: undefined,
-    target: undefined, address: undefined, where: undefined, command: undefined, prompt: undefined, peer: undefined, input: undefined,
-    key, older: undefined, newer: undefined, local: undefined, localPort: undefined,
-  };
-}
-
-/** A forgotten connection's slot made new (every field, in the order newConn gives them: one shape). */
-function reuse(c: Conn, id: string, startedAt: number, key: string | number): Conn {
-  c.id = id; c.phase = 'start'; c.startedAt = startedAt; c.host = undefined; c.port = undefined; c.user = undefined; c.clientVersion = undefined; c.serverVersion = undefined;
-  c.events = 0; c.stale = undefined; c.target = undefined; c.address = undefined; c.where = undefined; c.command = undefined; c.prompt = undefined; c.peer = undefined;
-  c.input = undefined; c.key = key; c.older = undefined; c.newer = undefined; c.local = undefined; c.localPort = undefined;
-  return c;
-}
 
 /**
  * A string a connection keeps: its own copy, not a slice of the line it came from (a slice keeps
@@ -152,26 +131,27 @@ function snapshot(f: ConnectionFacts): ConnectionFacts {
 }
 
 export class Sessions {
-  /** Key: sshd's pid as a number (most events of a server log: no string to build), else a string. */
-  private readonly byKey = new Map<string | number, Conn>();
   private seq = 0;
-  /** The use order: oldest and newest. */
-  private oldest: Conn | undefined;
-  private newest: Conn | undefined;
-  /** Slots of forgotten connections, for the next new ones. */
-  private readonly spare: Conn[] = [];
+  /** Connections by key, least recently used first. A client waiting at a prompt stays joinable by a server event when forgotten: its slot is not reused. */
+  private readonly table: ConnTable;
   /** pid → what it still maps that was replaced (from process.stale), so failures can say so. */
   private readonly stalePids = new Map<number, string>();
   /** Client connections waiting at a prompt, oldest first (for joining server events). */
   private readonly prompting = new Set<Conn>();
 
-  constructor(private readonly maxConnections = 5000) {}
+  constructor(maxConnections = 5000) {
+    this.table = new ConnTable(maxConnections, (c) => this.prompting.has(c));
+  }
 
-  /** Attaches connection facts to the event (mutates it) and updates the connection. */
-  attach(e: Event): void {
+  /**
+   * Updates the connection of the event and, unless `facts` is false (nothing will look at
+   * them), attaches its facts to the event (mutates it: event.connection).
+   */
+  attach(e: Event, facts = true): void {
     // Unknown lines of a client still belong to its connection: output after a prompt means it is not stuck.
-    if (NOT_CONNECTIONS.has(e.program) || e.kind === 'noise') return;
-    if (e.program === 'sshd' && e.pid === undefined && e.host === undefined) return; // server-wide line
+    const role = ROLE.get(e.program);
+    if (role === NONE || e.kind === 'noise') return;
+    if (role === SERVER && e.pid === undefined && e.host === undefined) return; // server-wide line
     if (e.kind === 'process.stale') {
       if (e.pid !== undefined) {
         const file = String(e.detail.fileName ?? e.detail.file ?? 'a library');
@@ -183,35 +163,29 @@ export class Sessions {
       return;
     }
     if (e.kind === 'server.listening' || e.kind === 'server.stopped') return;
-    const key = this.keyOf(e);
-    let conn = this.byKey.get(key);
+    const key = role === SERVER ? (e.pid ?? `sshd|${e.host}|${e.port ?? ''}`) : `${e.program}|${e.raw.source}|${e.pid ?? ''}`;
+    let conn = this.table.touch(key);
     const startsNew = e.kind === 'connect.lookup' || e.kind === 'connect.start' || e.kind === 'process.start';
     if (conn && startsNew && !STARTED.has(conn.phase) && conn.events > 0) {
       // the old connection goes (it is no longer reachable by its key); its slot is not reused:
       // events and windows may still hold its facts' id
-      this.unlink(conn);
-      this.byKey.delete(key);
+      this.table.drop(conn);
       conn = undefined;
     }
-    if (!conn) conn = this.add(key, e.time);
-    else if (conn !== this.newest) {
-      this.unlink(conn);
-      this.append(conn);
-    }
-    const f = conn;
+    const f = conn ?? this.table.add(key, `c${++this.seq}`, e.time);
     if (e.host !== undefined && (f.host === undefined || e.kind === 'connect.start')) f.host = kept(e.host, f.host);
     if (e.port !== undefined && (f.port === undefined || e.kind === 'connect.start')) f.port = e.port;
     if (e.user !== undefined) f.user = kept(e.user, f.user);
-    const isClient = CLIENTS.has(e.program);
+    const isClient = role === CLIENT;
     if (isClient) this.personView(f, e);
-    else if (e.program === 'sshd') this.serverView(f, e);
+    else if (role === SERVER) this.serverView(f, e);
     if (e.kind === 'version.local' && typeof e.detail.version === 'string') f[isClient ? 'clientVersion' : 'serverVersion'] = kept(e.detail.version, undefined);
     if (e.kind === 'version.remote' && typeof e.detail.version === 'string') f[isClient ? 'serverVersion' : 'clientVersion'] = kept(e.detail.version, undefined);
     f.events++;
-    const stale = e.pid !== undefined ? this.stalePids.get(e.pid) : undefined;
+    const stale = e.pid !== undefined && this.stalePids.size > 0 ? this.stalePids.get(e.pid) : undefined;
     if (stale) f.stale = stale;
     // The event sees the facts as they are with it included; the phase is the one reached before it.
-    e.connection = snapshot(f);
+    if (facts) e.connection = snapshot(f);
     if (e.host === undefined && f.host !== undefined && isClient) e.host = f.host;
     if (e.port === undefined && f.port !== undefined && isClient) e.port = f.port;
     const phase = PHASE_OF[e.kind];
@@ -269,50 +243,10 @@ export class Sessions {
     }
   }
 
-  /** A new connection under `key`, the newest in use order; past 1.1 × the bound, the oldest are forgotten. */
-  private add(key: string | number, time: number): Conn {
-    const id = `c${++this.seq}`;
-    const spare = this.spare.pop();
-    const c = spare ? reuse(spare, id, time, key) : newConn(id, time, key);
-    this.byKey.set(key, c);
-    this.append(c);
-    if (this.byKey.size > this.maxConnections * 1.1) {
-      while (this.byKey.size > this.maxConnections && this.oldest) {
-        const old = this.oldest;
-        this.unlink(old);
-        this.byKey.delete(old.key);
-        // a client waiting at a prompt stays joinable by a server event: its slot is not reused
-        if (!this.prompting.has(old)) this.spare.push(old);
-      }
-    }
-    return c;
-  }
-
-  private unlink(c: Conn): void {
-    if (c.older) c.older.newer = c.newer;
-    else this.oldest = c.newer;
-    if (c.newer) c.newer.older = c.older;
-    else this.newest = c.older;
-    c.older = c.newer = undefined;
-  }
-
-  private append(c: Conn): void {
-    c.older = this.newest;
-    c.newer = undefined;
-    if (this.newest) this.newest.newer = c;
-    else this.oldest = c;
-    this.newest = c;
-  }
-
   /** Connections neither closed nor failed, least recently used first, for the replay summary. */
   unfinished(): ConnectionFacts[] {
     const out: ConnectionFacts[] = [];
-    for (let c = this.oldest; c; c = c.newer) if (c.phase !== 'closed' && c.phase !== 'failed') out.push(snapshot(c));
+    for (let c = this.table.oldest; c; c = c.newer) if (c.phase !== 'closed' && c.phase !== 'failed') out.push(snapshot(c));
     return out;
-  }
-
-  private keyOf(e: Event): string | number {
-    if (e.program === 'sshd') return e.pid !== undefined ? e.pid : `sshd|${e.host}|${e.port ?? ''}`;
-    return `${e.program}|${e.raw.source}|${e.pid ?? ''}`;
   }
 }
