@@ -195,7 +195,7 @@ export class FormatTable {
 
   constructor(
     private readonly pattern: string,
-    private readonly rows: ReadonlyArray<readonly [format: string, tag: string]>,
+    private readonly rows: FormatRows | (() => FormatRows),
     private readonly make: (tag: string, text: string) => EventDraft,
   ) {}
 
@@ -208,7 +208,7 @@ export class FormatTable {
         .reduce((a, b) => (b.length > a.length ? b : a), '');
     const plain: FormatRow[] = [];
     const prefixed: FormatRow[] = [];
-    this.rows.forEach(([fmt, tag], order) => {
+    (typeof this.rows === 'function' ? this.rows() : this.rows).forEach(([fmt, tag], order) => {
       const lead = /^%-?\d*(?:\.\d+)?s: (?=[^%])/.exec(fmt);
       if (lead) prefixed.push({ id: pattern, re: formatToRegExp(fmt.slice(lead[0].length)), tag, order });
       // (only formats that start with a conversion are guarded: the others are dispatched by their first character)
@@ -230,6 +230,9 @@ export class FormatTable {
   }
 }
 
+/** format → tag rows; FormatTable also takes a function that gives them, called on the first line (a table read from a data file). */
+export type FormatRows = ReadonlyArray<readonly [format: string, tag: string]>;
+
 interface FormatRow {
   id: string;
   re: RegExp;
@@ -241,7 +244,7 @@ interface FormatRow {
 
 /** The catalog's ignored messages of a program: format → class, as `noise` with detail.ignored. */
 export class IgnoredTable extends FormatTable {
-  constructor(program: Program, pattern: string, rows: ReadonlyArray<readonly [format: string, cls: string]>) {
+  constructor(program: Program, pattern: string, rows: FormatRows | (() => FormatRows)) {
     super(pattern, rows, (cls) => draft(program, 'noise', pattern, undefined, undefined, undefined, { ignored: cls }));
   }
 }
