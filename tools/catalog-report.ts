@@ -72,7 +72,7 @@ export function coverageMarkdown(catalogs: readonly Catalog[]): string {
     'ordinary values and run through the current parsers. **mapped**: a pattern of the parser gives it a kind;',
     '**generic**: only the level fallback understands it (`error.other` / `error.fatal` with the message; for',
     "`ssh`, which writes no level on stderr, the table of its ERROR/FATAL formats that tools/catalog.ts generates,",
-    '`agent/parsers/ssh-catalog.ts`);',
+    '`data/ssh-catalog.json`);',
     '**ignored**: put in a named class on purpose (debug chatter, progress, ...), counted as understood;',
     '**unclassified**: the parser says `unknown`. The entries are in `docs/catalog/PROGRAM.json`.',
     '',

@@ -7,6 +7,23 @@
 import { ev, FP, hostPort, info, type State } from './ssh-blocks.js';
 import type { Row } from './table.js';
 
+/**
+ * A `@ WARNING: … @` banner that opens the host-key block and says at once why the key is not
+ * trusted: hostkey.changed with that reason, remembered for the prompt and for `Host key
+ * verification failed.`.
+ */
+function warning(id: string, re: RegExp, reason: 'revoked' | 'ip-mismatch'): Row<State> {
+  return {
+    id,
+    re,
+    build: (_g, st) => {
+      st.block = 'hostkey-changed';
+      st.keyState = reason;
+      return ev('hostkey.changed', id, { detail: { reason } });
+    },
+  };
+}
+
 export const HOSTKEY_ROWS: ReadonlyArray<Row<State>> = [
   // --- host keys: unknown -------------------------------------------------------------------------
   {
@@ -66,24 +83,8 @@ export const HOSTKEY_ROWS: ReadonlyArray<Row<State>> = [
       return info('ssh.hostkey.changed', 'hostkey-changed-banner');
     },
   },
-  {
-    id: 'ssh.hostkey.revoked',
-    re: /^@\s+WARNING: REVOKED HOST KEY DETECTED!\s+@$/,
-    build: (_g, st) => {
-      st.block = 'hostkey-changed';
-      st.keyState = 'revoked';
-      return ev('hostkey.changed', 'ssh.hostkey.revoked', { detail: { reason: 'revoked' } });
-    },
-  },
-  {
-    id: 'ssh.hostkey.dns-spoofing',
-    re: /^@\s+WARNING: POSSIBLE DNS SPOOFING DETECTED!\s+@$/,
-    build: (_g, st) => {
-      st.block = 'hostkey-changed';
-      st.keyState = 'ip-mismatch';
-      return ev('hostkey.changed', 'ssh.hostkey.dns-spoofing', { detail: { reason: 'ip-mismatch' } });
-    },
-  },
+  warning('ssh.hostkey.revoked', /^@\s+WARNING: REVOKED HOST KEY DETECTED!\s+@$/, 'revoked'),
+  warning('ssh.hostkey.dns-spoofing', /^@\s+WARNING: POSSIBLE DNS SPOOFING DETECTED!\s+@$/, 'ip-mismatch'),
   {
     id: 'ssh.hostkey.ip-differs',
     re: /^Warning: the (?<keyType>\S+) host key for '(?<name>[^']+)' differs from the key for the IP address '(?<address>[^']+)'$/,

@@ -33,7 +33,7 @@
  */
 import type { EventDraft } from '../event.js';
 import { ev, info, PROMPTS, type State } from './ssh-blocks.js';
-import { SSH_ERRORS, SSH_IGNORED } from './ssh-catalog.js';
+import { sshCatalog } from './ssh-catalog.js';
 import { DEBUG_ROWS } from './ssh-debug-table.js';
 import { HOSTKEY_ROWS } from './ssh-hostkey-table.js';
 import { CONNECTION_ROWS, SESSION_ROWS } from './ssh-table.js';
@@ -55,11 +55,11 @@ function run(table: Table<State>, text: string, st: State): { drafts: EventDraft
   return hit;
 }
 
-/** The catalog's messages no pattern maps (docs/catalog/ssh.json, generated into ssh-catalog.ts). */
-const CATALOG_ERRORS = new FormatTable('ssh.error.catalog', SSH_ERRORS, (level, text) =>
+/** The catalog's messages no pattern maps (docs/catalog/ssh.json, generated into data/ssh-catalog.json, read on the first line that needs them). */
+const CATALOG_ERRORS = new FormatTable('ssh.error.catalog', () => sshCatalog().errors, (level, text) =>
   ev(level === 'fatal' ? 'error.fatal' : 'error.other', 'ssh.error.catalog', { detail: { message: text } }),
 );
-const IGNORED = new IgnoredTable('ssh', 'ssh.ignored', SSH_IGNORED);
+const IGNORED = new IgnoredTable('ssh', 'ssh.ignored', () => sshCatalog().ignored);
 
 const DEBUG = /^debug([123]): /;
 /** A line left waiting without a newline that asks something: ends in `?` or `:` (then maybe a space). */

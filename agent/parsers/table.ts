@@ -13,8 +13,9 @@
 import type { Detail, EventDraft, EventKind, Program } from '../event.js';
 import { setFlagsFromString } from 'node:v8';
 import { PatternTable } from './dispatch.js';
+import { groupsBuilder, positional, type Groups } from './groups.js';
 
-export type Groups = Record<string, string | undefined>;
+export type { Groups } from './groups.js';
 
 export interface Row<C> {
   id: string;
@@ -56,65 +57,6 @@ export function draft(program: Program, kind: EventKind, pattern: string, host?:
     user,
     detail,
   };
-}
-
-/**
- * The expression without its group names, and each name's group number. A match of an expression
- * with named groups builds a `groups` object in the engine that costs more than the match of a
- * short line (measured on the bench's sshd lines: 12% of the parser); positional groups and an
- * object of the same shape built here cost next to nothing.
- */
-export function positional(re: RegExp): { re: RegExp; names: string[]; index: number[] } {
-  const src = re.source;
-  const names: string[] = [];
-  const index: number[] = [];
-  let out = '';
-  let group = 0;
-  let inClass = false;
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i]!;
-    if (c === '\\') {
-      out += c + (src[i + 1] ?? '');
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === ']') inClass = false;
-      out += c;
-      continue;
-    }
-    if (c === '[') inClass = true;
-    if (c === '(') {
-      const named = /^\(\?<([A-Za-z_$][\w$]*)>/.exec(src.slice(i));
-      if (named) {
-        group++;
-        names.push(named[1]!);
-        index.push(group);
-        out += '(';
-        i += named[0].length - 1;
-        continue;
-      }
-      if (src[i + 1] !== '?') group++;
-    }
-    out += c;
-  }
-  if (src.includes('\\k<')) return { re, names: [], index: [] }; // a backreference by name: keep the names
-  return { re: new RegExp(out, re.flags), names, index };
-}
-
-/**
- * The groups of a match as one object literal per row (`{ host: m[1], port: m[2] }`): objects of
- * one shape per row, made in one step, where setting the names one by one made a new shape per key
- * and left every reader of `g.host` megamorphic (sshd parsed 1.13× slower than its hand-written
- * parser so; 1.06× with the literal). The names are the table's own group names, checked to be
- * identifiers by positional(); no log text reaches the generated function.
- */
-function groupsBuilder(names: readonly string[], index: readonly number[]): (m: RegExpExecArray) => Groups {
-  const fields = names.map((n, i) => {
-    if (!/^[A-Za-z_$][\w$]*$/.test(n) || !Number.isInteger(index[i])) throw new Error(`table: bad group name ${n}`);
-    return `${JSON.stringify(n)}: m[${index[i]}]`;
-  });
-  return new Function('m', `return { ${fields.join(', ')} };`) as (m: RegExpExecArray) => Groups;
 }
 
 /** A row with a constant detail: host, port and user straight from the match (no groups object per line). */
@@ -253,7 +195,7 @@ export class FormatTable {
 
   constructor(
     private readonly pattern: string,
-    private readonly rows: ReadonlyArray<readonly [format: string, tag: string]>,
+    private readonly rows: FormatRows | (() => FormatRows),
     private readonly make: (tag: string, text: string) => EventDraft,
   ) {}
 
@@ -266,7 +208,7 @@ export class FormatTable {
         .reduce((a, b) => (b.length > a.length ? b : a), '');
     const plain: FormatRow[] = [];
     const prefixed: FormatRow[] = [];
-    this.rows.forEach(([fmt, tag], order) => {
+    (typeof this.rows === 'function' ? this.rows() : this.rows).forEach(([fmt, tag], order) => {
       const lead = /^%-?\d*(?:\.\d+)?s: (?=[^%])/.exec(fmt);
       if (lead) prefixed.push({ id: pattern, re: formatToRegExp(fmt.slice(lead[0].length)), tag, order });
       // (only formats that start with a conversion are guarded: the others are dispatched by their first character)
@@ -288,6 +230,9 @@ export class FormatTable {
   }
 }
 
+/** format → tag rows; FormatTable also takes a function that gives them, called on the first line (a table read from a data file). */
+export type FormatRows = ReadonlyArray<readonly [format: string, tag: string]>;
+
 interface FormatRow {
   id: string;
   re: RegExp;
@@ -299,7 +244,7 @@ interface FormatRow {
 
 /** The catalog's ignored messages of a program: format → class, as `noise` with detail.ignored. */
 export class IgnoredTable extends FormatTable {
-  constructor(program: Program, pattern: string, rows: ReadonlyArray<readonly [format: string, cls: string]>) {
+  constructor(program: Program, pattern: string, rows: FormatRows | (() => FormatRows)) {
     super(pattern, rows, (cls) => draft(program, 'noise', pattern, undefined, undefined, undefined, { ignored: cls }));
   }
 }

@@ -8,7 +8,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSyslog } from '../../agent/envelopes/syslog.js';
-import { firstChars, PatternTable, type TablePattern } from '../../agent/parsers/dispatch.js';
+import { PatternTable, type TablePattern } from '../../agent/parsers/dispatch.js';
+import { firstChars } from '../../agent/parsers/first-chars.js';
 import { PATTERNS as SSHD } from '../../agent/parsers/sshd.js';
 
 const HERE = new URL('.', import.meta.url).pathname;
