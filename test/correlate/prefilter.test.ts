@@ -9,10 +9,11 @@ import { VirtualClock } from '../../agent/correlate/clock.js';
 import type { Event, EventKind } from '../../agent/event.js';
 import { LineRouter } from '../../agent/parsers/router.js';
 import { Pipeline } from '../../agent/pipeline.js';
-import { compileRule, RuleIndex, type CompiledRule } from '../../agent/rules/compile.js';
+import { RuleIndex, type CompiledRule } from '../../agent/rules/compile.js';
 import { builtinRulesDir, loadRules } from '../../agent/rules/load.js';
 import { RuleRunner } from '../../agent/rules/runner.js';
-import { validateRuleFile, type RuleSpec } from '../../agent/rules/spec.js';
+import type { RuleSpec } from '../../agent/rules/spec.js';
+import { testRule } from '../helpers/rule.js';
 import { AlertGate } from '../../agent/sinks/gate.js';
 
 const router = new LineRouter();
@@ -26,19 +27,7 @@ const connect = (pid: number) => line(pid, `Connection from 198.51.100.7 port ${
 const failed = (pid: number) => line(pid, `Failed password for root from 198.51.100.7 port ${40000 + pid} ssh2`);
 
 function rule(id: string, kinds: EventKind[], extra: Partial<RuleSpec> = {}): CompiledRule {
-  const spec: RuleSpec = {
-    id,
-    title: 't',
-    description: 'd',
-    severity: 'warning',
-    category: 'other',
-    conditions: { all: [{ fact: 'program', operator: 'equal', value: 'sshd' }, { fact: 'kind', operator: 'in', value: kinds }] },
-    message: 'm',
-    remedy: 'r',
-    ...extra,
-  };
-  expect(validateRuleFile('test.json', { rules: [spec] })).toEqual([]);
-  return compileRule(spec, 'test.json', false);
+  return testRule(id, { all: [{ fact: 'program', operator: 'equal', value: 'sshd' }, { fact: 'kind', operator: 'in', value: kinds }] }, extra);
 }
 
 function pipeline(rules: readonly CompiledRule[], onEvent?: (e: Event) => void): { p: Pipeline; runner: RuleRunner } {

@@ -7,10 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../agent/correlate/clock.js';
 import type { Event, EventKind } from '../../agent/event.js';
-import { compileRule } from '../../agent/rules/compile.js';
+import type { CompiledRule } from '../../agent/rules/compile.js';
 import { RuleRunner } from '../../agent/rules/runner.js';
 import type { RuleSpec } from '../../agent/rules/spec.js';
-import { validateRuleFile } from '../../agent/rules/spec.js';
+import { testRule } from '../helpers/rule.js';
 
 const T0 = Date.UTC(2026, 10, 21, 13, 0, 0);
 
@@ -18,20 +18,8 @@ function ev(kind: EventKind, at: number, o: Partial<Event> = {}): Event {
   return { time: T0 + at, timeFrom: 'line', program: 'sshd', kind, detail: {}, raw: { text: `${kind} at ${at}`, source: 'test' }, ...o };
 }
 
-function rule(id: string, extra: Partial<RuleSpec>, kinds: EventKind[] = ['auth.failed']): ReturnType<typeof compileRule> {
-  const spec: RuleSpec = {
-    id,
-    title: 't',
-    description: 'd',
-    severity: 'warning',
-    category: 'other',
-    conditions: { all: [{ fact: 'kind', operator: 'in', value: kinds }] },
-    message: 'm {count}',
-    remedy: 'r',
-    ...extra,
-  };
-  expect(validateRuleFile('test.json', { rules: [spec] })).toEqual([]);
-  return compileRule(spec, 'test.json', false);
+function rule(id: string, extra: Partial<RuleSpec>, kinds: EventKind[] = ['auth.failed']): CompiledRule {
+  return testRule(id, { all: [{ fact: 'kind', operator: 'in', value: kinds }] }, { message: 'm {count}', ...extra });
 }
 
 async function feed(runner: RuleRunner, events: Event[]): Promise<Array<{ id: string; at: number; opener: number; count: number }>> {
