@@ -19,13 +19,13 @@ import type { Severity } from './event.js';
 import { messageOf } from './errors.js';
 import type { Logger } from './log.js';
 import { Pipeline } from './pipeline.js';
-import { notifierFor, type PlatformNotifier } from './platform/notifier.js';
+import type { notifierFor, PlatformNotifier } from './platform/notifier.js';
 import { platform } from './platform/index.js';
 import type { RecentSet } from './recent.js';
 import type { LoadedRules } from './rules/load.js';
 import { RuleRunner } from './rules/runner.js';
 import { watchRules, type RulesWatch } from './rules-watch.js';
-import { DesktopSink, type NoticeAction } from './sinks/desktop.js';
+import type { NoticeAction } from './sinks/desktop.js';
 import { Fleet, heartbeatFacts } from './sinks/fleet-setup.js';
 import { AlertGate, newDeliveredSet } from './sinks/gate.js';
 import { HistorySink, recordedIds } from './sinks/history.js';
@@ -50,6 +50,11 @@ export interface AgentOptions {
   ruleDirs: readonly string[];
   /** false: no desktop notifications (history only). */
   notify: boolean;
+  /**
+   * platform/notifier.ts's notifierFor when `notify` is on: the caller imports it then, so an
+   * agent without notifications does not load the notifier modules (start-up time and idle memory).
+   */
+  notifierFor?: typeof notifierFor;
   minSeverity: Severity;
   foldMs: number;
   fromStart: boolean;
@@ -98,8 +103,9 @@ export class Agent {
     this.loaded = this.loadRules();
     this.clock = new WallClock({ onTick: () => this.pipeline.tick() });
     this.silences = new Silences(join(p.stateDir, 'silences.json'), (m) => log.warn(m));
-    this.desktop = o.notify
-      ? notifierFor(platform(), { warn: (m) => log.warn(m), info: (m) => log.info(m) }, {
+    if (o.notify && !o.notifierFor) throw new Error('Agent: notify is on but no notifierFor was given');
+    this.desktop = o.notify && o.notifierFor
+      ? o.notifierFor(platform(), { warn: (m) => log.warn(m), info: (m) => log.info(m) }, {
           onAction: (id, action) => this.onNoticeAction(id, action),
           pendingFile: join(p.stateDir, 'pending-notifications.json'),
         })
@@ -182,7 +188,7 @@ export class Agent {
     if (noNotify) this.log.warn(noNotify);
     // what a previous run could not show (stopped, crashed or killed while notifications were
     // unavailable): never again from a line read twice, so its ids count as delivered first
-    const desktop = this.desktop instanceof DesktopSink ? this.desktop : undefined;
+    const desktop = this.desktop && 'readPending' in this.desktop ? this.desktop : undefined; // notify-send's DesktopSink
     const leftover = desktop?.readPending() ?? [];
     for (const a of leftover) this.delivered.add(a.id);
     if (leftover.length) void desktop?.requeue(leftover);

@@ -6,9 +6,14 @@
  * (parsers) or does not validate (rule files). docs/events.md documents each kind with real lines.
  */
 
-/** Programs connwatch understands; 'other' is a program sharing a log (CRON in auth.log), 'connwatch' the agent itself. */
-export const PROGRAMS = ['plink', 'sshd', 'ssh', 'rdesktop', 'freerdp', 'remmina', 'dpkg', 'apt', 'other', 'connwatch'] as const;
-export type Program = (typeof PROGRAMS)[number];
+import type { KnownProgram } from './programs.js';
+
+/**
+ * Programs connwatch understands: the keys of the program registry (agent/programs.ts, whose
+ * PROGRAMS lists them at run time); 'other' is a program sharing a log (CRON in auth.log),
+ * 'connwatch' the agent itself.
+ */
+export type Program = KnownProgram | 'other' | 'connwatch';
 
 export const EVENT_KINDS = {
   // connection lifecycle (clients; sshd sees the same from the other side)

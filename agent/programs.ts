@@ -12,15 +12,24 @@
  *   programOfBinary   sources/wrap-argv.ts     the program of a wrapped command line
  *   programSources    config/config.ts         the default sources, per platform
  *
- * An entry's parser comes from parsers/registry.ts; its syslog/journal identifiers are the
- * parser's `idents`, and the default journal sources follow exactly those. Adding a program: docs/adding-a-program.md; test/programs.test.ts
- * checks that every entry has a parser, a samples file and rule files that name it, and that the
- * derived lists agree with the entries.
+ * and so do the program names themselves (PROGRAMS here, the `Program` type of event.ts) and the
+ * parsers the router knows (parsers/registry.ts). An entry names its parser; the parser's
+ * syslog/journal identifiers are its `idents`, and the default journal sources follow exactly
+ * those. Adding a program: docs/adding-a-program.md; test/programs.test.ts checks that every entry
+ * has a parser of its own name, a samples file and rule files that name it, and that the derived
+ * lists agree with the entries.
  */
 import type { ResolvedSource } from './config/config.js';
 import type { Paths } from './config/paths.js';
 import type { Program } from './event.js';
-import { parserFor } from './parsers/registry.js';
+import { apt } from './parsers/apt.js';
+import { dpkg } from './parsers/dpkg.js';
+import { freerdp } from './parsers/freerdp.js';
+import { plink } from './parsers/plink.js';
+import { rdesktop } from './parsers/rdesktop.js';
+import { remmina } from './parsers/remmina.js';
+import { ssh } from './parsers/ssh.js';
+import { sshd } from './parsers/sshd.js';
 import type { ParserSpec } from './parsers/types.js';
 import type { PlatformId } from './platform/types.js';
 import { plinkWindowsSources } from './platform/windows.js';
@@ -53,7 +62,7 @@ export interface ProgramEntry {
   role: ProgramRole;
   /** The port a client connects to when none is given (not repeated in a connection's `where`). */
   defaultPort?: number;
-  /** The parser table (parsers/registry.ts); its `idents` are the syslog/journal identifiers. */
+  /** The parser (agent/parsers/NAME.ts), whose `program` is this entry's; its `idents` are the syslog/journal identifiers. */
   parser: ParserSpec;
   /** Executables that are this program (process scan, wrap); the first is the usual one. */
   binaries: readonly Binary[];
@@ -72,12 +81,6 @@ export interface ProgramEntry {
   oneAttemptPerRun?: boolean;
 }
 
-function parser(program: Program): ParserSpec {
-  const spec = parserFor(program);
-  if (!spec) throw new Error(`programs.ts: no parser is registered for ${program} (agent/parsers/registry.ts)`);
-  return spec;
-}
-
 const freerdpBinary = (name: string): Binary => ({
   name,
   label: name,
@@ -86,24 +89,30 @@ const freerdpBinary = (name: string): Binary => ({
 });
 const file = (path: string, program?: Program): ResolvedSource => ({ type: 'file', path, ...(program ? { program } : {}), isDefault: true });
 /** The journal entries of a program: by its parser's identifiers (the same ones the router recognises). */
-const journal = (scope: 'system' | 'user', program: Program): ResolvedSource => ({ type: 'journal', scope, identifiers: [...parser(program).idents], isDefault: true });
+const journal = (scope: 'system' | 'user', parser: ParserSpec): ResolvedSource => ({ type: 'journal', scope, identifiers: [...parser.idents], isDefault: true });
 
 /** Rule files about every client: prompts nobody answers, a client running a replaced library. */
 const CLIENT_RULES = ['client-prompts.json', 'client-stale.json'] as const;
 
+/** An entry as written in the table: its program is its key. */
+type Written = Omit<ProgramEntry, 'program'>;
+
 /**
- * A client's entry: its parser registered under its own name, its first binary's label, the rule
- * files of every client after its own, no default sources unless given, counted per run unless said.
+ * A client's entry: its first binary's label, the rule files of every client after its own, no
+ * default sources unless given, counted per run unless said.
  */
-function client(program: KnownProgram, e: Omit<ProgramEntry, 'program' | 'role' | 'parser' | 'sources' | 'label'> & Partial<Pick<ProgramEntry, 'sources' | 'label'>>): ProgramEntry {
-  return { program, role: 'client', parser: parser(program), label: e.binaries[0]!.label, oneAttemptPerRun: true, sources: {}, ...e, rules: [...e.rules, ...CLIENT_RULES] };
+function client(e: Omit<Written, 'role' | 'sources' | 'label'> & Partial<Pick<Written, 'sources' | 'label'>>): Written {
+  return { role: 'client', label: e.binaries[0]!.label, oneAttemptPerRun: true, sources: {}, ...e, rules: [...e.rules, ...CLIENT_RULES] };
 }
 
-/** Every program connwatch parses, except `other` (a program sharing a log) and `connwatch` (the agent itself). */
-export type KnownProgram = Exclude<Program, 'other' | 'connwatch'>;
-
-export const PROGRAM_TABLE: Readonly<Record<KnownProgram, ProgramEntry>> = {
-  plink: client('plink', {
+/**
+ * The registry. Its keys are the programs (`KnownProgram`, and with it event.ts's `Program`), so
+ * it is written without naming that type; each entry's parser must be of the key's program
+ * (checked below, when this module loads, and in test/programs.test.ts).
+ */
+const WRITTEN = {
+  plink: client({
+    parser: plink,
     defaultPort: 22,
     binaries: [
       {
@@ -115,35 +124,37 @@ export const PROGRAM_TABLE: Readonly<Record<KnownProgram, ProgramEntry>> = {
       { name: 'putty', label: 'PuTTY', restartHint: 'close the PuTTY window', remedy: 'close the PuTTY window and open the session again' },
     ],
     shim: { name: 'plink', verbose: true },
-    sources: { windows: (p) => plinkWindowsSources(p) },
+    sources: { windows: (p): ResolvedSource[] => plinkWindowsSources(p) },
     rules: ['plink-auth.json', 'plink-hostkey.json', 'plink-kex.json', 'plink-network.json', 'plink-sshlog.json'],
   }),
   sshd: {
-    program: 'sshd',
     label: 'sshd',
     role: 'server',
-    parser: parser('sshd'),
+    parser: sshd,
     binaries: [],
     sources: {
       // the journal by the parser's identifiers: sshd, and OpenSSH 9.8+'s sshd-session and sshd-auth
-      linux: () => [file('/var/log/auth.log'), journal('system', 'sshd')],
+      linux: (): ResolvedSource[] => [file('/var/log/auth.log'), journal('system', sshd)],
       // Remote Login's sshd and sshd-session through `log stream` (sources/oslog.ts)
-      macos: () => [{ type: 'oslog', isDefault: true }],
+      macos: (): ResolvedSource[] => [{ type: 'oslog', isDefault: true }],
     },
     rules: ['sshd-families.json', 'sshd-kex.json', 'sshd-server.json'],
   },
-  ssh: client('ssh', {
+  ssh: client({
+    parser: ssh,
     defaultPort: 22,
     binaries: [{ name: 'ssh', label: 'ssh', restartHint: 'exit the ssh session', remedy: 'exit the ssh session (type ~. if it hangs) and connect again' }],
     rules: ['ssh-client.json'],
   }),
-  rdesktop: client('rdesktop', {
+  rdesktop: client({
+    parser: rdesktop,
     defaultPort: 3389,
     binaries: [{ name: 'rdesktop', label: 'rdesktop', restartHint: 'close the rdesktop window', remedy: 'close the rdesktop window and connect again' }],
     shim: { name: 'rdesktop', verbose: false },
     rules: ['rdesktop.json'],
   }),
-  freerdp: client('freerdp', {
+  freerdp: client({
+    parser: freerdp,
     defaultPort: 3389,
     label: 'FreeRDP',
     binaries: ['xfreerdp', 'xfreerdp3', 'wlfreerdp', 'sdl-freerdp', 'sdl-freerdp3'].map(freerdpBinary),
@@ -151,13 +162,14 @@ export const PROGRAM_TABLE: Readonly<Record<KnownProgram, ProgramEntry>> = {
     shim: { name: 'xfreerdp', verbose: true },
     rules: ['freerdp.json'],
   }),
-  remmina: client('remmina', {
+  remmina: client({
+    parser: remmina,
     defaultPort: 3389,
     binaries: [{ name: 'remmina', label: 'Remmina', restartHint: 'remmina -q', remedy: 'quit all Remmina windows (remmina -q) and start it again' }],
     shim: { name: 'remmina', verbose: false },
     sources: {
-      linux: () => [
-        journal('user', 'remmina'),
+      linux: (): ResolvedSource[] => [
+        journal('user', remmina),
         file('/tmp/remmina_log_file.log', 'remmina'),
       ],
     },
@@ -165,26 +177,35 @@ export const PROGRAM_TABLE: Readonly<Record<KnownProgram, ProgramEntry>> = {
     oneAttemptPerRun: false,
   }),
   dpkg: {
-    program: 'dpkg',
     label: 'dpkg',
     role: 'packages',
-    parser: parser('dpkg'),
+    parser: dpkg,
     binaries: [],
-    sources: { linux: () => [file('/var/log/dpkg.log', 'dpkg')] },
+    sources: { linux: (): ResolvedSource[] => [file('/var/log/dpkg.log', 'dpkg')] },
     rules: ['client-stale.json'],
   },
   apt: {
-    program: 'apt',
     label: 'APT',
     role: 'packages',
-    parser: parser('apt'),
+    parser: apt,
     binaries: [],
-    sources: { linux: () => [file('/var/log/apt/history.log', 'apt')] },
+    sources: { linux: (): ResolvedSource[] => [file('/var/log/apt/history.log', 'apt')] },
     rules: ['client-stale.json'],
   },
-};
+} satisfies Record<string, Written>;
 
-export const PROGRAM_ENTRIES: readonly ProgramEntry[] = Object.values(PROGRAM_TABLE);
+/** Every program connwatch parses, except `other` (a program sharing a log) and `connwatch` (the agent itself). */
+export type KnownProgram = keyof typeof WRITTEN;
+
+export const PROGRAM_ENTRIES: readonly ProgramEntry[] = Object.entries(WRITTEN).map(([program, e]: [string, Written]) => {
+  if (e.parser.program !== program) throw new Error(`programs.ts: the entry ${program} names the parser of ${e.parser.program}`);
+  return { program: program as KnownProgram, ...e };
+});
+
+export const PROGRAM_TABLE: Readonly<Record<KnownProgram, ProgramEntry>> = Object.fromEntries(PROGRAM_ENTRIES.map((e) => [e.program, e])) as Record<KnownProgram, ProgramEntry>;
+
+/** Every program an event can name: the registry's, then `other` and `connwatch` (the agent itself). */
+export const PROGRAMS: readonly Program[] = [...PROGRAM_ENTRIES.map((e) => e.program), 'other', 'connwatch'];
 
 /** Programs on the client side of a connection (sessions: a client connection; the process scan). */
 export const CLIENT_PROGRAMS: readonly Program[] = PROGRAM_ENTRIES.filter((e) => e.role === 'client').map((e) => e.program);

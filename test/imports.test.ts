@@ -77,3 +77,48 @@ describe('imports in agent/', () => {
     expect(wrong).toEqual([]);
   });
 });
+
+/** The packages and builtins a file imports at run time (`import type` left out). */
+function packageImports(src: string): string[] {
+  const out: string[] = [];
+  for (const m of src.matchAll(/^(?:import|export)\s+(?!type\b)([^;]*?)\s+from\s+'([^.'][^']*)'/gms)) {
+    const braces = /^\{([^}]*)\}$/s.exec(m[1]!.trim());
+    if (braces && braces[1]!.split(',').map((x) => x.trim()).filter(Boolean).every((x) => x.startsWith('type '))) continue;
+    out.push(m[2]!);
+  }
+  return out;
+}
+
+/** Every module a command loads before it runs (static imports from cli/main.ts and its own module). */
+function loadedBy(entries: readonly string[]): { modules: Set<string>; packages: Set<string> } {
+  const modules = new Set<string>();
+  const todo = entries.map((e) => join(ROOT, e));
+  while (todo.length) {
+    const f = todo.pop()!;
+    if (modules.has(f) || !graph.has(f)) continue;
+    modules.add(f);
+    todo.push(...graph.get(f)!);
+  }
+  const packages = new Set([...modules].flatMap((f) => packageImports(readFileSync(f, 'utf8'))));
+  return { modules, packages };
+}
+
+describe('what a command loads at start (docs/performance.md, "Start-up and idle memory")', () => {
+  it('finds the packages a file imports', () => {
+    expect(packageImports("import { a } from 'node:fs';\nimport type { B } from 'winston';\nimport { type C } from 'x';\nimport y from './y.js';\nimport { z } from 'commander';\n")).toEqual(['node:fs', 'commander']);
+  });
+
+  it('replay: no node:crypto (ids are hashed when made), no child processes, no json-rules-engine, no logger', () => {
+    const { packages } = loadedBy(['cli/main.ts', 'cli/program.ts', 'cli/replay.ts']);
+    expect(packages.has('commander')).toBe(true);
+    for (const p of ['node:crypto', 'node:child_process', 'json-rules-engine', 'winston']) expect(packages.has(p), p).toBe(false);
+  });
+
+  it('run: no json-rules-engine and, with --no-notify, no notifier (run.ts imports it when notifications are on)', () => {
+    const { modules, packages } = loadedBy(['cli/main.ts', 'cli/program.ts', 'cli/run.ts', 'agent.ts']);
+    expect(modules.has(join(ROOT, 'sources', 'adapters.ts'))).toBe(true);
+    expect(packages.has('winston')).toBe(true); // the agent's log (the design names it)
+    for (const p of ['json-rules-engine', 'node-notifier']) expect(packages.has(p), p).toBe(false);
+    for (const m of ['platform/notifier.ts', 'sinks/desktop.ts', 'sinks/toast.ts']) expect(modules.has(join(ROOT, m)), m).toBe(false);
+  });
+});

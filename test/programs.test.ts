@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SHIM_PROGRAMS, renderShim } from '../agent/install/service.js';
 import type { Paths } from '../agent/config/paths.js';
-import { PROGRAMS, type Event } from '../agent/event.js';
-import { BINARIES, CLIENT_PROGRAMS, DEFAULT_PORTS, PROGRAM_ENTRIES, programSources, SERVER_PROGRAMS, SHIMS } from '../agent/programs.js';
+import type { Event, Program } from '../agent/event.js';
+import { BINARIES, CLIENT_PROGRAMS, DEFAULT_PORTS, PROGRAM_ENTRIES, PROGRAMS, programSources, SERVER_PROGRAMS, SHIMS } from '../agent/programs.js';
 import { Sessions } from '../agent/correlate/sessions.js';
 import { PARSERS, parserForIdent } from '../agent/parsers/registry.js';
 import { builtinRulesDir, loadRuleFile } from '../agent/rules/load.js';
@@ -36,10 +36,19 @@ function programsNamed(file: string): Set<string> {
 }
 
 describe('program registry', () => {
-  it('has one entry per program of event.ts (but other and connwatch) and per parser', () => {
-    const named = PROGRAM_ENTRIES.map((e) => e.program).sort();
-    expect(named).toEqual(PROGRAMS.filter((p) => p !== 'other' && p !== 'connwatch').sort());
-    expect(PARSERS.map((p) => p.program).sort()).toEqual(named);
+  it('gives the program names and the parsers: its entries, in its order, then other and connwatch', () => {
+    const named = PROGRAM_ENTRIES.map((e) => e.program);
+    expect(new Set(named).size).toBe(named.length);
+    expect(PROGRAMS).toEqual([...named, 'other', 'connwatch']);
+    expect(PARSERS.map((p) => p.program)).toEqual(named);
+    expect(PARSERS).toEqual(PROGRAM_ENTRIES.map((e) => e.parser));
+  });
+
+  it('keeps Program a closed union the compiler checks (npm run lint type-checks this file)', () => {
+    const known: Program[] = ['plink', 'sshd', 'other', 'connwatch'];
+    // @ts-expect-error a name no registry entry has is not a Program
+    const unknown: Program = 'telnet';
+    expect([...known, unknown].filter((p) => !PROGRAMS.includes(p))).toEqual(['telnet']);
   });
 
   for (const e of PROGRAM_ENTRIES) {

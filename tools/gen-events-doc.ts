@@ -7,7 +7,8 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EVENT_KINDS, PROGRAMS, type EventKind } from '../agent/event.js';
+import { EVENT_KINDS, type EventKind } from '../agent/event.js';
+import { PROGRAMS } from '../agent/programs.js';
 import { PARSERS } from '../agent/parsers/registry.js';
 import { readSamples, runSamples } from '../test/helpers/samples.js';
 import { catalogSection, type CoverageJson } from './catalog-report.js';

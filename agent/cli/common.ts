@@ -2,7 +2,7 @@
 import { statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import type { ReplayProgress } from '../replay.js';
-import { PROGRAMS } from '../event.js';
+import { PROGRAMS } from '../programs.js';
 import { checkInputFiles, readableStdin } from './validate.js';
 
 export interface CommonRuleFlags {

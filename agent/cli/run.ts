@@ -82,6 +82,8 @@ export async function runAgent(flags: RunFlags): Promise<void> {
       ),
     ruleDirs: [...config.ruleDirs.slice(1), ...(flags.rules ?? [])],
     notify: flags.notify !== false,
+    // the notifier's modules only when it is used (agent.ts)
+    ...(flags.notify !== false ? { notifierFor: (await import('../platform/notifier.js')).notifierFor } : {}),
     minSeverity: flags.minSeverity ?? config.minSeverity,
     foldMs: duration('--fold', flags.fold, config.foldMs, '2s'),
     fromStart: flags.fromStart === true,

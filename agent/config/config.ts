@@ -22,7 +22,8 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { PROGRAMS, SEVERITIES, type Program, type Severity } from '../event.js';
+import { SEVERITIES, type Program, type Severity } from '../event.js';
+import { PROGRAMS } from '../programs.js';
 import { ConnwatchError, errnoCode } from '../errors.js';
 import { parseDuration } from '../rules/duration.js';
 import type { Paths } from './paths.js';

@@ -22,7 +22,7 @@
  * `cont`: the text continues a line whose start was captured as partial.
  */
 import type { Program } from '../event.js';
-import { PROGRAMS } from '../event.js';
+import { PROGRAMS } from '../programs.js';
 
 export const CAPTURE_VERSION = 1;
 

@@ -1,19 +1,14 @@
 /**
- * All parsers, one per program. Adding a parser: write agent/parsers/NAME.ts exporting a
- * ParserSpec, add it here, and give every pattern a sample in test/parsers/NAME.samples.log.
+ * All parsers, one per program: the parsers of the program registry's entries (agent/programs.ts),
+ * in its order. Adding a parser: write agent/parsers/NAME.ts exporting a ParserSpec, name it in
+ * the program's registry entry, and give every pattern a sample in test/parsers/NAME.samples.log
+ * (docs/adding-a-program.md).
  */
 import type { Program } from '../event.js';
+import { PROGRAM_ENTRIES } from '../programs.js';
 import type { ParserSpec } from './types.js';
-import { plink } from './plink.js';
-import { sshd } from './sshd.js';
-import { ssh } from './ssh.js';
-import { dpkg } from './dpkg.js';
-import { apt } from './apt.js';
-import { rdesktop } from './rdesktop.js';
-import { freerdp } from './freerdp.js';
-import { remmina } from './remmina.js';
 
-export const PARSERS: readonly ParserSpec[] = [plink, sshd, ssh, dpkg, apt, rdesktop, freerdp, remmina];
+export const PARSERS: readonly ParserSpec[] = PROGRAM_ENTRIES.map((e) => e.parser);
 
 const byProgram = new Map<Program, ParserSpec>(PARSERS.map((p) => [p.program, p]));
 const byIdent = new Map<string, ParserSpec>();

@@ -10,7 +10,6 @@
  * "    Name    REG_TYPE    value" line per value; REG_DWORD values as 0x… hex. Session names
  * are stored escaped by PuTTY (%20 for a space, %XX for other bytes).
  */
-import { execFileSync } from 'node:child_process';
 import { win32 } from 'node:path';
 
 export const SESSIONS_KEY = 'HKCU\\Software\\SimonTatham\\PuTTY\\Sessions';
@@ -110,5 +109,7 @@ export function readPuttySessions(run: (cmd: string, args: string[]) => string =
 }
 
 function regQuery(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', timeout: 10_000, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  // loaded here, on Windows only: every `replay` and `run` imports this module (programs.ts), and
+  // node:child_process costs ~5 ms of their start-up
+  return process.getBuiltinModule('node:child_process').execFileSync(cmd, args, { encoding: 'utf8', timeout: 10_000, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] });
 }

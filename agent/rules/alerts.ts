@@ -4,12 +4,11 @@
  * stage (correlate/joins.ts) calls these, only for hits the gate makes alerts of: a repeat a
  * throttle folds is never rendered.
  */
-import { hash } from 'node:crypto';
 import type { Alert } from '../alert.js';
 import type { RuleHit } from './runner.js';
 import { renderTemplate } from './template.js';
 import { evidenceText, waitingProcess } from '../sinks/evidence.js';
-import { lineIdentity } from '../sources/line-id.js';
+import { lineIdentity, sha256 } from '../sources/line-id.js';
 
 /**
  * An alert's id: the rule and the line that triggered it, so a line read again (after a restart,
@@ -22,7 +21,7 @@ export function alertId(hit: RuleHit): string {
   // the rule and where the line IS (lineIdentity: offset and text, journal cursor), not the
   // correlation key: a connection's id is a sequence number of the running agent (c1, c2, …),
   // another after a restart, and one line of one rule always has one key anyway
-  return hash('sha256', `${hit.rule.id}\u0000${lineIdentity(e.raw, e.time)}`, 'hex').slice(0, 20);
+  return sha256(`${hit.rule.id}\u0000${lineIdentity(e.raw, e.time)}`, 'hex').slice(0, 20);
 }
 
 export function alertFromHit(hit: RuleHit, id = alertId(hit)): Alert {

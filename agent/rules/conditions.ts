@@ -4,7 +4,8 @@
  * the validation of one condition tree (spec.ts validates the rest of a rule and calls this for
  * "conditions" and "expect.conditions").
  */
-import { PROGRAMS, isEventKind } from '../event.js';
+import { isEventKind } from '../event.js';
+import { PROGRAMS } from '../programs.js';
 import { checkFieldPath } from './fields.js';
 import { checkRegex } from './regex-guard.js';
 

@@ -50,7 +50,7 @@ export type DesktopStatus =
   | { state: 'available' }
   | { state: 'unavailable'; reason: UnavailableReason; error: ConnwatchError };
 
-/** The part of a winston logger the sink uses. */
+/** The part of the agent's logger (log.ts) the sink uses. */
 export interface SinkLogger {
   warn(message: string): unknown;
   info(message: string): unknown;
