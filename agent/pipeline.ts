@@ -14,7 +14,6 @@ import { Sessions } from './correlate/sessions.js';
 import type { RuleHit, RuleRunner } from './rules/runner.js';
 import type { AlertGate } from './sinks/gate.js';
 import { JoinStage } from './correlate/joins.js';
-import { RuleIndex } from './rules/compile.js';
 
 export interface PipelineStats {
   lines: number;
@@ -85,8 +84,8 @@ export class Pipeline {
   /** One event: correlation, rules, and alerts. */
   private process(e: Event): void {
     this.stats.events++;
-    // the prefilter: an event no rule can match, while no window is open and no one sees every event, gets no connection facts
-    this.sessions.attach(e, this.o.onEvent !== undefined || RuleIndex.uses(this.o.runner.rules, e.program, e.kind) || this.o.runner.openWindows() > 0);
+    // the prefilter: an event the rules do not need facts for, while no one sees every event, gets no connection facts
+    this.sessions.attach(e, this.o.onEvent !== undefined || this.o.runner.needsFacts(e));
     const hits = this.o.runner.evaluate(e);
     this.o.onEvent?.(e, hits);
     if (hits.length) this.acceptAll(hits);

@@ -216,9 +216,6 @@ export function compileRule(spec: RuleSpec, file: string, builtin: boolean, opti
   return rule;
 }
 
-/** RuleIndex.uses: rule set → program → kind → whether any rule can match. */
-const usedPairs = new WeakMap<readonly CompiledRule[], Map<Program, Map<EventKind, boolean>>>();
-
 /** An index from program/kind to the rules that can match. */
 export class RuleIndex {
   /** program → kind → rules (nested maps: no key string to build per event). */
@@ -234,22 +231,11 @@ export class RuleIndex {
   }
 
   /**
-   * The prefilter (issue #20): whether any enabled rule of `rules` can match an event of this
-   * program and kind (the test candidates() makes), cached per rule set (a reload is a new one).
-   * An event none can match needs no connection facts while no absence window is open (one that
-   * is could be closed by any later event of its key) and nothing sees every event (Pipeline).
+   * The prefilter (issue #20): whether any enabled rule can match an event of this program and
+   * kind (what candidates() finds, cached with it; a reload builds a new index).
    */
-  static uses(rules: readonly CompiledRule[], program: Program, kind: EventKind): boolean {
-    let byProgram = usedPairs.get(rules);
-    if (!byProgram) usedPairs.set(rules, (byProgram = new Map()));
-    let byKind = byProgram.get(program);
-    if (!byKind) byProgram.set(program, (byKind = new Map()));
-    let used = byKind.get(kind);
-    if (used === undefined) {
-      used = rules.some((r) => r.enabled && (!r.programs || r.programs.has(program)) && (!r.kinds || r.kinds.has(kind)));
-      byKind.set(kind, used);
-    }
-    return used;
+  canMatch(program: Program, kind: EventKind): boolean {
+    return this.candidates(program, kind).length > 0;
   }
 
   candidates(program: Program, kind: EventKind): CompiledRule[] {

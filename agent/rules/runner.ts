@@ -117,6 +117,15 @@ export class RuleRunner {
   }
 
   /** Open windows, for status and tests. */
+  /**
+   * Whether an event needs its connection facts for the rules (the prefilter, issue #20): some
+   * rule can match its program and kind, or an absence window is open (any later event of its key
+   * may close it).
+   */
+  needsFacts(e: Event): boolean {
+    return this.index.canMatch(e.program, e.kind) || this.windows.count() > 0;
+  }
+
   openWindows(): number {
     return this.windows.count();
   }
