@@ -28,7 +28,7 @@
  *
  * Needs: cc (gcc), dbus-daemon, python3-dbusmock, libnotify-bin; `npm run build` beforehand.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, linkSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../agent/alert.js';
 import { clockTime } from '../../agent/sources/process-scan.js';
 import { assertBuilt, FIXTURES, ROOT, startCli, waitFor } from '../helpers/cli.js';
+import { buildLib, startMapper } from '../helpers/mapper.js';
 import { startNotifyServer, type NotifyCall, type NotifyServer } from '../helpers/notify-server.js';
 
 const MAPPER_C = join(ROOT, 'test', 'helpers', 'mapper.c');
@@ -48,17 +49,13 @@ const dpkgStamp = (d: Date) =>
 /** What to undo at the end, newest first; run even when a test or a hook failed. */
 const cleanup: Array<() => void | Promise<void>> = [];
 const children = new Set<ChildProcess>();
+const track = (c: ChildProcess) => void children.add(c);
 // A worker that dies must not leave mappers sleeping forever.
 const killChildren = () => {
   for (const c of children) if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 };
 process.once('exit', killChildren);
 
-function buildLib(path: string, version: number): void {
-  writeFileSync(`${path}.c`, `int connwatch_fake_version(void) { return ${version}; }\n`);
-  execFileSync('cc', ['-shared', '-fPIC', '-o', path, `${path}.c`]);
-  rmSync(`${path}.c`);
-}
 
 /** dpkg's unpack of one file: backup link, new file beside it, rename(2) over, backup removed. */
 function replaceLikeDpkg(path: string, version: number): void {
@@ -68,22 +65,6 @@ function replaceLikeDpkg(path: string, version: number): void {
   unlinkSync(`${path}.dpkg-tmp`);
 }
 
-/** Starts a mapper and waits until it says it has mapped everything. */
-function startMapper(exe: string, args: string[]): Promise<ChildProcess & { pid: number }> {
-  const child = spawn(exe, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('ready\n') && child.pid !== undefined) resolve(child as ChildProcess & { pid: number });
-    });
-    child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('exit', (code) => reject(new Error(`${exe} exited with ${code}: ${err}`)));
-    child.on('error', reject);
-  });
-}
 
 function stopMappers(list: ChildProcess[]): void {
   for (const c of list) {
@@ -250,10 +231,10 @@ describe('connwatch run: a client still mapping a library replaced by an upgrade
       writeFileSync(dpkgLog, '');
 
       spawned = { from: Date.now(), to: 0 };
-      client = await startMapper(remmina, [lib]);
+      client = await startMapper(remmina, [lib], track);
       spawned.to = Date.now();
-      decoy = await startMapper(remmina, ['--memfd', 'connwatch-jit', tmpLib]);
-      sentinel = await startMapper(remmina, [sentinelLib]);
+      decoy = await startMapper(remmina, ['--memfd', 'connwatch-jit', tmpLib], track);
+      sentinel = await startMapper(remmina, [sentinelLib], track);
       // stale from the start: the decoy's /tmp library and the sentinel's library
       replaceLikeDpkg(tmpLib, 2);
       replaceLikeDpkg(sentinelLib, 2);
@@ -350,8 +331,8 @@ describe('connwatch run: a client still mapping a library replaced by an upgrade
       ({ dir, lib, sentinelLib, infoDir } = world(home, 'b', 'libwinpr2.so.2.11.7', 'libwinpr2-2'));
       dpkgLog = join(dir, 'dpkg.log');
       writeFileSync(dpkgLog, '');
-      client = await startMapper(remmina, [lib]);
-      sentinel = await startMapper(remmina, [sentinelLib]);
+      client = await startMapper(remmina, [lib], track);
+      sentinel = await startMapper(remmina, [sentinelLib], track);
       replaceLikeDpkg(sentinelLib, 2);
       agent = await startAgent(
         dir,

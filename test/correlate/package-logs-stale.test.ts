@@ -23,7 +23,7 @@
  *
  * Everything lives under ~/.cache/connwatch-test-* (the scan ignores /tmp on purpose).
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -33,36 +33,17 @@ import { PackageLogs } from '../../agent/correlate/package-logs.js';
 import { PackageHistory } from '../../agent/correlate/packages.js';
 import type { Event } from '../../agent/event.js';
 import { clockTime, ProcessScan } from '../../agent/sources/process-scan.js';
+import { buildLib, startMapper } from '../helpers/mapper.js';
 
 const MAPPER_C = fileURLToPath(new URL('../helpers/mapper.c', import.meta.url));
 const quiet = { debug: () => {}, warn: (m: string) => console.warn(m) };
 const has = (cmd: string) => spawnSync('sh', ['-c', 'command -v "$1"', 'sh', cmd]).status === 0;
 const JOURNAL_REMOTE = ['/lib/systemd/systemd-journal-remote', '/usr/lib/systemd/systemd-journal-remote'].find((p) => existsSync(p));
 const children: ChildProcess[] = [];
+const track = (c: ChildProcess) => void children.push(c);
 let home: string;
 
-function buildLib(path: string, version: number): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(`${path}.c`, `int fake_version(void) { return ${version}; }\n`);
-  execFileSync('cc', ['-shared', '-fPIC', '-o', path, `${path}.c`]);
-  rmSync(`${path}.c`);
-}
 
-function startMapper(cmd: string, args: string[]): Promise<ChildProcess & { pid: number }> {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('ready\n') && child.pid !== undefined) resolve(child as ChildProcess & { pid: number });
-    });
-    child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('exit', (code) => reject(new Error(`${cmd} exited with ${code}: ${err}`)));
-    child.on('error', reject);
-  });
-}
 
 function client(name: string): string {
   const exe = join(home, 'bin', name);
@@ -119,7 +100,7 @@ describe.skipIf(!has('rpmbuild') || !has('rpm'))('Fedora: dnf.rpm.log and rpm -q
     execFileSync('rpm', ['--dbpath', db, '--initdb']);
     execFileSync('rpm', ['--dbpath', db, '-i', '--justdb', '--nodeps', '--ignoreos', join(top, 'RPMS', 'noarch', 'freerdp-libs-2.11.2-1.fc39.noarch.rpm')], { stdio: 'ignore' });
 
-    const xfreerdp = await startMapper(client('xfreerdp'), [lib]);
+    const xfreerdp = await startMapper(client('xfreerdp'), [lib], track);
     const dnfLog = join(dir, 'dnf.rpm.log');
     const before = new Date(Date.now() - 86_400_000);
     writeFileSync(dnfLog, `${dnfStamp(before)} INFO --- logging initialized ---\n${dnfStamp(before)} SUBDEBUG Installed: freerdp-libs-2:2.11.1-1.fc39.x86_64\n`);
@@ -176,7 +157,7 @@ describe('Arch: pacman.log and the pacman local database', () => {
     writeFileSync(join(entry, 'files'), `%FILES%\n${dirs.join('\n')}\n${rel}\n\n%BACKUP%\n`);
     writeFileSync(join(local, 'zlib-1:1.3-1'), ''); // a stray file is no package and no problem
 
-    const remmina = await startMapper(client('remmina'), [lib]);
+    const remmina = await startMapper(client('remmina'), [lib], track);
     const log = join(dir, 'pacman.log');
     writeFileSync(log, '');
     const history = new PackageHistory({ infoDir: join(dir, 'no-dpkg'), pacmanDir: local, rpmDbPath: join(dir, 'no-rpm') });
@@ -241,7 +222,7 @@ describe.skipIf(!UNSHARE || !JOURNAL_REMOTE)('Flatpak: an old deploy still mount
     const remmina = client('remmina');
     // the client in its own mount namespace, the deploy bind-mounted read-only as bubblewrap does
     const script = `mount --bind "$1" "$2" && mount -o remount,bind,ro "$2" && exec "$3" "$2/lib/libfreerdp2.so.2"`;
-    const proc = await startMapper('unshare', [...UNSHARE!, '--', 'sh', '-c', script, 'sh', join(branch, oldCommit, 'files'), app, remmina]);
+    const proc = await startMapper('unshare', [...UNSHARE!, '--', 'sh', '-c', script, 'sh', join(branch, oldCommit, 'files'), app, remmina], track);
 
     const history = new PackageHistory({ infoDir: join(home, 'no-dpkg'), pacmanDir: join(home, 'no-pacman'), rpmDbPath: join(home, 'no-rpm') });
     const { about } = scanner(history, { flatpakDirs: [join(home, 'no-such-installation'), inst], snapRoot: join(home, 'no-snap') });
@@ -301,7 +282,7 @@ describe('snap: an old revision still mapped after snap refresh', () => {
     const lib = (rev: number) => join(root, 'remmina', String(rev), 'usr', 'lib', 'x86_64-linux-gnu', 'libfreerdp2.so.2');
     buildLib(lib(6419), 1);
     symlinkSync('6419', join(root, 'remmina', 'current'));
-    const proc = await startMapper(client('remmina'), [lib(6419)]);
+    const proc = await startMapper(client('remmina'), [lib(6419)], track);
     // snapd cannot run here: a stand-in prints `snap changes --abs-time` as snapd 2.x lays it out
     const table = join(home, 'snap-changes.txt');
     writeFileSync(table, 'ID   Status  Spawn                 Ready                 Summary\n');

@@ -10,7 +10,7 @@
  * kept them out. The in-place case (same name, another inode, no " (deleted)") needs a bind mount
  * to happen for real, so it runs on a proc-like tree of real files.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ import { PackageHistory } from '../../agent/correlate/packages.js';
 import type { Event } from '../../agent/event.js';
 import { LineRouter } from '../../agent/parsers/router.js';
 import { clockTime, decodeDev, isIgnoredPath, parseMapsLine, ProcessScan } from '../../agent/sources/process-scan.js';
+import { buildLib, startMapper } from '../helpers/mapper.js';
 
 const MAPPER_C = fileURLToPath(new URL('../helpers/mapper.c', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../fixtures/upgrade/', import.meta.url));
@@ -29,12 +30,6 @@ const pad = (n: number) => String(n).padStart(2, '0');
 const dpkgStamp = (d: Date) =>
   `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 
-function buildLib(path: string, version: number): void {
-  const src = `${path}.c`;
-  writeFileSync(src, `int fake_version(void) { return ${version}; }\n`);
-  execFileSync('cc', ['-shared', '-fPIC', '-o', path, src]);
-  rmSync(src);
-}
 
 /** dpkg's way: unpack next to the file as .dpkg-new, then rename(2) over it. */
 function replaceLikeDpkg(path: string, version: number): void {
@@ -42,20 +37,6 @@ function replaceLikeDpkg(path: string, version: number): void {
   renameSync(`${path}.dpkg-new`, path);
 }
 
-function startMapper(exe: string, args: string[]): Promise<ChildProcess> {
-  const child = spawn(exe, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('ready\n')) resolve(child);
-    });
-    child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('exit', (code) => reject(new Error(`${exe} exited with ${code}: ${err}`)));
-    child.on('error', reject);
-  });
-}
 
 /** Feeds dpkg.log lines through the real router (no program given: it must recognise dpkg). */
 function routeLines(lines: string[]): Event[] {
